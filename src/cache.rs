@@ -1,0 +1,304 @@
+//! The cache record of SPEC §7 and the reuse decision of SPEC §3 step 2. The clock is passed in, so the
+//! decision is a pure function of (record, policy, now).
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::profile::Profile;
+
+/// The record format version written in `"v"`.
+pub const RECORD_VERSION: u64 = 1;
+/// How far in the future a record's `cached_at` may lie (clock skew) and still be trusted, in ms.
+pub const FUTURE_TOLERANCE_MS: u64 = 5 * 60 * 1000;
+/// Records longer than this are corrupt (a valid one is far smaller).
+pub const MAX_RECORD_BYTES: usize = 128 * 1024;
+
+/// The storage key of an app's record: `tmsdk.profile.v1.<appId>`.
+pub fn storage_key(app_id: &str) -> String {
+    format!("tmsdk.profile.v{RECORD_VERSION}.{app_id}")
+}
+
+/// One cached profile: `{"v":1,"app_id":…,"cached_at":<ms>,"profile":{…}}`. Its `profile.jwt` is the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CacheRecord {
+    v: u64,
+    /// The app the record belongs to.
+    pub app_id: String,
+    /// When the profile was received, epoch milliseconds.
+    pub cached_at: u64,
+    /// The validated profile.
+    pub profile: Profile,
+}
+
+/// Why a stored value is not a usable record; the caller treats it as absent and removes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorruptRecord {
+    /// Not a JSON object, or too large.
+    NotARecord,
+    /// A `v` other than [`RECORD_VERSION`].
+    WrongVersion,
+    /// An `app_id` other than the configured one.
+    OtherApp,
+    /// `cached_at` missing or not a whole number of milliseconds.
+    BadTimestamp,
+    /// The profile fails the rules of SPEC §6.
+    BadProfile,
+}
+
+impl CacheRecord {
+    /// A record of `profile` for `app_id`, received at `cached_at` (epoch ms).
+    pub fn new(app_id: &str, cached_at: u64, profile: Profile) -> Self {
+        CacheRecord {
+            v: RECORD_VERSION,
+            app_id: app_id.to_string(),
+            cached_at,
+            profile,
+        }
+    }
+
+    /// The JSON string stored under [`storage_key`].
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a CacheRecord always serialises")
+    }
+
+    /// Reads a stored string back, checking version, app, timestamp and every profile rule.
+    pub fn parse(text: &str, app_id: &str) -> Result<CacheRecord, CorruptRecord> {
+        if text.len() > MAX_RECORD_BYTES {
+            return Err(CorruptRecord::NotARecord);
+        }
+        let value: Value = serde_json::from_str(text).map_err(|_| CorruptRecord::NotARecord)?;
+        let Value::Object(obj) = &value else {
+            return Err(CorruptRecord::NotARecord);
+        };
+        if obj.get("v").and_then(Value::as_u64) != Some(RECORD_VERSION) {
+            return Err(CorruptRecord::WrongVersion);
+        }
+        if obj.get("app_id").and_then(Value::as_str) != Some(app_id) {
+            return Err(CorruptRecord::OtherApp);
+        }
+        let cached_at = obj
+            .get("cached_at")
+            .and_then(Value::as_u64)
+            .ok_or(CorruptRecord::BadTimestamp)?;
+        let profile = obj
+            .get("profile")
+            .ok_or(CorruptRecord::BadProfile)
+            .and_then(|p| Profile::from_value(p, app_id).map_err(|_| CorruptRecord::BadProfile))?;
+        Ok(CacheRecord::new(app_id, cached_at, profile))
+    }
+
+    /// When the record stops being reused, epoch ms (`cached_at` when the TTL is 0).
+    pub fn expires_at(&self, ttl_secs: u64) -> u64 {
+        self.cached_at.saturating_add(ttl_secs.saturating_mul(1000))
+    }
+}
+
+/// What `updateUserProfile` does with the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Resolve with the cached profile at once: no popup, no request.
+    Reuse,
+    /// Ask the user, for this reason.
+    Prompt(PromptReason),
+}
+
+/// Why the cache cannot be reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptReason {
+    /// The caller passed `refresh: true`.
+    Refresh,
+    /// No usable record.
+    NoRecord,
+    /// The record belongs to another app.
+    OtherApp,
+    /// `profileTtl` is 0: never reuse.
+    TtlZero,
+    /// The record is older than `profileTtl`.
+    Expired,
+    /// The record claims a time more than 5 minutes ahead of the clock.
+    FromFuture,
+    /// The record has no nickname or avatar: the user never authorised.
+    NotAuthorised,
+}
+
+/// Decides whether to reuse `record` at `now_ms` (epoch ms) for `app_id` with a TTL of `ttl_secs` seconds.
+pub fn decide(
+    record: Option<&CacheRecord>,
+    app_id: &str,
+    ttl_secs: u64,
+    now_ms: u64,
+    refresh: bool,
+) -> Decision {
+    use PromptReason::*;
+    let reason = match record {
+        _ if refresh => Refresh,
+        None => NoRecord,
+        Some(r) if r.app_id != app_id => OtherApp,
+        Some(_) if ttl_secs == 0 => TtlZero,
+        Some(r) if r.cached_at > now_ms.saturating_add(FUTURE_TOLERANCE_MS) => FromFuture,
+        Some(r) if now_ms >= r.expires_at(ttl_secs) => Expired,
+        Some(r) if !r.profile.is_authorised() => NotAuthorised,
+        Some(_) => return Decision::Reuse,
+    };
+    Decision::Prompt(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    const APP: &str = "wxapp";
+    const HOUR_MS: u64 = 3_600_000;
+    const T0: u64 = 1_700_000_000_000;
+
+    fn authorised() -> Profile {
+        Profile {
+            open_id: "o1".into(),
+            app_id: APP.into(),
+            nick_name: "Ann".into(),
+            avatar_url: "https://a/b".into(),
+            jwt: "token".into(),
+            ..Profile::default()
+        }
+    }
+
+    fn record(at: u64) -> CacheRecord {
+        CacheRecord::new(APP, at, authorised())
+    }
+
+    #[test]
+    fn key_is_per_app() {
+        assert_eq!(storage_key("wx1"), "tmsdk.profile.v1.wx1");
+    }
+
+    #[test]
+    fn record_json_has_the_documented_shape_and_round_trips() {
+        let r = record(T0);
+        let text = r.to_json();
+        assert!(
+            text.starts_with(
+                r#"{"v":1,"app_id":"wxapp","cached_at":1700000000000,"profile":{"pid":"""#
+            ),
+            "{text}"
+        );
+        assert_eq!(CacheRecord::parse(&text, APP), Ok(r));
+    }
+
+    #[test]
+    fn corrupt_records_are_told_apart() {
+        let good = record(T0).to_json();
+        assert_eq!(
+            CacheRecord::parse("not json", APP),
+            Err(CorruptRecord::NotARecord)
+        );
+        assert_eq!(
+            CacheRecord::parse("[]", APP),
+            Err(CorruptRecord::NotARecord)
+        );
+        assert_eq!(CacheRecord::parse("", APP), Err(CorruptRecord::NotARecord));
+        assert_eq!(
+            CacheRecord::parse(&good.replace(r#""v":1"#, r#""v":2"#), APP),
+            Err(CorruptRecord::WrongVersion)
+        );
+        assert_eq!(
+            CacheRecord::parse(&good, "wxother"),
+            Err(CorruptRecord::OtherApp)
+        );
+        let bad_time = good.replace("1700000000000", "-5");
+        assert_eq!(
+            CacheRecord::parse(&bad_time, APP),
+            Err(CorruptRecord::BadTimestamp)
+        );
+        let bad_profile = good.replace(r#""open_id":"o1""#, r#""open_id":"""#);
+        assert_eq!(
+            CacheRecord::parse(&bad_profile, APP),
+            Err(CorruptRecord::BadProfile)
+        );
+        let no_profile = r#"{"v":1,"app_id":"wxapp","cached_at":1}"#;
+        assert_eq!(
+            CacheRecord::parse(no_profile, APP),
+            Err(CorruptRecord::BadProfile)
+        );
+        let huge = format!("{} {}", good, " ".repeat(MAX_RECORD_BYTES));
+        assert_eq!(
+            CacheRecord::parse(&huge, APP),
+            Err(CorruptRecord::NotARecord)
+        );
+    }
+
+    #[test]
+    fn a_fresh_authorised_record_is_reused() {
+        assert_eq!(
+            decide(Some(&record(T0)), APP, 3600, T0 + HOUR_MS - 1, false),
+            Decision::Reuse
+        );
+        assert_eq!(
+            decide(Some(&record(T0)), APP, 3600, T0, false),
+            Decision::Reuse
+        );
+    }
+
+    #[test]
+    fn refresh_missing_record_and_other_app_prompt() {
+        let r = record(T0);
+        assert_eq!(
+            decide(Some(&r), APP, 3600, T0, true),
+            Decision::Prompt(PromptReason::Refresh)
+        );
+        assert_eq!(
+            decide(None, APP, 3600, T0, false),
+            Decision::Prompt(PromptReason::NoRecord)
+        );
+        assert_eq!(
+            decide(Some(&r), "wxb", 3600, T0, false),
+            Decision::Prompt(PromptReason::OtherApp)
+        );
+    }
+
+    #[test]
+    fn ttl_expiry_is_exclusive_and_zero_never_reuses() {
+        let r = record(T0);
+        assert_eq!(
+            decide(Some(&r), APP, 3600, T0 + HOUR_MS, false),
+            Decision::Prompt(PromptReason::Expired)
+        );
+        assert_eq!(
+            decide(Some(&r), APP, 0, T0, false),
+            Decision::Prompt(PromptReason::TtlZero)
+        );
+        assert_eq!(
+            decide(Some(&r), APP, 0, T0 - 1000, false),
+            Decision::Prompt(PromptReason::TtlZero)
+        );
+        assert_eq!(r.expires_at(3600), T0 + HOUR_MS);
+        assert_eq!(r.expires_at(u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn records_from_the_future_are_not_trusted_beyond_five_minutes() {
+        let r = record(T0 + FUTURE_TOLERANCE_MS);
+        assert_eq!(decide(Some(&r), APP, 3600, T0, false), Decision::Reuse);
+        let r = record(T0 + FUTURE_TOLERANCE_MS + 1);
+        assert_eq!(
+            decide(Some(&r), APP, 3600, T0, false),
+            Decision::Prompt(PromptReason::FromFuture)
+        );
+    }
+
+    #[test]
+    fn unauthorised_records_prompt() {
+        let mut r = record(T0);
+        r.profile.avatar_url.clear();
+        assert_eq!(
+            decide(Some(&r), APP, 3600, T0, false),
+            Decision::Prompt(PromptReason::NotAuthorised)
+        );
+        r.profile.avatar_url = "https://a".into();
+        r.profile.nick_name.clear();
+        assert_eq!(
+            decide(Some(&r), APP, 3600, T0, false),
+            Decision::Prompt(PromptReason::NotAuthorised)
+        );
+    }
+}

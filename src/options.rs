@@ -1,0 +1,269 @@
+//! `updateUserProfile(options)`: the option rules of SPEC §3 (`refresh`, its `fresh` alias, `desc`, `lang`).
+
+use crate::error::{ErrorCode, Result, TmError};
+use crate::input::{optional_bool, optional_string, Input};
+
+/// The popup text WeChat shows when the caller gives none (the seed page's default).
+pub const DEFAULT_DESC: &str = "更新用户信息";
+
+/// WeChat's limit for `desc`, in characters.
+pub const MAX_DESC_CHARS: usize = 30;
+
+/// The languages WeChat's user-info APIs take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Simplified Chinese (the SDK's default).
+    #[default]
+    ZhCn,
+    /// Traditional Chinese.
+    ZhTw,
+}
+
+impl Lang {
+    /// The string WeChat expects.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::ZhCn => "zh_CN",
+            Lang::ZhTw => "zh_TW",
+        }
+    }
+
+    /// Parses WeChat's spelling exactly (`"zh_CN"`, not `"zh-cn"`).
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "en" => Some(Lang::En),
+            "zh_CN" => Some(Lang::ZhCn),
+            "zh_TW" => Some(Lang::ZhTw),
+            _ => None,
+        }
+    }
+
+    /// Reads an optional `lang` key: absent → `None`.
+    pub(crate) fn read(value: &Input) -> std::result::Result<Option<Lang>, String> {
+        match optional_string(value)? {
+            None => Ok(None),
+            Some(s) => Lang::parse(s)
+                .map(Some)
+                .ok_or_else(|| format!("must be \"en\", \"zh_CN\" or \"zh_TW\", not {s:?}")),
+        }
+    }
+}
+
+/// Validated options of one `updateUserProfile` call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateOptions {
+    /// Always ask the user, even when a fresh authorised profile is cached.
+    pub refresh: bool,
+    /// The purpose shown in WeChat's popup: trimmed, 1–30 characters.
+    pub desc: String,
+    /// The language for WeChat; `None` means the config's `lang`.
+    pub lang: Option<Lang>,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> Self {
+        UpdateOptions {
+            refresh: false,
+            desc: DEFAULT_DESC.to_string(),
+            lang: None,
+        }
+    }
+}
+
+impl UpdateOptions {
+    /// Validates the `options` argument. `undefined`/`null` take every default; unknown keys are ignored;
+    /// a `null` key takes its default too. Every wrong value names its key.
+    pub fn parse(options: &Input) -> Result<UpdateOptions> {
+        match options {
+            o if o.is_absent() => return Ok(UpdateOptions::default()),
+            Input::Object(_) => {}
+            other => {
+                return Err(TmError::new(
+                    ErrorCode::InvalidOptions,
+                    format!(
+                        "updateUserProfile(): options must be an object such as {{ refresh: false, desc: \"…\" }}, \
+                         not {}. Pass an object, or nothing for the defaults.",
+                        other.describe()
+                    ),
+                )
+                .with_field("options"))
+            }
+        }
+        let refresh = optional_bool(options.get("refresh"))
+            .map_err(|p| TmError::invalid_options("refresh", &p))?;
+        let fresh = optional_bool(options.get("fresh"))
+            .map_err(|p| TmError::invalid_options("fresh", &p))?;
+        let refresh = match (refresh, fresh) {
+            (Some(r), Some(f)) if r != f => {
+                return Err(TmError::invalid_options(
+                    "fresh",
+                    "is an alias of refresh and disagrees with it; pass only one of them",
+                ))
+            }
+            (r, f) => r.or(f).unwrap_or(false),
+        };
+        let desc = parse_desc(options.get("desc"))?;
+        let lang =
+            Lang::read(options.get("lang")).map_err(|p| TmError::invalid_options("lang", &p))?;
+        Ok(UpdateOptions {
+            refresh,
+            desc,
+            lang,
+        })
+    }
+}
+
+fn parse_desc(value: &Input) -> Result<String> {
+    let Some(raw) = optional_string(value).map_err(|p| TmError::invalid_options("desc", &p))?
+    else {
+        return Ok(DEFAULT_DESC.to_string());
+    };
+    let desc = raw.trim();
+    let chars = desc.chars().count();
+    if chars == 0 {
+        return Err(TmError::invalid_options(
+            "desc",
+            "is empty; WeChat requires a purpose of 1 to 30 characters",
+        ));
+    }
+    if chars > MAX_DESC_CHARS {
+        return Err(TmError::invalid_options(
+            "desc",
+            &format!("has {chars} characters; WeChat allows at most {MAX_DESC_CHARS}"),
+        ));
+    }
+    Ok(desc.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(fields: Vec<(&str, Input)>) -> Result<UpdateOptions> {
+        UpdateOptions::parse(&Input::object(fields))
+    }
+
+    fn field_of(r: Result<UpdateOptions>) -> String {
+        let e = r.expect_err("should be rejected");
+        assert_eq!(e.code, ErrorCode::InvalidOptions);
+        e.field.expect("names its key")
+    }
+
+    #[test]
+    fn undefined_null_and_empty_object_take_defaults() {
+        for o in [Input::Undefined, Input::Null, Input::object([])] {
+            let opts = UpdateOptions::parse(&o).unwrap();
+            assert_eq!(opts, UpdateOptions::default());
+            assert_eq!(opts.desc, "更新用户信息");
+            assert!(!opts.refresh);
+        }
+    }
+
+    #[test]
+    fn a_non_object_argument_is_rejected() {
+        for o in [
+            Input::str("x"),
+            Input::Bool(true),
+            Input::Array,
+            Input::Number(1.0),
+        ] {
+            assert_eq!(field_of(UpdateOptions::parse(&o)), "options");
+        }
+    }
+
+    #[test]
+    fn refresh_and_its_fresh_alias() {
+        assert!(parse(vec![("refresh", Input::Bool(true))]).unwrap().refresh);
+        assert!(parse(vec![("fresh", Input::Bool(true))]).unwrap().refresh);
+        assert!(!parse(vec![("fresh", Input::Bool(false))]).unwrap().refresh);
+        let both = vec![("refresh", Input::Bool(true)), ("fresh", Input::Bool(true))];
+        assert!(parse(both).unwrap().refresh);
+        assert!(parse(vec![("refresh", Input::Null)]).is_ok());
+    }
+
+    #[test]
+    fn refresh_and_fresh_that_disagree_are_rejected() {
+        let r = parse(vec![
+            ("refresh", Input::Bool(true)),
+            ("fresh", Input::Bool(false)),
+        ]);
+        assert_eq!(field_of(r), "fresh");
+    }
+
+    #[test]
+    fn wrong_types_name_their_key() {
+        assert_eq!(
+            field_of(parse(vec![("refresh", Input::str("true"))])),
+            "refresh"
+        );
+        assert_eq!(
+            field_of(parse(vec![("refresh", Input::Number(1.0))])),
+            "refresh"
+        );
+        assert_eq!(field_of(parse(vec![("fresh", Input::Array)])), "fresh");
+        assert_eq!(field_of(parse(vec![("desc", Input::Number(3.0))])), "desc");
+        assert_eq!(field_of(parse(vec![("lang", Input::Bool(true))])), "lang");
+        let e = parse(vec![("refresh", Input::str("yes"))]).unwrap_err();
+        assert!(
+            e.message
+                .contains("options.refresh must be a boolean, not a string"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn desc_is_trimmed_and_one_to_thirty_characters() {
+        assert_eq!(
+            parse(vec![("desc", Input::str("  用于排行榜  "))])
+                .unwrap()
+                .desc,
+            "用于排行榜"
+        );
+        let thirty_cjk = "头".repeat(30);
+        assert_eq!(
+            parse(vec![("desc", Input::str(&thirty_cjk))]).unwrap().desc,
+            thirty_cjk
+        );
+        assert_eq!(
+            field_of(parse(vec![("desc", Input::str(&"头".repeat(31)))])),
+            "desc"
+        );
+        assert_eq!(field_of(parse(vec![("desc", Input::str(""))])), "desc");
+        assert_eq!(
+            field_of(parse(vec![("desc", Input::str(" \t\n "))])),
+            "desc"
+        );
+        assert_eq!(
+            parse(vec![("desc", Input::Null)]).unwrap().desc,
+            DEFAULT_DESC
+        );
+    }
+
+    #[test]
+    fn lang_takes_wechat_spellings_only() {
+        assert_eq!(
+            parse(vec![("lang", Input::str("en"))]).unwrap().lang,
+            Some(Lang::En)
+        );
+        assert_eq!(
+            parse(vec![("lang", Input::str("zh_TW"))]).unwrap().lang,
+            Some(Lang::ZhTw)
+        );
+        assert_eq!(parse(vec![]).unwrap().lang, None);
+        assert_eq!(field_of(parse(vec![("lang", Input::str("zh-CN"))])), "lang");
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        let o = parse(vec![
+            ("success", Input::Function),
+            ("whatever", Input::Array),
+        ])
+        .unwrap();
+        assert_eq!(o, UpdateOptions::default());
+    }
+}

@@ -1,0 +1,399 @@
+//! The profile rules of SPEC §6: parse a backend answer (an envelope or a bare profile), validate every
+//! documented field and normalise it into [`Profile`], whose serialised form is exactly the documented fields
+//! in the documented order.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, Result, TmError};
+
+/// Bodies larger than this are refused without being parsed.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest integer a JS number holds exactly (2^53 − 1).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+/// Cap for every string field, in characters.
+pub const MAX_STRING_CHARS: usize = 256;
+/// Cap for `nick_name`, in characters.
+pub const MAX_NICK_NAME_CHARS: usize = 64;
+/// Cap for `open_id`, in characters.
+pub const MAX_OPEN_ID_CHARS: usize = 128;
+/// `last_login_time` values above this are milliseconds, not seconds.
+pub const MILLISECONDS_THRESHOLD: u64 = 100_000_000_000;
+
+/// A user profile as SkyRiver documents it. Field order is the documented order, and it is the order of the
+/// JS object and of the cache record.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Profile {
+    /// SkyRiver's user index (deprecated; may change).
+    pub pid: String,
+    /// The app the profile belongs to.
+    pub app_id: String,
+    /// The user's openid in this app (always non-empty).
+    pub open_id: String,
+    /// The user's unionid ("" when unknown).
+    pub union_id: String,
+    /// WeChat nickname, control characters removed ("" until the user authorises).
+    pub nick_name: String,
+    /// WeChat avatar URL: "" or http(s).
+    pub avatar_url: String,
+    /// 0 unknown, 1 male, 2 female (WeChat's meaning; WeChat now always sends 0).
+    pub gender: u8,
+    /// City set in WeChat (WeChat no longer sends it).
+    pub city: String,
+    /// Province set in WeChat (WeChat no longer sends it).
+    pub province: String,
+    /// Country set in WeChat (WeChat no longer sends it).
+    pub country: String,
+    /// WeChat language.
+    pub language: String,
+    /// In-game gold (deprecated).
+    pub gold: u64,
+    /// In-game diamonds (deprecated).
+    pub diamond: u64,
+    /// New users brought in by this user's shares.
+    pub share_new: u64,
+    /// Times this user shared.
+    pub share_times: u64,
+    /// Days this user was online.
+    pub online_days: u64,
+    /// Total online time, seconds.
+    pub online_duration: u64,
+    /// Last visit, Unix seconds.
+    pub last_login_time: u64,
+    /// Number of logins.
+    pub login_times: u64,
+    /// WeChat scene of the first visit.
+    pub from_scene: String,
+    /// SkyRiver channel id of the first visit.
+    pub from_code: String,
+    /// Whether the user registered on this login.
+    pub is_new: bool,
+    /// Fingerprint of `pid`.
+    pub ofp: String,
+    /// The session token for the backend (never logged).
+    pub jwt: String,
+    /// Province derived from the user's IP.
+    pub login_province: String,
+    /// City derived from the user's IP.
+    pub login_city: String,
+    /// District derived from the user's IP.
+    pub login_district: String,
+    /// Login credential for the game's own server, when the backend sends one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lst: Option<String>,
+    /// Cross-platform account id, when the backend sends one (prefer it over `open_id` when non-empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xh_uid: Option<String>,
+}
+
+impl Profile {
+    /// Validates and normalises one profile object (`Value::Object`) for the app `app_id`.
+    pub fn from_value(value: &Value, app_id: &str) -> Result<Profile> {
+        let Value::Object(obj) = value else {
+            return Err(TmError::invalid_profile(
+                None,
+                &format!("is {}, not a JSON object", json_kind(value)),
+            ));
+        };
+        let f = Fields(obj);
+        let profile = Profile {
+            pid: f.string("pid")?,
+            app_id: f.string("app_id")?,
+            open_id: f.open_id()?,
+            union_id: f.string("union_id")?,
+            nick_name: f.nick_name()?,
+            avatar_url: f.avatar_url()?,
+            gender: f.gender()?,
+            city: f.string("city")?,
+            province: f.string("province")?,
+            country: f.string("country")?,
+            language: f.string("language")?,
+            gold: f.integer("gold")?,
+            diamond: f.integer("diamond")?,
+            share_new: f.integer("share_new")?,
+            share_times: f.integer("share_times")?,
+            online_days: f.integer("online_days")?,
+            online_duration: f.integer("online_duration")?,
+            last_login_time: f.seconds("last_login_time")?,
+            login_times: f.integer("login_times")?,
+            from_scene: f.code_string("from_scene")?,
+            from_code: f.code_string("from_code")?,
+            is_new: f.flag("is_new")?,
+            ofp: f.string("ofp")?,
+            jwt: f.string("jwt")?,
+            login_province: f.string("login_province")?,
+            login_city: f.string("login_city")?,
+            login_district: f.string("login_district")?,
+            lst: f.optional_string("lst")?,
+            xh_uid: f.optional_string("xh_uid")?,
+        };
+        if !profile.app_id.is_empty() && profile.app_id != app_id {
+            return Err(TmError::invalid_profile(
+                Some("app_id"),
+                &format!(
+                    "is {:?}, but this game's appId is {app_id:?} (a profile of another app)",
+                    profile.app_id
+                ),
+            ));
+        }
+        Ok(profile)
+    }
+
+    /// Whether the user has authorised: both `nick_name` and `avatar_url` are non-empty.
+    pub fn is_authorised(&self) -> bool {
+        !self.nick_name.is_empty() && !self.avatar_url.is_empty()
+    }
+
+    /// The profile as a JSON value (the shape of the JS object and of the cache record).
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("a Profile always serialises")
+    }
+}
+
+/// Parses a backend answer body: size cap, JSON, the SkyRiver envelope `{err, msg, data}` (or a bare
+/// profile), then [`Profile::from_value`]. An envelope with `err != 0` is a `SERVER` error carrying `err`
+/// and `msg`.
+pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(TmError::invalid_profile(
+            None,
+            &format!(
+                "body has {} bytes; the limit is {MAX_BODY_BYTES}",
+                body.len()
+            ),
+        ));
+    }
+    let value: Value = serde_json::from_str(body)
+        .map_err(|e| TmError::invalid_profile(None, &format!("body is not valid JSON ({e})")))?;
+    Profile::from_value(unwrap_envelope(&value)?, app_id)
+}
+
+/// Returns the profile inside a SkyRiver envelope, or the value itself when it is a bare profile.
+fn unwrap_envelope(value: &Value) -> Result<&Value> {
+    let Value::Object(obj) = value else {
+        return Ok(value);
+    };
+    if !obj.contains_key("err") && !obj.contains_key("data") {
+        return Ok(value);
+    }
+    let err = match obj.get("err") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or(0),
+        Some(other) => {
+            return Err(TmError::invalid_profile(
+                Some("err"),
+                &format!(
+                    "is {}; the envelope's err must be an integer",
+                    json_kind(other)
+                ),
+            ))
+        }
+    };
+    if err != 0 {
+        let msg = match obj.get("msg") {
+            Some(Value::String(s)) => s.chars().take(MAX_STRING_CHARS).collect(),
+            _ => String::new(),
+        };
+        let mut e = TmError::new(
+            ErrorCode::Server,
+            format!(
+                "The backend refused the request (err {err}: {msg:?}). Check the backend's logs; \
+                 the error's serverErr and msg carry its answer."
+            ),
+        )
+        .with_server_err(err);
+        e.err_msg = Some(msg);
+        return Err(e);
+    }
+    match obj.get("data") {
+        Some(data) => Ok(data),
+        None => Err(TmError::invalid_profile(
+            Some("data"),
+            "is missing from the envelope",
+        )),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Field readers over one profile object. Missing or `null` gives the type's empty value.
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    fn wrong(&self, key: &str, expected: &str) -> TmError {
+        let got = self.get(key).map_or("null", json_kind);
+        TmError::invalid_profile(Some(key), &format!("must be {expected}, not {got}"))
+    }
+
+    fn string_capped(&self, key: &str, cap: usize) -> Result<String> {
+        match self.get(key) {
+            None => Ok(String::new()),
+            Some(Value::String(s)) => check_length(key, s.clone(), cap),
+            Some(_) => Err(self.wrong(key, "a string")),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<String> {
+        self.string_capped(key, MAX_STRING_CHARS)
+    }
+
+    fn optional_string(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(_) => self.string(key).map(Some),
+        }
+    }
+
+    /// `from_scene`/`from_code`: documented as strings, sent as numbers by some servers.
+    fn code_string(&self, key: &str) -> Result<String> {
+        match self.get(key) {
+            Some(Value::Number(n)) => match integer_of(n) {
+                Some(i) => Ok(i.to_string()),
+                None => Err(self.wrong(key, "a string or a non-negative whole number")),
+            },
+            _ => self.string(key),
+        }
+    }
+
+    fn integer(&self, key: &str) -> Result<u64> {
+        let expected = "a whole number from 0 to 2^53-1 (or such a number as a string)";
+        match self.get(key) {
+            None => Ok(0),
+            Some(Value::Number(n)) => integer_of(n).ok_or_else(|| self.wrong(key, expected)),
+            Some(Value::String(s)) => {
+                let t = s.trim();
+                if t.is_empty() {
+                    return Ok(0);
+                }
+                if !t.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(self.wrong(key, expected));
+                }
+                t.parse::<u64>()
+                    .ok()
+                    .filter(|i| *i <= MAX_SAFE_INTEGER)
+                    .ok_or_else(|| self.wrong(key, expected))
+            }
+            Some(_) => Err(self.wrong(key, expected)),
+        }
+    }
+
+    /// A Unix time in seconds; values above 10^11 are taken as milliseconds. A time still above 10^11
+    /// seconds after that (past the year 5000) is refused, so normalised output is a fixed point.
+    fn seconds(&self, key: &str) -> Result<u64> {
+        let t = self.integer(key)?;
+        let secs = if t > MILLISECONDS_THRESHOLD {
+            t / 1000
+        } else {
+            t
+        };
+        if secs > MILLISECONDS_THRESHOLD {
+            return Err(TmError::invalid_profile(
+                Some(key),
+                "is too large for a Unix time in seconds or milliseconds",
+            ));
+        }
+        Ok(secs)
+    }
+
+    fn open_id(&self) -> Result<String> {
+        let id = self.string_capped("open_id", MAX_OPEN_ID_CHARS)?;
+        if id.is_empty() {
+            return Err(TmError::invalid_profile(
+                Some("open_id"),
+                "is missing or empty",
+            ));
+        }
+        if !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(TmError::invalid_profile(
+                Some("open_id"),
+                "may hold only the characters A-Z a-z 0-9 _ -",
+            ));
+        }
+        Ok(id)
+    }
+
+    fn nick_name(&self) -> Result<String> {
+        let raw = self.string_capped("nick_name", usize::MAX)?;
+        let cleaned: String = raw.chars().filter(|c| !c.is_control()).collect();
+        check_length("nick_name", cleaned, MAX_NICK_NAME_CHARS)
+    }
+
+    fn avatar_url(&self) -> Result<String> {
+        let url = self.string("avatar_url")?;
+        let lower = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
+        if url.is_empty() || lower.starts_with("https://") || lower.starts_with("http://") {
+            Ok(url)
+        } else {
+            Err(TmError::invalid_profile(
+                Some("avatar_url"),
+                "must be empty or an https:// or http:// URL",
+            ))
+        }
+    }
+
+    fn gender(&self) -> Result<u8> {
+        let g = match self.get("gender") {
+            None => Some(0),
+            Some(Value::Number(n)) => integer_of(n),
+            Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
+            Some(_) => None,
+        };
+        match g {
+            Some(g @ 0..=2) => Ok(g as u8),
+            _ => Err(self.wrong("gender", "0, 1 or 2")),
+        }
+    }
+
+    fn flag(&self, key: &str) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::Number(n)) => match integer_of(n) {
+                Some(0) => Ok(false),
+                Some(1) => Ok(true),
+                _ => Err(self.wrong(key, "true, false, 0 or 1")),
+            },
+            Some(_) => Err(self.wrong(key, "true, false, 0 or 1")),
+        }
+    }
+}
+
+/// A JSON number as a safe non-negative integer (`12` and `12.0` are; `-1`, `1.5`, `2^53` are not).
+fn integer_of(n: &serde_json::Number) -> Option<u64> {
+    if let Some(u) = n.as_u64() {
+        return (u <= MAX_SAFE_INTEGER).then_some(u);
+    }
+    let f = n.as_f64()?;
+    (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE_INTEGER as f64)
+        .then_some(f as u64)
+}
+
+fn check_length(key: &str, s: String, cap: usize) -> Result<String> {
+    let chars = s.chars().count();
+    if chars > cap {
+        return Err(TmError::invalid_profile(
+            Some(key),
+            &format!("has {chars} characters; the limit is {cap}"),
+        ));
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests;

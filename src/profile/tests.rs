@@ -1,0 +1,320 @@
+use super::*;
+use serde_json::json;
+
+const APP: &str = "wxa73fd8e544880e89";
+
+/// The documented sample (seed page), plus the 2023 fields.
+fn seed_sample() -> Value {
+    json!({"pid":"","app_id":"wxa73fd8e544880e89","open_id":"oc7L942AwAqIiBabNYb_cLl7mRsQ","union_id":"",
+        "nick_name":"","avatar_url":"","gender":0,"city":"广州","province":"广东省","country":"中国",
+        "language":"zh_CN","gold":0,"diamond":0,"share_new":0,"share_times":0,"online_days":0,
+        "online_duration":0,"last_login_time":1551690740,"login_times":1,"from_scene":"1044",
+        "from_code":"ball-resurrection-1","is_new":false,"ofp":"","jwt":"","login_province":"广东省",
+        "login_city":"广州市","login_district":"海珠区",
+        "lst":"xh_a4ff9b7fa6de6e89a993fb53ce6c5333","xh_uid":"oZ4B96SuSjhET6CS7v3jTcY_be6Q"})
+}
+
+fn with(key: &str, value: Value) -> Value {
+    let mut v = seed_sample();
+    v[key] = value;
+    v
+}
+
+fn rejects(value: Value, field: &str) {
+    let e = Profile::from_value(&value, APP).expect_err("should be rejected");
+    assert_eq!(e.code, ErrorCode::InvalidProfile);
+    assert_eq!(e.field.as_deref(), Some(field), "{}", e.message);
+}
+
+#[test]
+fn the_seed_sample_parses_to_every_documented_field_in_order() {
+    let p = Profile::from_value(&seed_sample(), APP).unwrap();
+    assert_eq!(p.open_id, "oc7L942AwAqIiBabNYb_cLl7mRsQ");
+    assert_eq!(p.last_login_time, 1_551_690_740);
+    assert_eq!(p.from_scene, "1044");
+    assert_eq!(p.xh_uid.as_deref(), Some("oZ4B96SuSjhET6CS7v3jTcY_be6Q"));
+    let text = serde_json::to_string(&p).unwrap();
+    let documented = "pid app_id open_id union_id nick_name avatar_url gender city province country language gold \
+         diamond share_new share_times online_days online_duration last_login_time login_times from_scene from_code \
+         is_new ofp jwt login_province login_city login_district lst xh_uid";
+    let positions: Vec<usize> = documented
+        .split_whitespace()
+        .map(|k| {
+            text.find(&format!("\"{k}\":"))
+                .unwrap_or_else(|| panic!("{k} missing in {text}"))
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert_eq!(p.to_value().as_object().unwrap().len(), 29);
+}
+
+#[test]
+fn serialised_order_is_the_documented_order_not_alphabetical() {
+    let text = serde_json::to_string(&Profile::from_value(&seed_sample(), APP).unwrap()).unwrap();
+    assert!(
+        text.starts_with(r#"{"pid":"","app_id":"wxa73fd8e544880e89","open_id":"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn lst_and_xh_uid_appear_only_when_sent() {
+    let mut v = seed_sample();
+    v.as_object_mut().unwrap().remove("lst");
+    v["xh_uid"] = Value::Null;
+    let out = Profile::from_value(&v, APP).unwrap().to_value();
+    assert!(out.get("lst").is_none() && out.get("xh_uid").is_none());
+    rejects(with("lst", json!(5)), "lst");
+}
+
+#[test]
+fn missing_or_null_fields_take_empty_values() {
+    let p = Profile::from_value(&json!({"open_id": "abc", "nick_name": null}), APP).unwrap();
+    assert_eq!(
+        p,
+        Profile {
+            open_id: "abc".into(),
+            ..Profile::default()
+        }
+    );
+}
+
+#[test]
+fn open_id_is_required_non_empty_short_and_plain() {
+    rejects(json!({}), "open_id");
+    rejects(with("open_id", json!("")), "open_id");
+    rejects(with("open_id", json!(null)), "open_id");
+    rejects(with("open_id", json!(12345)), "open_id");
+    rejects(with("open_id", json!("a b")), "open_id");
+    rejects(with("open_id", json!("o/../x")), "open_id");
+    rejects(with("open_id", json!("x".repeat(129))), "open_id");
+    assert!(Profile::from_value(&with("open_id", json!("A-z_09".repeat(21))), APP).is_ok());
+}
+
+#[test]
+fn another_apps_profile_is_rejected_and_empty_app_id_accepted() {
+    rejects(with("app_id", json!("wx0000000000000000")), "app_id");
+    assert!(Profile::from_value(&with("app_id", json!("")), APP).is_ok());
+}
+
+#[test]
+fn numeric_strings_are_numbers_and_numbers_are_scene_strings() {
+    let p = Profile::from_value(
+        &json!({"open_id":"a","gold":"12","diamond":" 7 ","share_new":"","from_scene":1044,"from_code":7}),
+        APP,
+    )
+    .unwrap();
+    assert_eq!((p.gold, p.diamond, p.share_new), (12, 7, 0));
+    assert_eq!((p.from_scene.as_str(), p.from_code.as_str()), ("1044", "7"));
+    rejects(with("from_scene", json!(1.5)), "from_scene");
+    rejects(with("from_scene", json!(true)), "from_scene");
+}
+
+#[test]
+fn integers_are_whole_non_negative_and_safe() {
+    assert_eq!(
+        Profile::from_value(&with("login_times", json!(3.0)), APP)
+            .unwrap()
+            .login_times,
+        3
+    );
+    let max = Profile::from_value(&with("gold", json!(9007199254740991u64)), APP).unwrap();
+    assert_eq!(max.gold, MAX_SAFE_INTEGER);
+    rejects(with("gold", json!(9007199254740992u64)), "gold");
+    rejects(with("gold", json!("9007199254740992")), "gold");
+    rejects(with("share_times", json!(-1)), "share_times");
+    rejects(with("online_days", json!(1.5)), "online_days");
+    rejects(with("online_duration", json!("1e3")), "online_duration");
+    rejects(with("login_times", json!("-2")), "login_times");
+    rejects(with("login_times", json!(true)), "login_times");
+    rejects(with("diamond", json!([1])), "diamond");
+    rejects(with("share_new", json!(1e300)), "share_new");
+}
+
+#[test]
+fn last_login_time_in_milliseconds_becomes_seconds() {
+    let ms =
+        Profile::from_value(&with("last_login_time", json!(1_551_690_740_123u64)), APP).unwrap();
+    assert_eq!(ms.last_login_time, 1_551_690_740);
+    let s = Profile::from_value(&with("last_login_time", json!(100_000_000_000u64)), APP).unwrap();
+    assert_eq!(s.last_login_time, 100_000_000_000);
+    rejects(
+        with("last_login_time", json!(100_000_000_001_000_000u64)),
+        "last_login_time",
+    );
+    let str_ms =
+        Profile::from_value(&with("last_login_time", json!("1551690740999")), APP).unwrap();
+    assert_eq!(str_ms.last_login_time, 1_551_690_740);
+}
+
+#[test]
+fn gender_is_zero_one_or_two_as_number_or_string() {
+    for (input, want) in [
+        (json!(0), 0),
+        (json!(2), 2),
+        (json!("1"), 1),
+        (json!(null), 0),
+    ] {
+        assert_eq!(
+            Profile::from_value(&with("gender", input), APP)
+                .unwrap()
+                .gender,
+            want
+        );
+    }
+    for bad in [json!(3), json!(-1), json!("male"), json!(1.5), json!(true)] {
+        rejects(with("gender", bad), "gender");
+    }
+}
+
+#[test]
+fn is_new_is_a_boolean_or_zero_or_one() {
+    assert!(
+        Profile::from_value(&with("is_new", json!(1)), APP)
+            .unwrap()
+            .is_new
+    );
+    assert!(
+        !Profile::from_value(&with("is_new", json!(0)), APP)
+            .unwrap()
+            .is_new
+    );
+    for bad in [json!(2), json!("true"), json!("1")] {
+        rejects(with("is_new", bad), "is_new");
+    }
+}
+
+#[test]
+fn strings_are_capped_and_nick_name_loses_control_characters() {
+    assert!(Profile::from_value(&with("city", json!("城".repeat(256))), APP).is_ok());
+    rejects(with("city", json!("城".repeat(257))), "city");
+    rejects(with("jwt", json!("x".repeat(300))), "jwt");
+    rejects(with("nick_name", json!("n".repeat(65))), "nick_name");
+    rejects(with("nick_name", json!({"a": 1})), "nick_name");
+    let p = Profile::from_value(
+        &with("nick_name", json!("Ann\u{0}\u{7}\n\u{1b}[31m\u{9f}ie")),
+        APP,
+    )
+    .unwrap();
+    assert_eq!(p.nick_name, "Ann[31mie");
+    // 64 visible characters plus control characters is within the cap once cleaned.
+    let padded = format!("{}\u{1}\u{2}", "名".repeat(64));
+    assert_eq!(
+        Profile::from_value(&with("nick_name", json!(padded)), APP)
+            .unwrap()
+            .nick_name
+            .chars()
+            .count(),
+        64
+    );
+}
+
+#[test]
+fn avatar_url_must_be_http_or_https() {
+    for ok in [
+        "",
+        "https://thirdwx.qlogo.cn/x/132",
+        "http://a.b/c",
+        "HTTPS://A.B/",
+    ] {
+        assert!(
+            Profile::from_value(&with("avatar_url", json!(ok)), APP).is_ok(),
+            "{ok}"
+        );
+    }
+    for bad in [
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "//evil.example/x",
+        "ftp://a/b",
+        "https:/x",
+    ] {
+        rejects(with("avatar_url", json!(bad)), "avatar_url");
+    }
+}
+
+#[test]
+fn prototype_keys_and_unknown_fields_never_reach_the_output() {
+    let body = r#"{"open_id":"abc","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},
+        "prototype":1,"extra":"drop me"}"#;
+    let out = parse_body(body, APP).unwrap().to_value();
+    let obj = out.as_object().unwrap();
+    for k in ["__proto__", "constructor", "prototype", "extra", "polluted"] {
+        assert!(!obj.contains_key(k), "{k}");
+    }
+    assert_eq!(obj.len(), 27);
+}
+
+#[test]
+fn bodies_over_64_kib_are_rejected_without_parsing() {
+    let body = format!(
+        "{{\"open_id\":\"a\",\"pad\":\"{}\"}}",
+        "x".repeat(MAX_BODY_BYTES)
+    );
+    let e = parse_body(&body, APP).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidProfile);
+    assert!(e.message.contains("bytes"), "{}", e.message);
+    // Not even valid JSON: the size check comes first.
+    let junk = "{".repeat(MAX_BODY_BYTES + 1);
+    assert!(parse_body(&junk, APP)
+        .unwrap_err()
+        .message
+        .contains("bytes"));
+}
+
+#[test]
+fn envelopes_are_unwrapped_and_server_errors_carry_err_and_msg() {
+    let ok = json!({"err": 0, "msg": "请求成功", "data": seed_sample()}).to_string();
+    assert_eq!(
+        parse_body(&ok, APP).unwrap().open_id,
+        "oc7L942AwAqIiBabNYb_cLl7mRsQ"
+    );
+    let bare = seed_sample().to_string();
+    assert_eq!(
+        parse_body(&bare, APP).unwrap(),
+        parse_body(&ok, APP).unwrap()
+    );
+
+    let e = parse_body(
+        r#"{"err": 1001, "msg": "小程序session解析错误", "data": null}"#,
+        APP,
+    )
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Server);
+    assert_eq!(e.server_err, Some(1001));
+    assert_eq!(e.err_msg.as_deref(), Some("小程序session解析错误"));
+
+    let missing = parse_body(r#"{"err": 0, "msg": "ok"}"#, APP).unwrap_err();
+    assert_eq!(missing.field.as_deref(), Some("data"));
+    let bad_err = parse_body(r#"{"err": "0", "data": {}}"#, APP).unwrap_err();
+    assert_eq!(bad_err.field.as_deref(), Some("err"));
+}
+
+#[test]
+fn malformed_bodies_are_invalid_profile() {
+    for body in [
+        "",
+        "not json",
+        "[1,2]",
+        "null",
+        "\"s\"",
+        "{\"open_id\":",
+        "{\"err\":0,\"data\":[]}",
+    ] {
+        assert_eq!(
+            parse_body(body, APP).unwrap_err().code,
+            ErrorCode::InvalidProfile,
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn authorised_means_nick_name_and_avatar() {
+    let mut p = Profile::from_value(&seed_sample(), APP).unwrap();
+    assert!(!p.is_authorised());
+    p.nick_name = "Ann".into();
+    assert!(!p.is_authorised());
+    p.avatar_url = "https://a/b".into();
+    assert!(p.is_authorised());
+}
