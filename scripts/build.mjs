@@ -7,6 +7,7 @@
 // bulk-memory and non-trapping float conversions that std still contains.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
@@ -15,6 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
 const targetDir = join(root, "target", "mvp");
 const crateName = "tmsdk_profile";
+const cargoHome = process.env.CARGO_HOME || join(homedir(), ".cargo");
 
 function run(cmd, args, env = {}) {
   execFileSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
@@ -23,7 +25,11 @@ function run(cmd, args, env = {}) {
 // 1. Rust → wasm (own target dir, so these flags never invalidate the test builds' cache).
 run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"], {
   CARGO_TARGET_DIR: targetDir,
-  RUSTFLAGS: "-Ctarget-cpu=mvp -Ctarget-feature=+mutable-globals",
+  // Panic locations name source files: remap them so the wasm is the same on every machine.
+  RUSTFLAGS: [
+    "-Ctarget-cpu=mvp", "-Ctarget-feature=+mutable-globals",
+    `--remap-path-prefix=${root}=.`, `--remap-path-prefix=${cargoHome}=~/.cargo`,
+  ].join(" "),
   CARGO_PROFILE_RELEASE_STRIP: "true",
 });
 
