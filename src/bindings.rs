@@ -21,9 +21,9 @@ thread_local! {
 }
 
 /// Keys read from `updateUserProfile`'s options object.
-const OPTION_KEYS: &[&str] = &["refresh", "fresh", "desc", "lang"];
+pub(crate) const OPTION_KEYS: &[&str] = &["refresh", "fresh", "desc", "lang"];
 /// Keys read from `install`'s config object.
-const CONFIG_KEYS: &[&str] = &[
+pub(crate) const CONFIG_KEYS: &[&str] = &[
     "server",
     "appId",
     "profileTtl",
@@ -205,7 +205,7 @@ fn non_negative(n: f64) -> u64 {
 }
 
 /// Reads a JS value into the pure [`Input`], following only `keys` of an object (one level deep).
-fn to_input(value: &JsValue, keys: &[&str]) -> Input {
+pub(crate) fn to_input(value: &JsValue, keys: &[&str]) -> Input {
     to_input_at(value, keys, true)
 }
 
@@ -246,13 +246,13 @@ fn to_input_at(value: &JsValue, keys: &[&str], follow: bool) -> Input {
     }
 }
 
-fn set(target: &Object, key: &str, value: &JsValue) {
+pub(crate) fn set(target: &Object, key: &str, value: &JsValue) {
     // Defining a data property on a fresh plain object cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }
 
 /// A serialisable value as a plain JS object (structs become objects, `None` fields are skipped).
-fn to_js<T: Serialize>(value: &T) -> JsValue {
+pub(crate) fn to_js<T: Serialize>(value: &T) -> JsValue {
     value
         .serialize(&serde_wasm_bindgen::Serializer::new())
         .unwrap_or(JsValue::UNDEFINED)

@@ -7,8 +7,12 @@
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod flow;
+pub mod host;
 pub mod input;
 pub mod options;
 pub mod profile;
+pub mod protocol;
+pub mod storage;
 
 pub mod bindings;

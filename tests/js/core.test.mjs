@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 
 import * as core from "../../pkg/tmsdk_profile.js";
 import { TmSdkError } from "../../pkg/shim/tmsdk-error.js";
+import { EARLY_DEFAULTS } from "../../pkg/shim/install.js";
 
 const pkgDir = new URL("../../pkg/", import.meta.url);
 core.initSync({ module: readFileSync(new URL("tmsdk_profile_bg.wasm", pkgDir)) });
@@ -114,4 +115,9 @@ test("README documents every error code in English and Chinese", () => {
     assert.equal(cells.length, 3, `${code}: code, English, Chinese`);
     assert.match(cells[2], /[\u4e00-\u9fff]/, `${code} has a Chinese explanation`);
   }
+});
+
+test("the shim's defaults for a call made while loading equal the core's", () => {
+  assert.equal(EARLY_DEFAULTS.desc, core.parseOptions(undefined).desc);
+  assert.equal(EARLY_DEFAULTS.lang, core.parseConfig({ noLogin: true, appId: "wx1" }).lang);
 });

@@ -1,0 +1,93 @@
+/**
+ * Adapts a wx-shaped host (WeChat's `wx`, or a test double) to the promise-returning shape the Rust core binds
+ * (`src/host.rs`). Only plumbing lives here: callback → promise, sync storage passthrough, the default
+ * full-screen transparent button. Every decision is the core's.
+ */
+
+/** @param {any} wx @returns {object} the adapter */
+export function adaptHost(wx) {
+  /** Calls `wx[name]({...options, success, fail})` as a promise; a synchronous throw rejects too. */
+  function call(name, options) {
+    return new Promise((resolve, reject) => {
+      try {
+        wx[name]({ ...options, success: resolve, fail: reject });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  }
+
+  return {
+    has: (name) => typeof wx[name] === "function",
+    getUserProfile: (options) => call("getUserProfile", options),
+    getSetting: () => call("getSetting", {}),
+    getUserInfo: (options) => call("getUserInfo", options),
+    userInfoButton: ({ lang, style }) =>
+      new Promise((resolve, reject) => {
+        let button;
+        try {
+          button = wx.createUserInfoButton({
+            type: "text",
+            text: "",
+            style: style || fullScreenStyle(wx),
+            withCredentials: true,
+            lang,
+          });
+        } catch (e) {
+          reject(e);
+          return;
+        }
+        const onTap = (res) => {
+          // The button is destroyed whatever the tap gave.
+          try {
+            if (typeof button.offTap === "function") button.offTap(onTap);
+            button.destroy();
+          } finally {
+            resolve(res);
+          }
+        };
+        button.onTap(onTap);
+      }),
+    login: () => call("login", {}),
+    launchOptions: () => (typeof wx.getLaunchOptionsSync === "function" ? wx.getLaunchOptionsSync() : undefined),
+    appId: () => {
+      try {
+        return wx.getAccountInfoSync().miniProgram.appId || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    request: (options) => call("request", options),
+    storageGet: (key) => wx.getStorageSync(key),
+    storageSet: (key, value) => wx.setStorageSync(key, value),
+    storageRemove: (key) => wx.removeStorageSync(key),
+    warn: (message) => console.warn(message),
+  };
+}
+
+/** A transparent button over the whole screen: any tap on the game authorises. */
+function fullScreenStyle(wx) {
+  let width = 0;
+  let height = 0;
+  try {
+    const info = typeof wx.getWindowInfo === "function" ? wx.getWindowInfo() : wx.getSystemInfoSync();
+    width = info.windowWidth || info.screenWidth || 0;
+    height = info.windowHeight || info.screenHeight || 0;
+  } catch {
+    // Leave 0 × 0 … then fall back to a generous fixed size below.
+  }
+  return {
+    left: 0,
+    top: 0,
+    width: width || 10000,
+    height: height || 10000,
+    backgroundColor: "rgba(0,0,0,0)",
+    borderColor: "rgba(0,0,0,0)",
+    borderWidth: 0,
+    borderRadius: 0,
+    color: "rgba(0,0,0,0)",
+    textAlign: "center",
+    fontSize: 1,
+    lineHeight: 1,
+  };
+}

@@ -1,0 +1,327 @@
+//! The backend wire protocol of SPEC §5 and the reading of host results (SPEC §3 step 3): request bodies,
+//! the classification of HTTP answers, `request:fail …` messages and `wx.*` `errMsg`s. Pure Rust.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{ErrorCode, Result, TmError};
+use crate::profile::{self, Profile};
+
+/// Path of the login endpoint, appended to `config.server`.
+pub const LOGIN_PATH: &str = "/v1/login";
+/// Path of the profile endpoint, appended to `config.server`.
+pub const PROFILE_PATH: &str = "/v1/profile";
+/// The `err` (and HTTP status) that means "session expired: log in again".
+pub const UNAUTHORIZED: i64 = 401;
+
+/// Body of `POST /v1/login`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoginRequest<'a> {
+    /// The game's appId.
+    pub app_id: &'a str,
+    /// The code from `wx.login`.
+    pub code: &'a str,
+    /// `wx.getLaunchOptionsSync().scene` (0 when unknown).
+    pub scene: u64,
+    /// `wx.getLaunchOptionsSync().query.channelCode` ("" when absent).
+    pub channel: &'a str,
+}
+
+/// What the host's user-info API gave (`getUserProfile`, `getUserInfo` or the button's `onTap`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HostUserInfo {
+    /// `rawData`: the JSON text WeChat signed.
+    pub raw_data: String,
+    /// `signature` = sha1(rawData + session_key).
+    pub signature: String,
+    /// `encryptedData`.
+    pub encrypted_data: String,
+    /// `iv`.
+    pub iv: String,
+    /// `userInfo`, forwarded as is.
+    pub user_info: Value,
+}
+
+/// Body of `POST /v1/profile`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProfileRequest<'a> {
+    /// The game's appId.
+    pub app_id: &'a str,
+    /// `rawData`.
+    pub raw_data: &'a str,
+    /// `signature`.
+    pub signature: &'a str,
+    /// `encryptedData`.
+    pub encrypted_data: &'a str,
+    /// `iv`.
+    pub iv: &'a str,
+    /// `userInfo`.
+    pub user_info: &'a Value,
+}
+
+impl<'a> ProfileRequest<'a> {
+    /// The body for `info`.
+    pub fn new(app_id: &'a str, info: &'a HostUserInfo) -> Self {
+        ProfileRequest {
+            app_id,
+            raw_data: &info.raw_data,
+            signature: &info.signature,
+            encrypted_data: &info.encrypted_data,
+            iv: &info.iv,
+            user_info: &info.user_info,
+        }
+    }
+}
+
+/// Serialises a request body to JSON text.
+pub fn to_json<T: Serialize>(body: &T) -> String {
+    serde_json::to_string(body).expect("request bodies always serialise")
+}
+
+/// How one backend answer reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// A valid profile.
+    Profile(Box<Profile>),
+    /// HTTP 401 or `err == 401`: the session is gone; log in again and retry once. The error is what to
+    /// report if the retry is unauthorised too.
+    Unauthorized(TmError),
+    /// Any other failure.
+    Failed(TmError),
+}
+
+/// Reads a backend answer: HTTP status first (any status lands in `success` in WeChat), then the envelope
+/// and the profile rules.
+pub fn read_answer(status: u16, body: &str, app_id: &str) -> Answer {
+    if status == UNAUTHORIZED as u16 {
+        return Answer::Unauthorized(http_error(status));
+    }
+    if !(200..300).contains(&status) {
+        return Answer::Failed(http_error(status));
+    }
+    match profile::parse_body(body, app_id) {
+        Ok(p) => Answer::Profile(Box::new(p)),
+        Err(e) if e.code == ErrorCode::Server && e.server_err == Some(UNAUTHORIZED) => {
+            Answer::Unauthorized(e)
+        }
+        Err(e) => Answer::Failed(e),
+    }
+}
+
+fn http_error(status: u16) -> TmError {
+    let hint = match status {
+        401 => "the session was refused twice; check the backend's /v1/login and token checks",
+        404 => "check config.server: the backend has no such route",
+        500..=599 => "the backend failed; check its logs",
+        _ => "check the backend and config.server",
+    };
+    TmError::new(
+        ErrorCode::Http,
+        format!("The backend answered HTTP {status}: {hint}."),
+    )
+    .with_status(status)
+}
+
+/// Reads a `wx.request` failure (`request:fail …`): `TIMEOUT` when it says timeout, else `NETWORK`.
+pub fn request_failure(err_msg: &str) -> TmError {
+    let lower = err_msg.to_ascii_lowercase();
+    let e = if lower.contains("timeout") || lower.contains("timed out") {
+        TmError::new(
+            ErrorCode::Timeout,
+            "The backend did not answer in time. Check the network and the backend, or raise config.timeout.",
+        )
+    } else {
+        TmError::new(
+            ErrorCode::Network,
+            "The request to the backend failed before any HTTP answer. Check the network, config.server and \
+             WeChat's request domain list (request合法域名).",
+        )
+    };
+    e.with_err_msg(err_msg)
+}
+
+/// Reads the `errMsg` of a failed `wx.*` user-info call: `AUTH_DENIED` (the user refused), `TAP_REQUIRED`
+/// (not called from a tap) or `HOST_ERROR`, keeping WeChat's text.
+pub fn host_failure(err_msg: &str) -> TmError {
+    let lower = err_msg.to_ascii_lowercase();
+    let e = if lower.contains("auth deny") || lower.contains("auth denied") {
+        TmError::new(
+            ErrorCode::AuthDenied,
+            "The user refused to share their profile. Let them play on, and ask again later from a tap.",
+        )
+    } else if lower.contains("tap gesture") || lower.contains("user tap") {
+        TmError::new(
+            ErrorCode::TapRequired,
+            "WeChat only shows the profile popup from a tap: call updateUserProfile directly inside the tap \
+             handler, with no await, timer or promise before it.",
+        )
+    } else {
+        TmError::new(
+            ErrorCode::HostError,
+            "A WeChat API failed; errMsg has WeChat's own words. Check the base library version and the game's \
+             privacy settings.",
+        )
+    };
+    e.with_err_msg(err_msg)
+}
+
+/// `getUserInfo:fail scope unauthorized`: on the `getSetting` path, fall through to the button.
+pub fn is_scope_unauthorized(err_msg: &str) -> bool {
+    err_msg.to_ascii_lowercase().contains("scope unauthorized")
+}
+
+/// Whether a host result's `errMsg` is a success (`"getUserInfo:ok"`); a missing `errMsg` counts as one.
+pub fn is_ok_message(err_msg: Option<&str>) -> bool {
+    err_msg.is_none_or(|m| m.ends_with(":ok"))
+}
+
+/// `LOGIN_FAILED` for a failed `wx.login` or `/v1/login`, keeping the cause's details.
+pub fn login_failed(cause: &TmError) -> TmError {
+    let mut e = TmError::new(
+        ErrorCode::LoginFailed,
+        format!(
+            "Silent login failed ({}: {}). Check config.server and the backend's /v1/login; the user can try again.",
+            cause.code, cause.message
+        ),
+    );
+    e.err_msg = cause.err_msg.clone();
+    e.status = cause.status;
+    e.server_err = cause.server_err;
+    e.field = cause.field.clone();
+    e
+}
+
+/// Checks that a login answer carries a session token.
+pub fn require_session(profile: Profile) -> Result<Profile> {
+    if profile.jwt.is_empty() {
+        return Err(TmError::invalid_profile(
+            Some("jwt"),
+            "is empty in the /v1/login answer; the backend must return a session token",
+        ));
+    }
+    Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const APP: &str = "wx1";
+
+    #[test]
+    fn request_bodies_have_the_wire_names() {
+        let login = LoginRequest {
+            app_id: APP,
+            code: "c0de",
+            scene: 1044,
+            channel: "ch-1",
+        };
+        assert_eq!(
+            to_json(&login),
+            r#"{"app_id":"wx1","code":"c0de","scene":1044,"channel":"ch-1"}"#
+        );
+        let info = HostUserInfo {
+            raw_data: "{\"nickName\":\"Ann\"}".into(),
+            signature: "sig".into(),
+            encrypted_data: "enc".into(),
+            iv: "iv".into(),
+            user_info: json!({"nickName": "Ann"}),
+        };
+        assert_eq!(
+            to_json(&ProfileRequest::new(APP, &info)),
+            r#"{"app_id":"wx1","raw_data":"{\"nickName\":\"Ann\"}","signature":"sig","encrypted_data":"enc","iv":"iv","user_info":{"nickName":"Ann"}}"#
+        );
+    }
+
+    #[test]
+    fn answers_read_status_then_envelope() {
+        let ok = json!({"err": 0, "msg": "ok", "data": {"open_id": "o1"}}).to_string();
+        assert!(matches!(read_answer(200, &ok, APP), Answer::Profile(p) if p.open_id == "o1"));
+        let Answer::Failed(e) = read_answer(500, &ok, APP) else {
+            panic!()
+        };
+        assert_eq!((e.code, e.status), (ErrorCode::Http, Some(500)));
+        let Answer::Unauthorized(e) = read_answer(401, "", APP) else {
+            panic!()
+        };
+        assert_eq!((e.code, e.status), (ErrorCode::Http, Some(401)));
+        let Answer::Unauthorized(e) = read_answer(200, r#"{"err":401,"msg":"expired"}"#, APP)
+        else {
+            panic!()
+        };
+        assert_eq!((e.code, e.server_err), (ErrorCode::Server, Some(401)));
+        let Answer::Failed(e) = read_answer(200, r#"{"err":5,"msg":"no"}"#, APP) else {
+            panic!()
+        };
+        assert_eq!((e.code, e.server_err), (ErrorCode::Server, Some(5)));
+        let Answer::Failed(e) = read_answer(204, "", APP) else {
+            panic!()
+        };
+        assert_eq!(e.code, ErrorCode::InvalidProfile);
+        let Answer::Failed(e) = read_answer(302, "", APP) else {
+            panic!()
+        };
+        assert_eq!(e.code, ErrorCode::Http);
+    }
+
+    #[test]
+    fn request_failures_tell_timeout_from_network() {
+        assert_eq!(
+            request_failure("request:fail timeout").code,
+            ErrorCode::Timeout
+        );
+        assert_eq!(
+            request_failure("request:fail socket time out timed out").code,
+            ErrorCode::Timeout
+        );
+        let e = request_failure("request:fail url not in domain list");
+        assert_eq!(e.code, ErrorCode::Network);
+        assert_eq!(
+            e.err_msg.as_deref(),
+            Some("request:fail url not in domain list")
+        );
+    }
+
+    #[test]
+    fn host_messages_are_classified_and_kept() {
+        let code = |m: &str| {
+            let e = host_failure(m);
+            assert_eq!(e.err_msg.as_deref(), Some(m));
+            e.code
+        };
+        assert_eq!(code("getUserProfile:fail auth deny"), ErrorCode::AuthDenied);
+        assert_eq!(code("getUserInfo:fail auth denied"), ErrorCode::AuthDenied);
+        assert_eq!(
+            code("getUserProfile:fail can only be invoked by user TAP gesture"),
+            ErrorCode::TapRequired
+        );
+        assert_eq!(
+            code("getUserProfile:fail desc length does not meet the requirements"),
+            ErrorCode::HostError
+        );
+        assert_eq!(
+            code("getUserInfo:fail game appid no privacy api permission"),
+            ErrorCode::HostError
+        );
+        assert!(is_scope_unauthorized("getUserInfo:fail scope unauthorized"));
+        assert!(!is_scope_unauthorized("getUserInfo:fail auth deny"));
+    }
+
+    #[test]
+    fn ok_messages() {
+        assert!(is_ok_message(Some("getUserInfo:ok")));
+        assert!(is_ok_message(None));
+        assert!(!is_ok_message(Some("getUserInfo:fail auth deny")));
+    }
+
+    #[test]
+    fn login_failures_keep_the_cause() {
+        let cause = request_failure("request:fail timeout");
+        let e = login_failed(&cause);
+        assert_eq!(e.code, ErrorCode::LoginFailed);
+        assert_eq!(e.err_msg.as_deref(), Some("request:fail timeout"));
+        assert!(e.message.contains("TIMEOUT"), "{}", e.message);
+        assert!(require_session(Profile::default()).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+// The end-to-end scenarios (tests/scenarios/scenarios.mjs) in headless Chromium, twice: the built package's
+// web entry as plain ES modules, and the same page bundled by webpack 5 (webpack.config.js). Pages are served
+// by the real local backend, so the simulated wx.request reaches it over fetch, same origin.
+import { test, before, after, describe } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import webpack from "webpack";
+
+import { scenarios } from "../scenarios/scenarios.mjs";
+import { startBackend } from "../support/backend.mjs";
+import { launchChromium } from "../support/chromium.mjs";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const webpackConfig = createRequire(import.meta.url)("../../webpack.config.js");
+let backend;
+let browser;
+
+function bundle() {
+  return new Promise((resolve, reject) =>
+    webpack(webpackConfig, (err, stats) => (err || stats.hasErrors() ? reject(err || new Error(stats.toString("errors-only"))) : resolve())),
+  );
+}
+
+before(async () => {
+  await bundle();
+  backend = await startBackend({ appId: "wxsimapp0000000001", staticRoot: root });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await backend?.stop();
+});
+
+for (const [flavour, page] of [["esm", "scenarios.html"], ["webpack", "scenarios-webpack.html"]]) {
+  describe(`chromium (${flavour})`, () => {
+    let tab;
+    const pageErrors = [];
+    before(async () => {
+      tab = await browser.newPage();
+      tab.on("pageerror", (e) => pageErrors.push(String(e)));
+      await tab.goto(`${backend.url}/tests/browser/${page}`);
+      await tab.waitForFunction(() => window.scenariosReady === true, null, { timeout: 15_000 });
+      assert.deepEqual(await tab.evaluate(() => window.scenarioNames), scenarios.map((s) => s.name));
+    });
+    after(() => tab?.close());
+    for (const scenario of scenarios) {
+      test(scenario.name, { timeout: 20_000 }, async () => {
+        const result = await tab.evaluate((name) => window.runScenario(name), scenario.name);
+        assert.ok(result.ok, result.error);
+        assert.deepEqual(pageErrors, [], "no uncaught error in the page");
+      });
+    }
+  });
+}

@@ -1,0 +1,510 @@
+// The scenarios of the end-to-end issue, one test each, runtime-agnostic: tests/js/scenarios.test.mjs runs them
+// in Node, tests/js/scenarios-browser.test.mjs in headless Chromium. Each gets:
+//   env = { install, TmSdkError, transport, backendUrl }
+// and talks to the real local backend (tests/support/backend.mjs) through the simulated wx.
+import { createSimWx } from "../support/sim-wx.mjs";
+
+const APP = "wxsimapp0000000001";
+const KEY = `tmsdk.profile.v1.${APP}`;
+const TAP_MESSAGE = "getUserProfile:fail can only be invoked by user TAP gesture";
+
+/** SPEC §6: every documented field, in order, with its type. */
+const FIELD_TYPES = [
+  ["pid", "string"], ["app_id", "string"], ["open_id", "string"], ["union_id", "string"], ["nick_name", "string"],
+  ["avatar_url", "string"], ["gender", "number"], ["city", "string"], ["province", "string"], ["country", "string"],
+  ["language", "string"], ["gold", "number"], ["diamond", "number"], ["share_new", "number"],
+  ["share_times", "number"], ["online_days", "number"], ["online_duration", "number"],
+  ["last_login_time", "number"], ["login_times", "number"], ["from_scene", "string"], ["from_code", "string"],
+  ["is_new", "boolean"], ["ofp", "string"], ["jwt", "string"], ["login_province", "string"],
+  ["login_city", "string"], ["login_district", "string"],
+];
+
+// ---- assertions (no node:assert in the browser) ----
+function ok(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+function eq(actual, expected, message) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${message}: expected ${e}, got ${a}`);
+}
+async function rejects(promise, code, env, message) {
+  let error;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  ok(error, `${message}: should reject with ${code}`);
+  ok(error instanceof env.TmSdkError && error instanceof Error, `${message}: a TmSdkError (${error})`);
+  eq(error.name, "TmSdkError", `${message}: name`);
+  eq(error.code, code, `${message}: code (${error.message})`);
+  ok(typeof error.message === "string" && error.message.length > 20, `${message}: a message that says what to do`);
+  return error;
+}
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+async function until(condition, what) {
+  for (let i = 0; i < 200; i++) {
+    if (condition()) return;
+    await tick(5);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+// ---- fixtures ----
+async function backend(env, command, body) {
+  const res = await fetch(`${env.backendUrl}/__control/${command}`, { method: "POST", body: body ? JSON.stringify(body) : "" });
+  return res.json();
+}
+const stats = async (env) => (await backend(env, "stats")).stats;
+const script = (env, path, ...steps) => backend(env, "script", { path, steps });
+
+async function setup(env, { kind = "miniprogram", config = {} } = {}) {
+  await backend(env, "reset");
+  const { wx, sim } = createSimWx({ transport: env.transport, appId: APP, kind });
+  await env.install({ server: env.backendUrl, host: wx, ...config });
+  return { wx, sim, tm: wx.tmSDK };
+}
+
+/** A first successful update: the record exists afterwards. */
+async function authorise(tm, sim) {
+  const profile = await sim.tap(() => tm.updateUserProfile({ desc: "用于排行榜" }));
+  ok(sim.storage.has(KEY), "the record is written");
+  return profile;
+}
+
+function editRecord(sim, edit) {
+  const record = JSON.parse(sim.storage.get(KEY));
+  edit(record);
+  sim.storage.set(KEY, JSON.stringify(record));
+}
+
+function resetCounts(sim) {
+  for (const k of Object.keys(sim.counts)) sim.counts[k] = 0;
+}
+
+async function promptsAgain(env, edit, message) {
+  const { sim, tm } = await setup(env);
+  await authorise(tm, sim);
+  editRecord(sim, edit);
+  resetCounts(sim);
+  const before = (await stats(env)).profile;
+  const p = await sim.tap(() => tm.updateUserProfile());
+  eq(sim.counts.getUserProfile, 1, `${message}: the popup opens`);
+  eq((await stats(env)).profile, before + 1, `${message}: one /v1/profile request`);
+  eq(p.nick_name, sim.user.nickName, `${message}: the new profile`);
+}
+
+async function recordIntactOnBadAnswer(env, step, field, message) {
+  const { sim, tm } = await setup(env);
+  const first = await authorise(tm, sim);
+  const record = sim.storage.get(KEY);
+  await script(env, "/v1/profile", step);
+  const e = await rejects(sim.tap(() => tm.updateUserProfile({ refresh: true })), "INVALID_PROFILE", env, message);
+  if (field) eq(e.field, field, `${message}: field`);
+  eq(sim.storage.get(KEY), record, `${message}: the record is intact`);
+  eq(e.cached, first, `${message}: error.cached is the previous profile`);
+}
+
+export const scenarios = [
+  {
+    name: "first call prompts, requests, resolves all documented fields with SPEC types and writes the record",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      const started = Date.now();
+      const p = await sim.tap(() => tm.updateUserProfile({ desc: " 用于排行榜 " }));
+      eq(sim.counts.getUserProfile, 1, "one popup");
+      eq(sim.lastUserProfileOptions, { desc: "用于排行榜", lang: "zh_CN" }, "desc trimmed, default lang");
+      const s = await stats(env);
+      eq(s.profile, 1, "one /v1/profile request");
+      eq(s.login, 1, "one silent login");
+      eq(Object.keys(p), FIELD_TYPES.map(([k]) => k), "exactly the documented fields, in order");
+      for (const [k, t] of FIELD_TYPES) eq(typeof p[k], t, `type of ${k}`);
+      eq(p.open_id, sim.openId, "open_id");
+      eq(p.app_id, APP, "app_id");
+      eq(p.nick_name, "小明", "nick_name");
+      eq(p.avatar_url, sim.user.avatarUrl, "avatar_url");
+      ok(p.jwt.length > 0, "the session rides on the profile");
+      const record = JSON.parse(sim.storage.get(KEY));
+      eq(Object.keys(record), ["v", "app_id", "cached_at", "profile"], "record shape");
+      eq(record.v, 1, "record version");
+      eq(record.profile, p, "record holds the profile");
+      ok(record.cached_at >= started && record.cached_at <= Date.now(), "cached_at is now");
+      const { bodies } = await backend(env, "stats");
+      const sent = bodies.find((b) => b.path === "/v1/profile");
+      eq(Object.keys(sent.body), ["app_id", "raw_data", "signature", "encrypted_data", "iv", "user_info"], "wire body");
+      eq(sent.authorization, `Bearer ${p.jwt}`, "bearer session");
+      const login = bodies.find((b) => b.path === "/v1/login").body;
+      eq([login.app_id, login.scene, login.channel], [APP, 1044, "ch-sim"], "login body");
+    },
+  },
+  {
+    name: "second call reuses the record with no host call",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      const first = await authorise(tm, sim);
+      resetCounts(sim);
+      const before = await stats(env);
+      const second = await sim.tap(() => tm.updateUserProfile());
+      eq(second, first, "same profile");
+      eq(sim.counts, { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0 }, "no host call");
+      eq(await stats(env), before, "no backend call");
+    },
+  },
+  {
+    name: "refresh:true prompts",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await authorise(tm, sim);
+      resetCounts(sim);
+      sim.user.nickName = "小红";
+      const p = await sim.tap(() => tm.updateUserProfile({ refresh: true }));
+      eq(sim.counts.getUserProfile, 1, "the popup opens");
+      eq(p.nick_name, "小红", "fresh data");
+      eq(JSON.parse(sim.storage.get(KEY)).profile.nick_name, "小红", "record updated");
+    },
+  },
+  {
+    name: "fresh:true alias prompts",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await authorise(tm, sim);
+      resetCounts(sim);
+      await sim.tap(() => tm.updateUserProfile({ fresh: true }));
+      eq(sim.counts.getUserProfile, 1, "the popup opens");
+    },
+  },
+  {
+    name: "TTL expiry prompts",
+    async run(env) {
+      await promptsAgain(env, (r) => (r.cached_at = Date.now() - 604800 * 1000 - 1), "expired record");
+    },
+  },
+  {
+    name: "record from the future prompts",
+    async run(env) {
+      await promptsAgain(env, (r) => (r.cached_at = Date.now() + 10 * 60 * 1000), "future record");
+    },
+  },
+  {
+    name: "cached profile with empty nick_name prompts",
+    async run(env) {
+      await promptsAgain(env, (r) => (r.profile.nick_name = ""), "unauthorised record");
+    },
+  },
+  {
+    name: "deny → AUTH_DENIED, record intact, error.cached set",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      const first = await authorise(tm, sim);
+      const record = sim.storage.get(KEY);
+      sim.decision = "deny";
+      const e = await rejects(sim.tap(() => tm.updateUserProfile({ refresh: true })), "AUTH_DENIED", env, "deny");
+      eq(e.errMsg, "getUserProfile:fail auth deny", "WeChat's errMsg kept");
+      eq(e.cached, first, "error.cached");
+      eq(sim.storage.get(KEY), record, "record intact");
+    },
+  },
+  {
+    name: "promise hop before the popup → TAP_REQUIRED",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      const e = await rejects(
+        sim.tap(async () => {
+          await Promise.resolve();
+          return tm.updateUserProfile();
+        }),
+        "TAP_REQUIRED",
+        env,
+        "hop",
+      );
+      eq(e.errMsg, TAP_MESSAGE, "WeChat's errMsg kept");
+      const timer = await rejects(new Promise((r) => setTimeout(() => r(tm.updateUserProfile()), 0)), "TAP_REQUIRED", env, "timer");
+      eq(timer.errMsg, TAP_MESSAGE, "after a timer too");
+    },
+  },
+  {
+    name: "getUserProfile opens inside the tap while the wasm is still loading",
+    async run(env) {
+      await backend(env, "reset");
+      const { wx, sim } = createSimWx({ transport: env.transport, appId: APP });
+      const installed = env.install({ server: env.backendUrl, host: wx });
+      const pending = sim.tap(() => wx.tmSDK.updateUserProfile({ desc: "早点弹窗" }));
+      eq(sim.counts.getUserProfile, 1, "called synchronously, before install resolved");
+      eq(sim.lastUserProfileOptions, { desc: "早点弹窗", lang: "zh_CN" }, "with the caller's desc");
+      const p = await pending;
+      eq(p.nick_name, "小明", "resolves once the core is ready");
+      eq(await installed, wx.tmSDK, "install resolves to wx.tmSDK");
+    },
+  },
+  {
+    name: "no user-info API → UNSUPPORTED",
+    async run(env) {
+      const { sim, tm } = await setup(env, { kind: "bare" });
+      await rejects(sim.tap(() => tm.updateUserProfile()), "UNSUPPORTED", env, "bare host");
+    },
+  },
+  {
+    name: "noLogin → NO_LOGIN_SDK",
+    async run(env) {
+      await backend(env, "reset");
+      const { wx, sim } = createSimWx({ transport: env.transport, appId: APP });
+      await env.install({ noLogin: true, host: wx });
+      await rejects(sim.tap(() => wx.tmSDK.updateUserProfile()), "NO_LOGIN_SDK", env, "update");
+      await rejects(wx.tmSDK.login(), "NO_LOGIN_SDK", env, "login");
+      eq(sim.counts.getUserProfile + sim.counts.login + sim.counts.request, 0, "no host call");
+    },
+  },
+  {
+    name: "bad desc / refresh → INVALID_OPTIONS naming the key",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      for (const [options, field] of [
+        [{ desc: "字".repeat(31) }, "desc"],
+        [{ desc: "   " }, "desc"],
+        [{ desc: 42 }, "desc"],
+        [{ refresh: "yes" }, "refresh"],
+        [{ refresh: true, fresh: false }, "fresh"],
+        [{ lang: "fr" }, "lang"],
+      ]) {
+        const e = await rejects(sim.tap(() => tm.updateUserProfile(options)), "INVALID_OPTIONS", env, JSON.stringify(options));
+        eq(e.field, field, "field");
+      }
+      eq(sim.counts.getUserProfile, 0, "no popup for bad options");
+    },
+  },
+  {
+    name: "bad config → INVALID_CONFIG",
+    async run(env) {
+      const { wx } = createSimWx({ transport: env.transport, appId: APP });
+      for (const [config, field] of [
+        [{ host: wx }, "server"],
+        [{ host: wx, server: "ftp://example.com" }, "server"],
+        [{ host: wx, server: env.backendUrl, profileTtl: -1 }, "profileTtl"],
+        [{ host: wx, server: env.backendUrl, timeout: "10s" }, "timeout"],
+        [{ host: wx, server: env.backendUrl, appId: "wx 1" }, "appId"],
+      ]) {
+        const e = await rejects(env.install(config), "INVALID_CONFIG", env, JSON.stringify({ ...config, host: "wx" }));
+        eq(e.field, field, "field");
+      }
+      await rejects(wx.tmSDK.updateUserProfile(), "INVALID_CONFIG", env, "members reject too");
+    },
+  },
+  {
+    name: "err != 0 → SERVER",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await script(env, "/v1/profile", { body: { err: 1001, msg: "小程序session解析错误" } });
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "SERVER", env, "server error");
+      eq([e.serverErr, e.errMsg], [1001, "小程序session解析错误"], "serverErr and msg");
+    },
+  },
+  {
+    name: "500 → HTTP",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await script(env, "/v1/profile", { status: 500, body: "Internal Server Error" });
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "HTTP", env, "500");
+      eq(e.status, 500, "status");
+    },
+  },
+  {
+    name: "request:fail → NETWORK",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await tm.login();
+      await script(env, "/v1/profile", { destroy: true });
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "NETWORK", env, "dropped connection");
+      ok(e.errMsg.startsWith("request:fail"), `errMsg kept (${e.errMsg})`);
+    },
+  },
+  {
+    name: "timeout → TIMEOUT",
+    async run(env) {
+      const { sim, tm } = await setup(env, { config: { timeout: 300 } });
+      await tm.login();
+      await script(env, "/v1/profile", { delayMs: 3000 });
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "TIMEOUT", env, "slow backend");
+      eq(e.errMsg, "request:fail timeout", "errMsg kept");
+    },
+  },
+  {
+    name: "one 401 → silent re-login and success",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await authorise(tm, sim);
+      await backend(env, "expire-sessions");
+      const before = await stats(env);
+      sim.user.nickName = "小刚";
+      const p = await sim.tap(() => tm.updateUserProfile({ refresh: true }));
+      eq(p.nick_name, "小刚", "success after re-login");
+      const after = await stats(env);
+      eq([after.login - before.login, after.profile - before.profile], [1, 2], "one login, one retry");
+      eq(JSON.parse(sim.storage.get(KEY)).profile.jwt, p.jwt, "the new session is cached");
+    },
+  },
+  {
+    name: "two 401s → HTTP (no loop)",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await tm.login();
+      const unauthorised = { status: 401, body: { err: 401, msg: "session expired" } };
+      await script(env, "/v1/profile", unauthorised, unauthorised);
+      const before = await stats(env);
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "HTTP", env, "401 twice");
+      eq(e.status, 401, "status");
+      const after = await stats(env);
+      eq([after.login - before.login, after.profile - before.profile], [1, 2], "one re-login, one retry, no loop");
+    },
+  },
+  {
+    name: "malformed JSON → INVALID_PROFILE, record intact",
+    async run(env) {
+      await recordIntactOnBadAnswer(env, { body: '{"err":0,"data":{"open_id":' }, undefined, "malformed JSON");
+    },
+  },
+  {
+    name: "missing open_id → INVALID_PROFILE, record intact",
+    async run(env) {
+      await recordIntactOnBadAnswer(env, { drop: ["open_id"] }, "open_id", "missing open_id");
+    },
+  },
+  {
+    name: "another app's app_id → INVALID_PROFILE, record intact",
+    async run(env) {
+      await recordIntactOnBadAnswer(env, { merge: { app_id: "wxanotherapp000001" } }, "app_id", "another app");
+    },
+  },
+  {
+    name: "storage write throws → still resolves, warns once",
+    async run(env) {
+      const warnings = [];
+      const warn = console.warn;
+      console.warn = (m) => warnings.push(String(m));
+      try {
+        const { sim, tm } = await setup(env, { config: { autoLogin: false } });
+        sim.storageThrows.set = true;
+        const p = await sim.tap(() => tm.updateUserProfile());
+        eq(p.nick_name, "小明", "resolves");
+        const again = await sim.tap(() => tm.updateUserProfile());
+        eq(again.nick_name, "小明", "resolves again");
+        eq(warnings.length, 1, "warns once");
+        ok(warnings[0].includes("could not save") && !warnings[0].includes(p.jwt), "the warning names the problem, not the jwt");
+      } finally {
+        console.warn = warn;
+      }
+    },
+  },
+  {
+    name: "corrupt record → ignored and removed",
+    async run(env) {
+      const { sim, tm } = await setup(env, { config: { autoLogin: false } });
+      sim.storage.set(KEY, '{"v":1,"app_id":');
+      eq(tm.getCachedProfile(), null, "ignored");
+      ok(!sim.storage.has(KEY), "removed");
+      sim.storage.set(KEY, JSON.stringify({ v: 2, app_id: APP, cached_at: Date.now(), profile: {} }));
+      const p = await sim.tap(() => tm.updateUserProfile());
+      eq(sim.counts.getUserProfile, 1, "the user is asked");
+      eq(JSON.parse(sim.storage.get(KEY)).profile, p, "a good record replaces it");
+    },
+  },
+  {
+    name: "5 concurrent calls → 1 popup, 1 request, 5 equal results",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await tm.login();
+      const before = await stats(env);
+      const results = await sim.tap(() => Promise.all([1, 2, 3, 4, 5].map(() => tm.updateUserProfile({ refresh: true }))));
+      eq(sim.counts.getUserProfile, 1, "one popup");
+      eq((await stats(env)).profile - before.profile, 1, "one request");
+      for (const r of results) eq(r, results[0], "equal results");
+      eq(results.length, 5, "five results");
+    },
+  },
+  {
+    name: "getCachedProfile and clearProfileCache",
+    async run(env) {
+      const { sim, tm } = await setup(env, { config: { autoLogin: false, profileTtl: 3600 } });
+      eq(tm.getCachedProfile(), null, "nothing cached yet");
+      const p = await authorise(tm, sim);
+      resetCounts(sim);
+      const cached = tm.getCachedProfile();
+      eq(Object.keys(cached), ["profile", "cachedAt", "expiresAt"], "shape");
+      eq(cached.profile, p, "the profile");
+      eq(cached.expiresAt - cached.cachedAt, 3600 * 1000, "expiresAt = cachedAt + TTL");
+      eq(sim.counts.getUserProfile + sim.counts.request, 0, "never prompts");
+      tm.clearProfileCache();
+      eq(tm.getCachedProfile(), null, "cleared");
+      ok(!sim.storage.has(KEY), "the record is gone");
+    },
+  },
+  {
+    name: "a host without storage: localStorage where a window exists, memory otherwise",
+    async run(env) {
+      await backend(env, "reset");
+      const { wx, sim } = createSimWx({ transport: env.transport, appId: APP });
+      delete wx.getStorageSync;
+      delete wx.setStorageSync;
+      delete wx.removeStorageSync;
+      const hasWindow = typeof window !== "undefined" && typeof localStorage !== "undefined";
+      if (hasWindow) localStorage.removeItem(KEY);
+      await env.install({ server: env.backendUrl, host: wx, autoLogin: false });
+      const p = await sim.tap(() => wx.tmSDK.updateUserProfile());
+      resetCounts(sim);
+      eq(await sim.tap(() => wx.tmSDK.updateUserProfile()), p, "reused from the fallback storage");
+      eq(sim.counts.getUserProfile, 0, "no popup the second time");
+      if (hasWindow) {
+        eq(JSON.parse(localStorage.getItem(KEY)).profile, p, "the record is in localStorage");
+        wx.tmSDK.clearProfileCache();
+        eq(localStorage.getItem(KEY), null, "and cleared from it");
+      } else {
+        eq(wx.tmSDK.getCachedProfile().profile, p, "the record is in memory");
+      }
+    },
+  },
+  {
+    name: "mini-game without getUserProfile: authorised → getUserInfo",
+    async run(env) {
+      const { sim, tm } = await setup(env, { kind: "minigame" });
+      sim.authorised = true;
+      const p = await tm.updateUserProfile();
+      eq([sim.counts.getSetting, sim.counts.getUserInfo, sim.counts.buttons], [1, 1, 0], "getSetting → getUserInfo");
+      eq(p.nick_name, "小明", "profile");
+    },
+  },
+  {
+    name: "mini-game without getUserProfile: not authorised → button tap",
+    async run(env) {
+      const { sim, tm } = await setup(env, { kind: "minigame" });
+      const pending = tm.updateUserProfile();
+      await until(() => sim.buttons.length === 1, "the user-info button");
+      eq(sim.lastButtonOptions.withCredentials, true, "withCredentials");
+      eq([sim.lastButtonOptions.style.width, sim.lastButtonOptions.style.height], [375, 667], "full-screen by default");
+      eq(sim.lastButtonOptions.style.backgroundColor, "rgba(0,0,0,0)", "transparent");
+      sim.tapButton();
+      const p = await pending;
+      eq(p.nick_name, "小明", "profile from the tap");
+      eq([sim.counts.buttons, sim.counts.buttonsDestroyed], [1, 1], "the button is destroyed");
+      // A denied tap destroys the button too.
+      sim.decision = "deny";
+      const denied = tm.updateUserProfile({ refresh: true });
+      await until(() => sim.buttons.length === 1, "the second button");
+      sim.tapButton();
+      const e = await rejects(denied, "AUTH_DENIED", env, "denied tap");
+      eq(e.errMsg, "getUserInfo:fail auth deny", "errMsg");
+      eq(sim.counts.buttonsDestroyed, 2, "destroyed either way");
+    },
+  },
+  {
+    name: "mini-game: a custom userInfoButton style is used",
+    async run(env) {
+      const style = { left: 10, top: 20, width: 100, height: 40, backgroundColor: "#07c160", color: "#ffffff", textAlign: "center", fontSize: 16, lineHeight: 40, borderRadius: 4, borderColor: "#07c160", borderWidth: 0 };
+      const { sim, tm } = await setup(env, { kind: "minigame", config: { userInfoButton: style } });
+      const pending = tm.updateUserProfile();
+      await until(() => sim.buttons.length === 1, "the button");
+      eq(sim.lastButtonOptions.style, style, "style passed through");
+      sim.tapButton();
+      await pending;
+    },
+  },
+];
