@@ -19,7 +19,7 @@ export function createInstall(loadCore) {
    * @returns {Promise<object>} `wx.tmSDK`, once the wasm is ready
    */
   return function install(config) {
-    const wx = (config && config.host) || globalThis.wx || (globalThis.wx = {});
+    const wx = (config && config.host) || defaultHost();
     const host = adaptHost(wx);
     const sdk = wx.tmSDK || (wx.tmSDK = {});
     let core = null;
@@ -37,11 +37,11 @@ export function createInstall(loadCore) {
       // Still loading: open the popup now, inside the caller's tap; the core checks everything once ready.
       if (!early) {
         const popup = earlyPopup(wx, host, config, options);
-        early = ready
-          .then(() => core.updateUserProfile(options, popup))
-          .finally(() => {
-            early = null;
-          });
+        const settle = () => {
+          early = null;
+        };
+        early = ready.then(() => core.updateUserProfile(options, popup));
+        early.then(settle, settle);
       }
       return early;
     };
@@ -54,6 +54,14 @@ export function createInstall(loadCore) {
     };
     return ready;
   };
+}
+
+/** The global `wx`; without one (browsers, Node), a new `wx` object on the global. */
+function defaultHost() {
+  // `typeof` keeps this safe where `wx` or `globalThis` do not exist.
+  if (typeof wx === "object" && wx) return wx;
+  const global = typeof globalThis === "object" ? globalThis : {};
+  return global.wx || (global.wx = {});
 }
 
 function earlyPopup(wx, host, config, options) {

@@ -1,19 +1,23 @@
 // `npm run build`: compiles the Rust core to wasm, generates the JS glue, optimises and lowers the wasm with
-// npm binaryen, assembles pkg/ from pkg-template/ and js-shim/, and prints raw / gzip / brotli sizes.
+// npm binaryen, validates it strictly as MVP + mutable-globals, assembles pkg/ (npm package) and
+// dist/minigame/ (WeChat drop-in), and prints raw / gzip / brotli sizes.
 //
-// The wasm is built for the MVP feature set plus mutable-globals, because WeChat's engines (iOS in particular)
-// do not document post-MVP support: `-Ctarget-cpu=mvp` for our code, `strip` so wasm-bindgen does not see the
-// reference-types feature of the precompiled std, and binaryen's lowering passes for the sign-ext,
-// bulk-memory and non-trapping float conversions that std still contains.
+// Why MVP: WeChat documents no post-MVP wasm support and older iOS engines reject sign-ext and bulk-memory.
+// `-Ctarget-cpu=mvp` covers our code; `strip` hides the reference-types feature of the precompiled std from
+// wasm-bindgen; binaryen's lowering passes remove the sign-ext, bulk-memory and non-trapping float conversions
+// that std still contains.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, brotliCompressSync, constants as zlib } from "node:zlib";
+import { build as esbuild } from "esbuild";
+import wabtInit from "wabt";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
+const minigame = join(root, "dist", "minigame");
 const targetDir = join(root, "target", "mvp");
 const crateName = "tmsdk_profile";
 const cargoHome = process.env.CARGO_HOME || join(homedir(), ".cargo");
@@ -33,18 +37,24 @@ run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown
   CARGO_PROFILE_RELEASE_STRIP: "true",
 });
 
-// 2. JS glue.
+// 2. JS glue (web target), plus the two internals a loader without `WebAssembly` needs (the WeChat entry
+//    instantiates through WXWebAssembly itself).
 rmSync(pkg, { recursive: true, force: true });
 run("wasm-bindgen", [
   join(targetDir, "wasm32-unknown-unknown", "release", `${crateName}.wasm`),
   "--out-dir", pkg, "--target", "web", "--out-name", crateName,
 ]);
+const gluePath = join(pkg, `${crateName}.js`);
+const glue = readFileSync(gluePath, "utf8");
+for (const fn of ["function __wbg_get_imports()", "function __wbg_finalize_init(instance, module)"]) {
+  if (!glue.includes(fn)) throw new Error(`wasm-bindgen glue changed: "${fn}" not found (see js-shim/wechat.js)`);
+}
+writeFileSync(gluePath, `${glue}\nexport { __wbg_get_imports, __wbg_finalize_init };\n`);
 
-// 3. Optimise and lower to MVP + mutable-globals. A stripped module has no target_features section, so the
-//    features it may contain before lowering are named explicitly.
+// 3. Optimise and lower. A stripped module has no target_features section, so the features it may contain
+//    before lowering are named explicitly.
 const wasmFile = join(pkg, `${crateName}_bg.wasm`);
-const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
-run(wasmOpt, [
+run(join(root, "node_modules", ".bin", "wasm-opt"), [
   wasmFile, "-o", wasmFile,
   "--enable-bulk-memory", "--enable-bulk-memory-opt", "--enable-sign-ext",
   "--enable-nontrapping-float-to-int", "--enable-mutable-globals",
@@ -52,26 +62,74 @@ run(wasmOpt, [
   "-Oz",
 ]);
 
-// 4. The npm package: template, shim, sizes.
+// 4. Strict validation: MVP + mutable-globals only (binaryen's own check would trust the module's features).
+const wabt = await wabtInit();
+const mvpFeatures = {
+  mutable_globals: true, sat_float_to_int: false, sign_extension: false, simd: false, threads: false,
+  multi_value: false, tail_call: false, bulk_memory: false, reference_types: false, annotations: false,
+  gc: false, memory64: false, exceptions: false, extended_const: false, relaxed_simd: false,
+  multi_memory: false, function_references: false,
+};
+const parsed = wabt.readWasm(new Uint8Array(readFileSync(wasmFile)), { readDebugNames: false, ...mvpFeatures });
+parsed.validate(); // throws on any post-MVP instruction or type
+parsed.destroy();
+console.log("wasm validated: MVP + mutable-globals only");
+
+// 5. The npm package: ESM shim, CJS bundles, types, README, package.json.
+mkdirSync(join(pkg, "shim"), { recursive: true });
+cpSync(join(root, "js-shim"), join(pkg, "shim"), { recursive: true });
+rmSync(join(pkg, "shim", "package.json"));
+rmSync(join(pkg, ".gitignore"), { force: true });
+await esbuild({
+  entryPoints: [join(pkg, "shim", "node.js")],
+  outfile: join(pkg, "cjs", "node.cjs"),
+  bundle: true, format: "cjs", platform: "node", target: "node18", logLevel: "warning",
+  // CommonJS has no import.meta: point it at this file's URL so the wasm is found beside the package.
+  define: { "import.meta.url": "__tmsdk_file_url" },
+  banner: { js: 'const __tmsdk_file_url = require("node:url").pathToFileURL(__filename).href;' },
+});
+for (const ext of ["d.ts", "d.cts"]) copyFileSync(join(root, "pkg-template", "index.d.ts"), join(pkg, `index.${ext}`));
+copyFileSync(join(root, "pkg-template", "README.md"), join(pkg, "README.md"));
 const template = JSON.parse(readFileSync(join(root, "pkg-template", "package.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"$/m)[1];
 writeFileSync(join(pkg, "package.json"), JSON.stringify({ ...template, version }, null, 2) + "\n");
-rmSync(join(pkg, ".gitignore"), { force: true });
-mkdirSync(join(pkg, "shim"), { recursive: true });
-cpSync(join(root, "js-shim"), join(pkg, "shim"), { recursive: true });
 
+// 6. The WeChat drop-in: one CommonJS file (ES2017 syntax, codecs injected) and one brotli wasm.
+rmSync(minigame, { recursive: true, force: true });
+await esbuild({
+  entryPoints: [join(pkg, "shim", "wechat.js")],
+  outfile: join(minigame, "tmsdk-profile.js"),
+  bundle: true, format: "cjs", platform: "neutral", target: "es2017", minify: true, logLevel: "warning",
+  inject: [join(pkg, "shim", "text-codec-inject.js")],
+  // The glue's URL-based loader is dropped by tree shaking; this only keeps esbuild from warning about it.
+  define: { "import.meta.url": "undefined" },
+  legalComments: "none",
+});
+const wasmBytes = readFileSync(wasmFile);
+const brotli = brotliCompressSync(wasmBytes, {
+  params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: wasmBytes.length },
+});
+writeFileSync(join(minigame, "tmsdk-profile.wasm.br"), brotli);
+cpSync(minigame, join(pkg, "wechat"), { recursive: true });
+// pkg is "type": "module"; the WeChat file is CommonJS.
+writeFileSync(join(pkg, "wechat", "package.json"), '{ "type": "commonjs" }\n');
+
+// 7. Sizes.
 function sizes(file) {
   const bytes = readFileSync(file);
   const gzip = gzipSync(bytes, { level: 9 }).length;
-  const brotli = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
-  return { raw: bytes.length, gzip, brotli };
+  const br = brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  return { raw: bytes.length, gzip, brotli: br };
 }
 const report = {
   wasm: sizes(wasmFile),
-  glue: sizes(join(pkg, `${crateName}.js`)),
+  "glue (ESM)": sizes(gluePath),
+  "minigame .js": sizes(join(minigame, "tmsdk-profile.js")),
+  "minigame .wasm.br": { raw: brotli.length, gzip: null, brotli: brotli.length },
 };
-console.log("\nsize (bytes)        raw     gzip   brotli");
+console.log("\nsize (bytes)            raw     gzip   brotli");
 for (const [name, s] of Object.entries(report)) {
-  console.log(`${name.padEnd(12)} ${String(s.raw).padStart(9)} ${String(s.gzip).padStart(8)} ${String(s.brotli).padStart(8)}`);
+  const cell = (v) => String(v ?? "-").padStart(8);
+  console.log(`${name.padEnd(18)} ${String(s.raw).padStart(9)} ${cell(s.gzip)} ${cell(s.brotli)}`);
 }
 writeFileSync(join(pkg, "sizes.json"), JSON.stringify(report, null, 2) + "\n");

@@ -1,6 +1,7 @@
 // The scenarios of the end-to-end issue, one test each, runtime-agnostic: tests/js/scenarios.test.mjs runs them
 // in Node, tests/js/scenarios-browser.test.mjs in headless Chromium. Each gets:
 //   env = { install, TmSdkError, transport, backendUrl }
+//   (optionally env.Error, the Error class of the realm the SDK runs in)
 // and talks to the real local backend (tests/support/backend.mjs) through the simulated wx.
 import { createSimWx } from "../support/sim-wx.mjs";
 
@@ -36,7 +37,8 @@ async function rejects(promise, code, env, message) {
     error = e;
   }
   ok(error, `${message}: should reject with ${code}`);
-  ok(error instanceof env.TmSdkError && error instanceof Error, `${message}: a TmSdkError (${error})`);
+  // env.Error: the realm's Error where the SDK runs in another realm (the WeChat sandbox).
+  ok(error instanceof env.TmSdkError && error instanceof (env.Error || Error), `${message}: a TmSdkError (${error})`);
   eq(error.name, "TmSdkError", `${message}: name`);
   eq(error.code, code, `${message}: code (${error.message})`);
   ok(typeof error.message === "string" && error.message.length > 20, `${message}: a message that says what to do`);

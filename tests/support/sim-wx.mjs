@@ -38,6 +38,12 @@ export function createSimWx({ transport, appId = "wxsimapp0000000001", kind = "m
         sim.inTap = false;
       }
     },
+    /** The player touches the screen: wx.onTouchEnd listeners run inside a tap. */
+    touch() {
+      sim.tap(() => {
+        for (const listener of [...touchListeners]) listener({ touches: [], changedTouches: [] });
+      });
+    },
     /** The user taps the newest user-info button. */
     tapButton() {
       const button = sim.buttons[sim.buttons.length - 1];
@@ -47,6 +53,7 @@ export function createSimWx({ transport, appId = "wxsimapp0000000001", kind = "m
   };
 
   let loginCount = 0;
+  const touchListeners = [];
   const later = (fn) => setTimeout(fn, 1);
 
   function userInfoResult(api, allowed) {
@@ -72,6 +79,8 @@ export function createSimWx({ transport, appId = "wxsimapp0000000001", kind = "m
     },
     getLaunchOptionsSync: () => ({ scene: 1044, query: { channelCode: "ch-sim" }, referrerInfo: {} }),
     getAccountInfoSync: () => ({ miniProgram: { appId, envVersion: "develop", version: "" } }),
+    onTouchEnd: (listener) => touchListeners.push(listener),
+    offTouchEnd: (listener) => touchListeners.splice(touchListeners.indexOf(listener) >>> 0, 1),
     getWindowInfo: () => ({ windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667 }),
     request({ url, method = "GET", data, header = {}, timeout = 60000, success, fail }) {
       sim.counts.request += 1;

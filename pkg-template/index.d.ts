@@ -1,0 +1,164 @@
+// Types of tmsdk-profile: install(), the wx.tmSDK members, Profile, TmSdkError and its codes.
+
+/** Every `TmSdkError.code` (SPEC §8). */
+export type TmSdkErrorCode =
+  | "INVALID_CONFIG"
+  | "INVALID_OPTIONS"
+  | "NO_LOGIN_SDK"
+  | "UNSUPPORTED"
+  | "AUTH_DENIED"
+  | "TAP_REQUIRED"
+  | "HOST_ERROR"
+  | "LOGIN_FAILED"
+  | "NETWORK"
+  | "TIMEOUT"
+  | "HTTP"
+  | "SERVER"
+  | "INVALID_PROFILE"
+  | "INTERNAL";
+
+/** WeChat's languages for user info. */
+export type Lang = "en" | "zh_CN" | "zh_TW";
+
+/** A user profile as SkyRiver documents it: exactly these fields, in this order. */
+export interface Profile {
+  /** SkyRiver's user index (deprecated). */
+  pid: string;
+  app_id: string;
+  /** Always non-empty. */
+  open_id: string;
+  union_id: string;
+  /** "" until the user authorises. */
+  nick_name: string;
+  /** "" or an http(s) URL. */
+  avatar_url: string;
+  /** 0 unknown, 1 male, 2 female (WeChat now always gives 0). */
+  gender: 0 | 1 | 2;
+  city: string;
+  province: string;
+  country: string;
+  language: string;
+  /** @deprecated */
+  gold: number;
+  /** @deprecated */
+  diamond: number;
+  share_new: number;
+  share_times: number;
+  online_days: number;
+  /** Seconds. */
+  online_duration: number;
+  /** Unix seconds. */
+  last_login_time: number;
+  login_times: number;
+  from_scene: string;
+  from_code: string;
+  is_new: boolean;
+  ofp: string;
+  /** The backend session. */
+  jwt: string;
+  login_province: string;
+  login_city: string;
+  login_district: string;
+  /** Present when the backend sends it. */
+  lst?: string;
+  /** Present when the backend sends it; prefer it over open_id when non-empty. */
+  xh_uid?: string;
+}
+
+/** The error every call rejects with. */
+export declare class TmSdkError extends Error {
+  constructor(message: string);
+  readonly name: "TmSdkError";
+  readonly code: TmSdkErrorCode;
+  /** The config key, option key or profile field at fault. */
+  readonly field?: string;
+  /** WeChat's own errMsg. */
+  readonly errMsg?: string;
+  /** HTTP status of the backend's answer. */
+  readonly status?: number;
+  /** The backend envelope's err. */
+  readonly serverErr?: number;
+  /** The previous cached profile, left intact by the failure. */
+  readonly cached?: Profile;
+}
+
+export interface UpdateUserProfileOptions {
+  /** true: always ask the user; false (default): reuse a fresh authorised cached profile. */
+  refresh?: boolean;
+  /** The seed page's spelling of refresh. */
+  fresh?: boolean;
+  /** Shown in WeChat's popup; 1–30 characters; default "更新用户信息". */
+  desc?: string;
+  lang?: Lang;
+}
+
+export interface CachedProfile {
+  profile: Profile;
+  /** Epoch ms. */
+  cachedAt: number;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+/** Style of the mini-game user-info button (wx.createUserInfoButton). */
+export interface UserInfoButtonStyle {
+  left?: number;
+  top?: number;
+  width?: number;
+  height?: number;
+  backgroundColor?: string;
+  borderColor?: string;
+  borderWidth?: number;
+  borderRadius?: number;
+  color?: string;
+  textAlign?: "left" | "center" | "right";
+  fontSize?: number;
+  lineHeight?: number;
+}
+
+export interface InstallConfig {
+  /** Backend base URL; required unless noLogin. */
+  server?: string;
+  /** Default: wx.getAccountInfoSync().miniProgram.appId. */
+  appId?: string;
+  /** Seconds an authorised profile is reused; default 604800 (7 days); 0 = never. */
+  profileTtl?: number;
+  /** The no-login build: updateUserProfile and login reject NO_LOGIN_SDK. */
+  noLogin?: boolean;
+  /** Log in silently at install (default true). */
+  autoLogin?: boolean;
+  /** Default "zh_CN". */
+  lang?: Lang;
+  /** wx.request timeout in ms; default 10000. */
+  timeout?: number;
+  /** Mini-game button style; default full-screen and transparent. */
+  userInfoButton?: UserInfoButtonStyle;
+  /** WeChat: the .wasm.br path inside the package; browsers: the wasm URL. */
+  wasmPath?: string;
+  /** A wx-shaped object; default the global wx. */
+  host?: object;
+}
+
+/** The members install() sets on wx.tmSDK. */
+export interface TmSdk {
+  updateUserProfile(options?: UpdateUserProfileOptions): Promise<Profile>;
+  login(): Promise<Profile>;
+  getCachedProfile(): CachedProfile | null;
+  clearProfileCache(): void;
+}
+
+/** Sets wx.tmSDK's members at once; resolves to wx.tmSDK when the wasm is ready. */
+export declare function install(config?: InstallConfig): Promise<TmSdk>;
+
+declare global {
+  namespace WechatMinigame {
+    interface Wx {
+      tmSDK: TmSdk;
+    }
+  }
+  namespace WechatMiniprogram {
+    interface Wx {
+      tmSDK: TmSdk;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+// The WeChat drop-in (dist/minigame/) in a WeChat-like realm (tests/support/wechat-sandbox.mjs): the whole
+// scenario list, once for each result shape of WXWebAssembly.instantiate, plus the example mini-game.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { scenarios } from "../scenarios/scenarios.mjs";
+import { startBackend } from "../support/backend.mjs";
+import { createSimWx } from "../support/sim-wx.mjs";
+import { nodeTransport } from "../support/transport-node.mjs";
+import { createWeChatSandbox } from "../support/wechat-sandbox.mjs";
+
+const APP = "wxsimapp0000000001";
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const DROP_IN = "tmsdk-profile/tmsdk-profile.js";
+let backend;
+let gameRoot;
+
+before(async () => {
+  backend = await startBackend({ appId: APP });
+  // A game package as a developer lays it out: the example, plus the drop-in copied in as tmsdk-profile/.
+  gameRoot = mkdtempSync(join(tmpdir(), "tmsdk-minigame-"));
+  cpSync(join(repo, "examples", "minigame"), gameRoot, { recursive: true });
+  cpSync(join(repo, "dist", "minigame"), join(gameRoot, "tmsdk-profile"), { recursive: true });
+  writeFileSync(join(gameRoot, "config.js"), `module.exports = { server: ${JSON.stringify(backend.url)} };\n`);
+});
+
+after(async () => {
+  await backend?.stop();
+  if (gameRoot) rmSync(gameRoot, { recursive: true, force: true });
+});
+
+for (const resultShape of ["instance", "pair"]) {
+  describe(`wechat sandbox (instantiate → ${resultShape === "pair" ? "{instance, module}" : "Instance"})`, () => {
+    let sandbox;
+    let dropIn;
+    let env;
+    before(() => {
+      sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape });
+      dropIn = sandbox.load(DROP_IN);
+      env = {
+        // As in a mini-game: the host is the realm's global wx, not a config key.
+        install: ({ host, ...config }) => {
+          sandbox.setWx(host);
+          return dropIn.install(config);
+        },
+        TmSdkError: dropIn.TmSdkError,
+        Error: sandbox.Error,
+        transport: nodeTransport,
+        backendUrl: backend.url,
+      };
+    });
+
+    test("loads the wasm by its package path, by default tmsdk-profile/tmsdk-profile.wasm.br", async () => {
+      const { wx } = createSimWx({ transport: nodeTransport, appId: APP });
+      await env.install({ server: backend.url, host: wx, autoLogin: false });
+      assert.deepEqual(sandbox.loads, ["tmsdk-profile/tmsdk-profile.wasm.br"]);
+      assert.equal(typeof wx.tmSDK.updateUserProfile, "function");
+    });
+
+    for (const scenario of scenarios) {
+      test(scenario.name, { timeout: 20_000 }, () => scenario.run(env));
+    }
+  });
+}
+
+describe("wechat sandbox: loading failures", () => {
+  test("a wrong wasmPath → INVALID_CONFIG naming wasmPath", async () => {
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair" });
+    const dropIn = sandbox.load(DROP_IN);
+    sandbox.setWx(createSimWx({ transport: nodeTransport, appId: APP }).wx);
+    const e = await dropIn.install({ server: backend.url, wasmPath: "nowhere/x.wasm.br" }).then(
+      () => assert.fail("should reject"),
+      (err) => err,
+    );
+    assert.ok(e instanceof dropIn.TmSdkError);
+    assert.equal(e.code, "INVALID_CONFIG");
+    assert.equal(e.field, "wasmPath");
+    assert.match(e.message, /tmsdk-profile\//);
+  });
+
+  test("no WXWebAssembly (base library < 2.13) → UNSUPPORTED", async () => {
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", withWXWebAssembly: false });
+    const dropIn = sandbox.load(DROP_IN);
+    sandbox.setWx(createSimWx({ transport: nodeTransport, appId: APP }).wx);
+    const e = await dropIn.install({ server: backend.url }).then(() => assert.fail("should reject"), (err) => err);
+    assert.equal(e.code, "UNSUPPORTED");
+  });
+});
+
+test("the example mini-game authorises from a touch", async () => {
+  const lines = [];
+  const realmConsole = { log: (m) => lines.push(String(m)), warn: (m) => lines.push(String(m)), error: (...m) => lines.push(m.join(" ")) };
+  const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", console: realmConsole });
+  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: APP });
+  sandbox.setWx(wx);
+  await fetch(`${backend.url}/__control/reset`, { method: "POST" });
+  sandbox.load("game.js");
+  assert.equal(lines[0], "点击屏幕，授权头像和昵称");
+  sim.touch();
+  assert.equal(sim.counts.getUserProfile, 1, "the popup opens in the touch, even while the wasm loads");
+  for (let i = 0; i < 400 && !lines.includes("你好，小明"); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(lines.includes("你好，小明"), lines.join(" | "));
+  assert.ok(sim.storage.has(`tmsdk.profile.v1.${APP}`), "the profile is cached");
+});

@@ -1,0 +1,68 @@
+// A WeChat-like JS realm for the drop-in: a Node `vm` context holding only WeChat's globals — `wx`,
+// `WXWebAssembly` (which takes only a path inside the game package), `console`, `setTimeout`, `Promise` — and
+// none of `WebAssembly`, `fetch`, `TextEncoder`/`TextDecoder`, `window`, `document`, `require`.
+import vm from "node:vm";
+import { readFileSync } from "node:fs";
+import { isAbsolute, join, normalize, sep } from "node:path";
+import { brotliDecompressSync } from "node:zlib";
+
+/**
+ * @param {object} o
+ * @param {string} o.packageRoot the game package's folder on disk
+ * @param {"instance"|"pair"} o.resultShape what WXWebAssembly.instantiate resolves with
+ * @param {boolean} [o.withWXWebAssembly] false: an old base library without it
+ * @param {object} [o.console] the realm's console (default Node's)
+ */
+export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembly = true, console: realmConsole = console }) {
+  const context = vm.createContext({});
+  // A fresh realm has WebAssembly (a JS builtin in V8): WeChat's doesn't.
+  vm.runInContext("delete globalThis.WebAssembly;", context);
+  const loads = [];
+  const WXWebAssembly = {
+    instantiate(path, imports) {
+      loads.push(path);
+      if (typeof path !== "string") {
+        return Promise.reject(new TypeError("WXWebAssembly.instantiate: first argument must be a string"));
+      }
+      const relative = normalize(path.replace(/^\/+/, ""));
+      if (/^[a-z]+:/i.test(path) || isAbsolute(relative) || relative.startsWith(`..${sep}`) || !/\.wasm(\.br)?$/.test(relative)) {
+        return Promise.reject(new Error(`WXWebAssembly.instantiate: ${path} is not a .wasm/.wasm.br path inside the package`));
+      }
+      let bytes;
+      try {
+        bytes = readFileSync(join(packageRoot, relative));
+      } catch {
+        return Promise.reject(new Error(`WXWebAssembly.instantiate: no such file in the package: ${path}`));
+      }
+      if (relative.endsWith(".br")) bytes = brotliDecompressSync(bytes);
+      return WebAssembly.instantiate(bytes, imports).then((r) => (resultShape === "instance" ? r.instance : r));
+    },
+  };
+  Object.assign(context, { console: realmConsole, setTimeout, clearTimeout });
+  if (withWXWebAssembly) context.WXWebAssembly = WXWebAssembly;
+
+  /** Evaluates a CommonJS file of the package; it may not require anything. */
+  function load(file) {
+    const code = readFileSync(join(packageRoot, file), "utf8");
+    const wrapper = vm.runInContext(`(function (module, exports, require) {${code}\n})`, context, { filename: file });
+    const module = { exports: {} };
+    const requireFromPackage = (name) => {
+      if (name.startsWith("./")) return load(normalize(join(file, "..", name)));
+      throw new Error(`require("${name}") is not available in the WeChat sandbox`);
+    };
+    wrapper(module, module.exports, requireFromPackage);
+    return module.exports;
+  }
+
+  return {
+    context,
+    load,
+    loads,
+    /** Makes `host` the realm's global `wx`. */
+    setWx(host) {
+      context.wx = host;
+    },
+    /** The realm's own Error class (errors made inside are instances of it, not of Node's). */
+    Error: vm.runInContext("Error", context),
+  };
+}
