@@ -104,18 +104,21 @@ test("cache record: written, read back, expiry and corrupt values", () => {
   assert.equal(core.storageKey(APP), `tmsdk.profile.v1.${APP}`);
 });
 
-test("README documents every error code in English and Chinese", () => {
-  const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
-  const codes = core.errorCodes();
-  assert.equal(codes.length, 14);
-  for (const code of codes) {
-    const row = readme.split("\n").find((line) => line.startsWith(`| \`${code}\` |`));
-    assert.ok(row, `README has a row for ${code}`);
-    const cells = row.split("|").map((c) => c.trim()).filter(Boolean);
-    assert.equal(cells.length, 3, `${code}: code, English, Chinese`);
-    assert.match(cells[2], /[\u4e00-\u9fff]/, `${code} has a Chinese explanation`);
-  }
-});
+for (const [file, chineseColumn] of [["README.md", 2], ["README.zh-CN.md", 1]]) {
+  test(`${file} documents every error code in English and Chinese`, () => {
+    const readme = readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), "utf8");
+    const codes = core.errorCodes();
+    assert.equal(codes.length, 14);
+    for (const code of codes) {
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`${code}\` |`));
+      assert.ok(row, `${file} has a row for ${code}`);
+      const cells = row.split("|").map((c) => c.trim()).filter(Boolean);
+      assert.equal(cells.length, 3, `${code}: code, and an explanation in each language`);
+      assert.match(cells[chineseColumn], /[\u4e00-\u9fff]/, `${code} has a Chinese explanation`);
+      assert.match(cells[3 - chineseColumn], /[A-Za-z]{3,}/, `${code} has an English explanation`);
+    }
+  });
+}
 
 test("the shim's defaults for a call made while loading equal the core's", () => {
   assert.equal(EARLY_DEFAULTS.desc, core.parseOptions(undefined).desc);

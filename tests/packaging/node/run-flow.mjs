@@ -1,0 +1,17 @@
+// Shared by the Node consumers: install against the backend given as argv[2], one updateUserProfile inside a
+// simulated tap, the outcome printed as JSON for tests/js/packaging.test.mjs.
+import { createSimWx } from "../../support/sim-wx.mjs";
+import { nodeTransport } from "../../support/transport-node.mjs";
+
+export async function run({ install, TmSdkError, flavour }) {
+  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: "wxsimapp0000000001" });
+  await install({ server: process.argv[2], host: wx });
+  const profile = await sim.tap(() => wx.tmSDK.updateUserProfile({ desc: "打包测试" }));
+  let code;
+  try {
+    await sim.tap(() => wx.tmSDK.updateUserProfile({ desc: "" }));
+  } catch (e) {
+    code = e instanceof TmSdkError ? e.code : `not a TmSdkError: ${e}`;
+  }
+  console.log(JSON.stringify({ flavour, nick: profile.nick_name, fields: Object.keys(profile).length, code }));
+}
