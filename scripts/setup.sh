@@ -57,7 +57,17 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     || die "apt-get install chromium chromium-driver failed."
 fi
 
-# 5. Node dependencies, exactly as locked. Re-run only when the lockfile changed since the last install.
+# 5. A CJK font, so Chinese text renders in the simulator's screenshots (Debian's Chromium has none).
+if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null | head -n 1)" ] && command -v apt-get >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing fonts-wqy-zenhei (CJK font for screenshots)"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-wqy-zenhei >/dev/null \
+    || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fonts-wqy-zenhei >/dev/null; } \
+    || say "warning: could not install fonts-wqy-zenhei; screenshots will show boxes for Chinese text"
+fi
+
+# 6. Node dependencies, exactly as locked. Re-run only when the lockfile changed since the last install.
 stamp=node_modules/.setup-stamp
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   say "npm ci"

@@ -34,5 +34,8 @@ echo "browser: $browser_passed tests passed in headless Chromium"
 step "release build"
 node scripts/build.mjs
 
+step "webpack bundles (simulator, browser scenario page)"
+node scripts/webpack.mjs
+
 step "JS tests (node --test)"
 node --test tests/js/

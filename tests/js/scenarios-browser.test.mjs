@@ -1,29 +1,23 @@
 // The end-to-end scenarios (tests/scenarios/scenarios.mjs) in headless Chromium, twice: the built package's
 // web entry as plain ES modules, and the same page bundled by webpack 5 (webpack.config.js). Pages are served
-// by the real local backend, so the simulated wx.request reaches it over fetch, same origin.
+// by the real local backend, so the simulated wx.request reaches it over fetch, same origin. Needs the webpack
+// bundle (npm test builds it first with scripts/webpack.mjs).
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import webpack from "webpack";
 
 import { scenarios } from "../scenarios/scenarios.mjs";
 import { startBackend } from "../support/backend.mjs";
 import { launchChromium } from "../support/chromium.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const webpackConfig = createRequire(import.meta.url)("../../webpack.config.js");
 let backend;
 let browser;
 
-function bundle() {
-  return new Promise((resolve, reject) =>
-    webpack(webpackConfig, (err, stats) => (err || stats.hasErrors() ? reject(err || new Error(stats.toString("errors-only"))) : resolve())),
-  );
-}
-
 before(async () => {
-  await bundle();
+  assert.ok(existsSync(join(root, "dist", "webpack", "scenarios.js")), "run `node scripts/webpack.mjs` (npm test does) first");
   backend = await startBackend({ appId: "wxsimapp0000000001", staticRoot: root });
   browser = await launchChromium();
 });

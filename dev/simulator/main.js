@@ -1,0 +1,118 @@
+// The simulator page: a mini-game whose tap calls wx.tmSDK.updateUserProfile, with a WeChat-style
+// authorisation sheet, the resolved profile, the cache's age and expiry, and errors with their codes. It only
+// displays what the SDK returns; every rule is the SDK's.
+import { install } from "../../pkg/shim/web.js";
+import { createSimulatedWx } from "./wx-sim.js";
+
+const APP_ID = "wxdevsimulator0001";
+const $ = (id) => document.getElementById(id);
+const player = { openId: "oDevPlayer_0001", nickName: "小明", avatar: 0 };
+const avatarUrl = (n) => `${location.origin}/sim/avatar/${n}.svg`;
+
+// The simulated WeChat user: nickname and avatar (what the sheet shares).
+$("player-nick").addEventListener("input", (e) => (player.nickName = e.target.value));
+for (let n = 0; n < 5; n++) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.setAttribute("aria-pressed", String(n === player.avatar));
+  b.innerHTML = `<img src="${avatarUrl(n)}" alt="avatar ${n}">`;
+  b.addEventListener("click", () => {
+    player.avatar = n;
+    for (const other of $("avatars").children) other.setAttribute("aria-pressed", String(other === b));
+  });
+  $("avatars").append(b);
+}
+
+/** The authorisation sheet: resolves true on 允许, false on 拒绝. */
+function askUser(desc) {
+  $("sheet-desc").textContent = desc;
+  $("sheet-nick").textContent = player.nickName;
+  $("sheet-avatar").src = avatarUrl(player.avatar);
+  $("sheet").hidden = false;
+  return new Promise((resolve) => {
+    const answer = (allowed) => () => {
+      $("sheet").hidden = true;
+      $("allow").onclick = $("deny").onclick = null;
+      resolve(allowed);
+    };
+    $("allow").onclick = answer(true);
+    $("deny").onclick = answer(false);
+  });
+}
+
+const wx = createSimulatedWx({
+  appId: APP_ID,
+  player: () => ({ openId: player.openId, nickName: player.nickName, avatarUrl: avatarUrl(player.avatar) }),
+  askUser,
+});
+
+function showProfile(profile, source) {
+  $("profile-card").hidden = false;
+  $("avatar").src = profile.avatar_url || avatarUrl(0);
+  $("nick").textContent = profile.nick_name || "(no nickname yet)";
+  $("open-id").textContent = profile.open_id;
+  $("login-times").textContent = profile.login_times;
+  $("last-login").textContent = new Date(profile.last_login_time * 1000).toLocaleString();
+  $("is-new").textContent = String(profile.is_new);
+  $("source").textContent = source;
+}
+
+function showError(e) {
+  $("error").hidden = false;
+  $("error-code").textContent = e.code || "ERROR";
+  $("error-message").textContent = e.message;
+  $("error-errmsg").textContent = e.errMsg ? `errMsg: ${e.errMsg}` : "";
+}
+
+function duration(ms) {
+  const s = Math.round(Math.abs(ms) / 1000);
+  const parts = [[Math.floor(s / 86400), "d"], [Math.floor((s % 86400) / 3600), "h"], [Math.floor((s % 3600) / 60), "m"], [s % 60, "s"]];
+  return parts.filter(([v], i) => v > 0 || i === 3).map(([v, u]) => `${v}${u}`).join(" ");
+}
+
+function showCache() {
+  const cached = wx.tmSDK && wx.tmSDK.getCachedProfile();
+  if (!cached) {
+    $("cache").textContent = "empty";
+    return;
+  }
+  const now = Date.now();
+  $("cache").textContent =
+    `cachedAt  ${new Date(cached.cachedAt).toLocaleString()} (${duration(now - cached.cachedAt)} ago)\n` +
+    `expiresAt ${new Date(cached.expiresAt).toLocaleString()} (${cached.expiresAt > now ? `in ${duration(cached.expiresAt - now)}` : "expired"})\n` +
+    `nick_name ${JSON.stringify(cached.profile.nick_name)}`;
+}
+
+$("tap").addEventListener("click", () => {
+  $("error").hidden = true;
+  const before = wx.counts.getUserProfile;
+  const options = { refresh: $("refresh").checked, desc: $("desc").value };
+  $("status").textContent = `updateUserProfile(${JSON.stringify(options)}) …`;
+  // Called synchronously inside the tap, as WeChat requires.
+  wx.tap(() => wx.tmSDK.updateUserProfile(options))
+    .then((profile) => {
+      const popup = wx.counts.getUserProfile > before;
+      showProfile(profile, popup ? "WeChat popup + /v1/profile" : "cache (no popup, no request)");
+      $("status").textContent = "resolved";
+    })
+    .catch((e) => {
+      showError(e);
+      $("status").textContent = "rejected";
+    })
+    .then(showCache);
+});
+
+$("clear").addEventListener("click", () => {
+  wx.tmSDK.clearProfileCache();
+  showCache();
+});
+
+install({ server: location.origin, host: wx }).then(
+  () => {
+    $("status").textContent = "installed — tap the green button";
+    document.body.dataset.ready = "true";
+    showCache();
+    setInterval(showCache, 1000);
+  },
+  (e) => showError(e),
+);

@@ -1,0 +1,154 @@
+// `npm start`'s simulator and dev backend: the page driven in headless Chromium (Allow shows the profile, the
+// second call comes from the cache with no sheet, refresh shows the sheet, Deny shows AUTH_DENIED; the
+// screenshot in docs/ comes from here), the backend's code2session / signature / persistence rules over HTTP,
+// and the `npm start` entry itself. Needs the webpack bundle (npm test builds it first).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { startDevServer, SIMULATOR_APP_ID } from "../../dev/server.mjs";
+import { launchChromium } from "../support/chromium.mjs";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+let dataDir;
+let server;
+
+before(async () => {
+  assert.ok(existsSync(join(repo, "dist", "webpack", "simulator.js")), "run `node scripts/webpack.mjs` (npm test does) first");
+  dataDir = mkdtempSync(join(tmpdir(), "tmsdk-dev-data-"));
+  server = await startDevServer({ port: 0, dataDir });
+});
+
+after(async () => {
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function post(base, path, body, headers = {}) {
+  const res = await fetch(new URL(path, base), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+test("the simulator page: Allow, cache, refresh, Deny", async () => {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(server.url);
+    await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+    const tapAndSettle = async () => {
+      await page.click("#tap");
+      await page.waitForFunction(() => ["resolved", "rejected"].includes(document.getElementById("status").textContent) || !document.getElementById("sheet").hidden);
+    };
+    const settled = () => page.waitForFunction(() => ["resolved", "rejected"].includes(document.getElementById("status").textContent));
+
+    // First run: the sheet shows desc; Allow → the profile card.
+    await tapAndSettle();
+    assert.equal(await page.isVisible("#sheet"), true, "the authorisation sheet opens");
+    assert.equal(await page.textContent("#sheet-desc"), "用于排行榜展示头像昵称");
+    await page.click("#allow");
+    await settled();
+    assert.equal(await page.textContent("#nick"), "小明");
+    assert.match(await page.textContent("#source"), /popup/);
+    await page.waitForFunction(() => document.getElementById("cache").textContent.includes("expiresAt"));
+
+    // Second call: from the cache, no sheet.
+    await tapAndSettle();
+    assert.equal(await page.isVisible("#sheet"), false, "no sheet the second time");
+    assert.equal(await page.textContent("#status"), "resolved");
+    assert.match(await page.textContent("#source"), /^cache/);
+
+    // refresh: true → the sheet again; the screenshot shows it over the last result.
+    await page.check("#refresh");
+    await tapAndSettle();
+    assert.equal(await page.isVisible("#sheet"), true, "refresh shows the sheet");
+    await page.screenshot({ path: join(repo, "docs", "simulator.png") });
+    await page.click("#allow");
+    await settled();
+    assert.match(await page.textContent("#source"), /popup/);
+
+    // Deny → AUTH_DENIED.
+    await tapAndSettle();
+    await page.click("#deny");
+    await settled();
+    assert.equal(await page.textContent("#error-code"), "AUTH_DENIED");
+    assert.match(await page.textContent("#error-errmsg"), /auth deny/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+  // The backend kept the profile on disk.
+  const stored = JSON.parse(readFileSync(join(dataDir, "profiles.json"), "utf8"));
+  assert.equal(stored.users.oDevPlayer_0001.nick_name, "小明");
+});
+
+test("dev backend: code2session, signature check, login counters, persistence", async () => {
+  const openId = "oBackendTest_01";
+  const login = async (base) => {
+    const { body: wx } = await post(base, "/sim/wx/login", { openId });
+    return post(base, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1001, channel: "test" });
+  };
+  const first = await login(server.url);
+  assert.equal(first.body.err, 0);
+  assert.deepEqual([first.body.data.login_times, first.body.data.is_new, first.body.data.from_code], [1, true, "test"]);
+  assert.ok(first.body.data.jwt.length > 20);
+  const jwt = first.body.data.jwt;
+
+  // A code is good once.
+  const { body: wx } = await post(server.url, "/sim/wx/login", { openId });
+  assert.equal((await post(server.url, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1, channel: "" })).body.err, 0);
+  assert.equal((await post(server.url, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1, channel: "" })).body.err, 40029);
+
+  const { body: info } = await post(server.url, "/sim/wx/userinfo", { openId, nickName: "测试员", avatarUrl: `${server.url}sim/avatar/2.svg` });
+  const wire = { app_id: SIMULATOR_APP_ID, raw_data: info.rawData, signature: info.signature, encrypted_data: info.encryptedData, iv: info.iv, user_info: info.userInfo };
+  const auth = { authorization: `Bearer ${jwt}` };
+  const tampered = await post(server.url, "/v1/profile", { ...wire, raw_data: info.rawData.replace("测试员", "冒充者") }, auth);
+  assert.equal(tampered.body.err, 41003, "a changed raw_data fails the signature");
+  assert.equal((await post(server.url, "/v1/profile", wire, {})).status, 401, "no session → 401");
+  const good = await post(server.url, "/v1/profile", wire, auth);
+  assert.equal(good.body.err, 0);
+  assert.deepEqual([good.body.data.nick_name, good.body.data.is_new], ["测试员", false]);
+
+  // A restarted backend still knows the user; its sessions are gone (the SDK logs in again on 401).
+  const again = await startDevServer({ port: 0, dataDir });
+  try {
+    assert.equal((await post(again.url, "/v1/profile", wire, auth)).status, 401);
+    const third = await login(again.url);
+    assert.deepEqual([third.body.data.login_times, third.body.data.is_new, third.body.data.nick_name], [3, false, "测试员"]);
+    assert.ok(third.body.data.last_login_time >= first.body.data.last_login_time);
+  } finally {
+    await again.stop();
+  }
+});
+
+test("npm start's entry serves the page and prints its URL", async () => {
+  const data = mkdtempSync(join(tmpdir(), "tmsdk-start-"));
+  const child = spawn("node", [join(repo, "dev", "start.mjs"), "--port", "0"], { env: { ...process.env, TMSDK_DATA_DIR: data }, stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 120_000);
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const html = await (await fetch(url)).text();
+    assert.match(html, /tmsdk-profile simulator/);
+    assert.equal((await fetch(new URL("/dist/webpack/simulator.js", url))).status, 200);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    rmSync(data, { recursive: true, force: true });
+  }
+});
