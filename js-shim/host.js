@@ -50,13 +50,8 @@ export function adaptHost(wx) {
       }),
     login: () => call("login", {}),
     launchOptions: () => (typeof wx.getLaunchOptionsSync === "function" ? wx.getLaunchOptionsSync() : undefined),
-    appId: () => {
-      try {
-        return wx.getAccountInfoSync().miniProgram.appId || undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    // The core catches what these throw (src/host.rs); nothing here needs its own try/catch.
+    appId: () => (typeof wx.getAccountInfoSync === "function" ? wx.getAccountInfoSync().miniProgram.appId || undefined : undefined),
     request: (options) => call("request", options),
     storageGet: (key) => wx.getStorageSync(key),
     storageSet: (key, value) => wx.setStorageSync(key, value),

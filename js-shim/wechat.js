@@ -5,7 +5,7 @@
  */
 /* global WXWebAssembly */
 // Named imports only, so the bundle drops the glue's fetch-based loader.
-import { Sdk, setErrorClass, __wbg_get_imports, __wbg_finalize_init } from "../tmsdk_profile.js";
+import { Sdk, setErrorClass, setPanicHandler, __wbg_get_imports, __wbg_finalize_init } from "../tmsdk_profile.js";
 import { createInstall } from "./install.js";
 import { TmSdkError } from "./tmsdk-error.js";
 
@@ -35,7 +35,7 @@ function loadCore(config) {
     (result) => {
       const instance = result && result.instance ? result.instance : result;
       __wbg_finalize_init(instance, result && result.instance ? result.module : undefined);
-      return { Sdk, setErrorClass };
+      return { Sdk, setErrorClass, setPanicHandler };
     },
     (e) => {
       loading = null; // a later install() may try again

@@ -18,6 +18,7 @@ use crate::profile::{self, Profile};
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+    static PANIC_HANDLER: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
 
 /// Keys read from `updateUserProfile`'s options object.
@@ -36,14 +37,37 @@ pub(crate) const CONFIG_KEYS: &[&str] = &[
     "host",
 ];
 
-/// Runs once when the module is instantiated: records panic messages so the shim can report a panic as
-/// `INTERNAL` with its message (a panic aborts the wasm call with a `RuntimeError`).
+/// Runs once when the module is instantiated: on a panic, records the message and tells the shim's panic
+/// handler, before the wasm call aborts with a `RuntimeError`, so the shim can reject what is in flight with
+/// `INTERNAL` and start again from a fresh state.
 #[wasm_bindgen(start)]
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         let message = info.to_string();
-        LAST_PANIC.with(|p| *p.borrow_mut() = Some(message));
+        LAST_PANIC.with(|p| {
+            if let Ok(mut slot) = p.try_borrow_mut() {
+                *slot = Some(message.clone());
+            }
+        });
+        PANIC_HANDLER.with(|h| {
+            if let Some(handler) = h.try_borrow().ok().as_ref().and_then(|h| h.as_ref()) {
+                let _ = handler.call1(&JsValue::NULL, &JsValue::from_str(&message));
+            }
+        });
     }));
+}
+
+/// Registers the function called with the message of a Rust panic (the shim's recovery).
+#[wasm_bindgen(js_name = setPanicHandler)]
+pub fn set_panic_handler(handler: Function) {
+    PANIC_HANDLER.with(|h| *h.borrow_mut() = Some(handler));
+}
+
+/// Panics on purpose, so tests (and developers) can check that a Rust panic surfaces as `INTERNAL` and
+/// that the SDK keeps working afterwards.
+#[wasm_bindgen(js_name = debugPanic)]
+pub fn debug_panic(message: &str) {
+    panic!("debugPanic: {message}");
 }
 
 /// Registers the JS class used for every error this module throws (the shim's `TmSdkError`).

@@ -465,6 +465,26 @@ export const scenarios = [
     },
   },
   {
+    name: "host APIs that throw synchronously give typed errors, and the SDK keeps working",
+    async run(env) {
+      const { wx, sim, tm } = await setup(env, { config: { autoLogin: false } });
+      wx.getLaunchOptionsSync = () => {
+        throw new Error("getLaunchOptionsSync exploded");
+      };
+      const request = wx.request;
+      wx.request = () => {
+        throw new Error("request exploded");
+      };
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "LOGIN_FAILED", env, "throwing wx.request");
+      eq(e.errMsg, "request exploded", "the thrown message is kept");
+      wx.request = request;
+      const p = await sim.tap(() => tm.updateUserProfile());
+      eq(p.nick_name, "小明", "the next call succeeds");
+      const login = (await backend(env, "stats")).bodies.find((b) => b.path === "/v1/login").body;
+      eq([login.scene, login.channel], [0, ""], "launch options that throw read as absent");
+    },
+  },
+  {
     name: "mini-game without getUserProfile: authorised → getUserInfo",
     async run(env) {
       const { sim, tm } = await setup(env, { kind: "minigame" });
