@@ -135,10 +135,10 @@ pub fn storage_key(app_id: &str) -> String {
 /// The cache record string for `profile` (validated again), received at `cachedAt` epoch ms.
 #[wasm_bindgen(js_name = encodeRecord)]
 pub fn encode_record(app_id: &str, cached_at: f64, profile: JsValue) -> Result<String, JsValue> {
-    let value: serde_json::Value = serde_wasm_bindgen::from_value(profile).map_err(|e| {
+    let value = json_of(&profile).ok_or_else(|| {
         to_js_error(&TmError::invalid_profile(
             None,
-            &format!("is not plain JSON data ({e})"),
+            "is not plain JSON data (functions, symbols and cycles are not allowed)",
         ))
     })?;
     let p = Profile::from_value(&value, app_id).map_err(|e| to_js_error(&e))?;
@@ -195,7 +195,7 @@ pub fn decide_cache(
     let out = Object::new();
     set(&out, "reuse", &(decision == Decision::Reuse).into());
     if let Decision::Prompt(reason) = decision {
-        set(&out, "reason", &format!("{reason:?}").into());
+        set(&out, "reason", &reason.as_str().into());
     }
     out.into()
 }
@@ -213,7 +213,7 @@ fn stored_record(stored: &JsValue, app_id: &str) -> StoredRecord {
         Some(s) if s.is_empty() => StoredRecord::Absent,
         Some(s) => match CacheRecord::parse(&s, app_id) {
             Ok(r) => StoredRecord::Valid(Box::new(r)),
-            Err(reason) => StoredRecord::Corrupt(format!("{reason:?}")),
+            Err(reason) => StoredRecord::Corrupt(reason.as_str().to_string()),
         },
         None => StoredRecord::Corrupt("NotARecord".to_string()),
     }
@@ -273,6 +273,14 @@ fn to_input_at(value: &JsValue, keys: &[&str], follow: bool) -> Input {
 pub(crate) fn set(target: &Object, key: &str, value: &JsValue) {
     // Defining a data property on a fresh plain object cannot fail.
     let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// A JS value as JSON data, through `JSON.stringify` (functions and symbols drop out, cycles fail).
+pub(crate) fn json_of(value: &JsValue) -> Option<serde_json::Value> {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .and_then(|s| serde_json::from_str(&s).ok())
 }
 
 /// A serialisable value as a plain JS object (structs become objects, `None` fields are skipped).

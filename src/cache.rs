@@ -45,6 +45,19 @@ pub enum CorruptRecord {
     BadProfile,
 }
 
+impl CorruptRecord {
+    /// The variant's name, as JS sees it.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            CorruptRecord::NotARecord => "NotARecord",
+            CorruptRecord::WrongVersion => "WrongVersion",
+            CorruptRecord::OtherApp => "OtherApp",
+            CorruptRecord::BadTimestamp => "BadTimestamp",
+            CorruptRecord::BadProfile => "BadProfile",
+        }
+    }
+}
+
 impl CacheRecord {
     /// A record of `profile` for `app_id`, received at `cached_at` (epoch ms).
     pub fn new(app_id: &str, cached_at: u64, profile: Profile) -> Self {
@@ -58,7 +71,8 @@ impl CacheRecord {
 
     /// The JSON string stored under [`storage_key`].
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("a CacheRecord always serialises")
+        // Cannot fail (strings, integers and a bool); no `expect`, whose Debug bound costs wasm size.
+        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Reads a stored string back, checking version, app, timestamp and every profile rule.
@@ -119,6 +133,21 @@ pub enum PromptReason {
     FromFuture,
     /// The record has no nickname or avatar: the user never authorised.
     NotAuthorised,
+}
+
+impl PromptReason {
+    /// The variant's name, as JS sees it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PromptReason::Refresh => "Refresh",
+            PromptReason::NoRecord => "NoRecord",
+            PromptReason::OtherApp => "OtherApp",
+            PromptReason::TtlZero => "TtlZero",
+            PromptReason::Expired => "Expired",
+            PromptReason::FromFuture => "FromFuture",
+            PromptReason::NotAuthorised => "NotAuthorised",
+        }
+    }
 }
 
 /// Decides whether to reuse `record` at `now_ms` (epoch ms) for `app_id` with a TTL of `ttl_secs` seconds.

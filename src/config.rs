@@ -129,14 +129,14 @@ fn parse_server(value: &Input, no_login: bool) -> Result<Option<String>> {
         .ok_or_else(|| {
             TmError::invalid_config(
                 "server",
-                &format!("must start with https:// or http://, not {raw:?}"),
+                &format!("must start with https:// or http://, not \"{raw}\""),
             )
         })?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(TmError::invalid_config(
             "server",
-            &format!("must be a URL with a host and no spaces, not {raw:?}"),
+            &format!("must be a URL with a host and no spaces, not \"{raw}\""),
         ));
     }
     if rest.contains(['?', '#']) {
@@ -168,7 +168,7 @@ fn parse_app_id(value: &Input, default_app_id: Option<&str>) -> Result<String> {
     {
         return Err(TmError::invalid_config(
             "appId",
-            &format!("may hold only A-Z a-z 0-9 _ - . (got {app_id:?})"),
+            &format!("may hold only A-Z a-z 0-9 _ - . (got \"{app_id}\")"),
         ));
     }
     Ok(app_id.to_string())

@@ -11,7 +11,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::bindings::{set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
+use crate::bindings::{json_of, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
 use crate::cache::{self, CacheRecord, Decision};
 use crate::config::Config;
 use crate::error::{ErrorCode, Result, TmError};
@@ -465,11 +465,7 @@ fn read_user_info(outcome: std::result::Result<JsValue, JsValue>) -> Result<Host
         return Err(host_failure(err_msg.as_deref().unwrap_or_default()));
     }
     let user_info = Reflect::get(&res, &"userInfo".into()).unwrap_or(JsValue::UNDEFINED);
-    let user_info = JSON::stringify(&user_info)
-        .ok()
-        .and_then(|s| s.as_string())
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(serde_json::Value::Null);
+    let user_info = json_of(&user_info).unwrap_or(serde_json::Value::Null);
     Ok(HostUserInfo {
         raw_data: string_at(&res, "rawData").unwrap_or_default(),
         signature: string_at(&res, "signature").unwrap_or_default(),

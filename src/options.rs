@@ -47,7 +47,7 @@ impl Lang {
             None => Ok(None),
             Some(s) => Lang::parse(s)
                 .map(Some)
-                .ok_or_else(|| format!("must be \"en\", \"zh_CN\" or \"zh_TW\", not {s:?}")),
+                .ok_or_else(|| format!("must be \"en\", \"zh_CN\" or \"zh_TW\", not \"{s}\"")),
         }
     }
 }

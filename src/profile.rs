@@ -131,7 +131,7 @@ impl Profile {
             return Err(TmError::invalid_profile(
                 Some("app_id"),
                 &format!(
-                    "is {:?}, but this game's appId is {app_id:?} (a profile of another app)",
+                    "is \"{}\", but this game's appId is \"{app_id}\" (a profile of another app)",
                     profile.app_id
                 ),
             ));
@@ -146,7 +146,8 @@ impl Profile {
 
     /// The profile as a JSON value (the shape of the JS object and of the cache record).
     pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).expect("a Profile always serialises")
+        // Cannot fail (strings, integers and a bool); no `expect`, whose Debug bound costs wasm size.
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
@@ -163,8 +164,15 @@ pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
             ),
         ));
     }
-    let value: Value = serde_json::from_str(body)
-        .map_err(|e| TmError::invalid_profile(None, &format!("body is not valid JSON ({e})")))?;
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        // Position only: a serde error's Display pulls float formatting into the wasm.
+        let at = format!(
+            "body is not valid JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        );
+        TmError::invalid_profile(None, &at)
+    })?;
     Profile::from_value(unwrap_envelope(&value)?, app_id)
 }
 
@@ -197,7 +205,7 @@ fn unwrap_envelope(value: &Value) -> Result<&Value> {
         let mut e = TmError::new(
             ErrorCode::Server,
             format!(
-                "The backend refused the request (err {err}: {msg:?}). Check the backend's logs; \
+                "The backend refused the request (err {err}: \"{msg}\"). Check the backend's logs; \
                  the error's serverErr and msg carry its answer."
             ),
         )
