@@ -91,6 +91,30 @@ describe("wechat sandbox: loading failures", () => {
   });
 });
 
+test("a host that has TextEncoder/TextDecoder keeps its own (the codecs are injected only when absent)", async () => {
+  const used = { encode: 0, decode: 0 };
+  class HostEncoder extends TextEncoder {
+    encode(s) {
+      used.encode += 1;
+      return super.encode(s);
+    }
+  }
+  class HostDecoder extends TextDecoder {
+    decode(b) {
+      used.decode += 1;
+      return super.decode(b);
+    }
+  }
+  const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", globals: { TextEncoder: HostEncoder, TextDecoder: HostDecoder } });
+  const dropIn = sandbox.load(DROP_IN);
+  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: APP });
+  sandbox.setWx(wx);
+  await dropIn.install({ server: backend.url });
+  const profile = await sim.tap(() => wx.tmSDK.updateUserProfile());
+  assert.equal(profile.nick_name, "小明");
+  assert.ok(used.decode > 0, "the host's TextDecoder decoded the wasm's strings");
+});
+
 test("the example mini-game authorises from a touch", async () => {
   const lines = [];
   const realmConsole = { log: (m) => lines.push(String(m)), warn: (m) => lines.push(String(m)), error: (...m) => lines.push(m.join(" ")) };

@@ -12,8 +12,9 @@ import { brotliDecompressSync } from "node:zlib";
  * @param {"instance"|"pair"} o.resultShape what WXWebAssembly.instantiate resolves with
  * @param {boolean} [o.withWXWebAssembly] false: an old base library without it
  * @param {object} [o.console] the realm's console (default Node's)
+ * @param {object} [o.globals] more globals for the realm (e.g. a host that has TextDecoder)
  */
-export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembly = true, console: realmConsole = console }) {
+export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembly = true, console: realmConsole = console, globals = {} }) {
   const context = vm.createContext({});
   // A fresh realm has WebAssembly (a JS builtin in V8): WeChat's doesn't.
   vm.runInContext("delete globalThis.WebAssembly;", context);
@@ -38,7 +39,7 @@ export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembl
       return WebAssembly.instantiate(bytes, imports).then((r) => (resultShape === "instance" ? r.instance : r));
     },
   };
-  Object.assign(context, { console: realmConsole, setTimeout, clearTimeout });
+  Object.assign(context, { console: realmConsole, setTimeout, clearTimeout, ...globals });
   if (withWXWebAssembly) context.WXWebAssembly = WXWebAssembly;
 
   /** Evaluates a CommonJS file of the package; it may not require anything. */
