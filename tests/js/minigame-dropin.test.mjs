@@ -42,8 +42,9 @@ test("the drop-in parses as an ES2017 script (no import.meta, no later syntax)",
   assert.throws(() => parse("a?.b", { ecmaVersion: 2017, sourceType: "script" }), "the check itself rejects ES2020");
 });
 
-test("the drop-in uses no web-only global unguarded and no dynamic code", () => {
-  const ast = parse(code, { ecmaVersion: 2017, sourceType: "script" });
+/** Every use of a FORBIDDEN name that is not behind a `typeof` guard, and every Function constructor. */
+function unguardedUses(source) {
+  const ast = parse(source, { ecmaVersion: 2017, sourceType: "script" });
   const offences = [];
   walk(ast, null, (node, parent) => {
     if (node.type === "NewExpression" || node.type === "CallExpression") {
@@ -54,9 +55,19 @@ test("the drop-in uses no web-only global unguarded and no dynamic code", () => 
     if (parent.type === "Property" && parent.key === node && !parent.computed && !parent.shorthand) return; // {window: …}
     if (parent.type === "UnaryExpression" && parent.operator === "typeof") return; // typeof window
     if (parent.type === "ConditionalExpression" && containsTypeofOf(parent.test, node.name)) return; // typeof window == "undefined" ? … : window
-    offences.push(`${node.name} at ${node.start}: …${code.slice(Math.max(0, node.start - 40), node.end + 20)}…`);
+    offences.push(`${node.name} at ${node.start}: …${source.slice(Math.max(0, node.start - 40), node.end + 20)}…`);
   });
-  assert.deepEqual(offences, []);
+  return offences;
+}
+
+test("the drop-in uses no web-only global unguarded and no dynamic code", () => {
+  assert.deepEqual(unguardedUses(code), []);
+});
+
+test("the unguarded-use check itself catches what it should", () => {
+  assert.equal(unguardedUses("fetch(u); new TextDecoder(); eval('1'); new Function('x')").length, 4);
+  assert.equal(unguardedUses("var w = window.document;").length, 1);
+  assert.deepEqual(unguardedUses("var w = typeof window == 'undefined' ? void 0 : window; o.fetch(); ({ document: 1 });"), []);
 });
 
 test("the .wasm.br is the package's wasm, strictly MVP + mutable-globals", async () => {
