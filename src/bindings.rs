@@ -220,7 +220,7 @@ fn stored_record(stored: &JsValue, app_id: &str) -> StoredRecord {
 }
 
 /// A JS clock value or duration as a whole number (negative or NaN values read as 0).
-fn non_negative(n: f64) -> u64 {
+pub(crate) fn non_negative(n: f64) -> u64 {
     if n.is_finite() && n > 0.0 {
         n as u64
     } else {

@@ -11,7 +11,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::bindings::{json_of, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
+use crate::bindings::{
+    json_of, non_negative, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS,
+};
 use crate::cache::{self, CacheRecord, Decision};
 use crate::config::Config;
 use crate::error::{ErrorCode, Result, TmError};
@@ -430,12 +432,7 @@ fn no_login_error() -> TmError {
 }
 
 fn now_ms() -> u64 {
-    let now = js_sys::Date::now();
-    if now.is_finite() && now > 0.0 {
-        now as u64
-    } else {
-        0
-    }
+    non_negative(js_sys::Date::now())
 }
 
 fn user_profile_options(desc: &str, lang: Lang) -> JsValue {
