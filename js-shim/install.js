@@ -1,26 +1,39 @@
 /**
  * `install(config)`, shared by every runtime: sets the `wx.tmSDK` members synchronously, loads the core, and
- * forwards each member to it. A runtime entry passes `loadCore(config) → Promise<{ Sdk, setErrorClass,
- * setPanicHandler }>`.
+ * forwards each member to it. A runtime entry passes `loadCore({ wasmPath }) → Promise<{ Sdk, setErrorClass,
+ * setPanicHandler }>`. Nothing here validates: the core does, and rejects with a `TmSdkError`; this file only
+ * makes sure that no value a caller passes can make it throw synchronously.
  *
- * A Rust panic aborts the wasm call that hit it. The core reports it first (setPanicHandler); every SDK then
- * rejects what it has in flight with `INTERNAL` and builds a fresh core state for the next call, so a bug
- * never leaves a promise hanging or the module dead.
+ * A Rust panic aborts the wasm call that hit it. The core reports it first (setPanicHandler); every install
+ * with calls in flight rejects them with `INTERNAL`, and every install builds a fresh core for its next call
+ * (the old one is freed), so a bug never leaves a promise hanging or the module dead.
  */
 import { TmSdkError } from "./tmsdk-error.js";
 import { adaptHost } from "./host.js";
+import { EARLY_DEFAULTS } from "./defaults.js";
 
-/**
- * The popup text and language used when a call arrives before the wasm is ready (the core's defaults;
- * tests/js keeps them equal to `DEFAULT_DESC` / `Lang::default()` in Rust).
- */
-export const EARLY_DEFAULTS = Object.freeze({ desc: "更新用户信息", lang: "zh_CN" });
+export { EARLY_DEFAULTS };
 
-/** @param {(config: object) => Promise<any>} loadCore */
+/** Reads `target[key]` without ever throwing (a throwing getter, a non-object). */
+function read(target, key) {
+  try {
+    return target !== null && (typeof target === "object" || typeof target === "function") ? target[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isObject = (v) => v !== null && (typeof v === "object" || typeof v === "function");
+
+/** @param {(options: { wasmPath?: string }) => Promise<any>} loadCore */
 export function createInstall(loadCore) {
-  const installed = new Set();
+  // Installs with calls in flight: only they need to hear of a panic (the set empties as calls settle).
+  const busy = new Set();
+  // Bumped by every panic: a core built before it is dropped and rebuilt on the next call.
+  let generation = 0;
   const onPanic = (message) => {
-    for (const state of installed) state.panicked(message);
+    generation += 1;
+    for (const state of [...busy]) state.panicked(message);
   };
 
   /**
@@ -29,28 +42,51 @@ export function createInstall(loadCore) {
    * @returns {Promise<object>} `wx.tmSDK`, once the wasm is ready
    */
   return function install(config) {
-    const wx = (config && config.host) || defaultHost();
-    const host = adaptHost(wx);
-    const sdk = wx.tmSDK || (wx.tmSDK = {});
+    const given = read(config, "host");
+    // A host that is not an object cannot carry `tmSDK`: the core rejects it as INVALID_CONFIG (field host).
+    const wx = given === undefined || given === null ? defaultHost() : isObject(given) ? given : null;
+    const host = adaptHost(wx || {});
     const coreConfig = config === undefined ? {} : config;
+    const wasmPath = read(config, "wasmPath");
+    let sdk = {};
+    if (wx) {
+      try {
+        sdk = isObject(wx.tmSDK) ? wx.tmSDK : (wx.tmSDK = {});
+      } catch {
+        sdk = {}; // a frozen or exotic host: the members still work on the returned object
+      }
+    }
     let glue = null;
     let core = null;
+    let coreGeneration = -1;
     let early = null;
     const pending = new Set();
 
     const state = {
       panicked(message) {
-        core = null; // rebuilt on the next call: the old state may hold the aborted operation
         const error = internalError(message);
         const rejects = [...pending];
         pending.clear();
+        busy.delete(state);
         setTimeout(() => rejects.forEach((reject) => reject(error)), 0);
       },
     };
 
-    /** The core, rebuilt after a panic. */
+    /** The core, rebuilt after a panic (the old one may hold the aborted operation). */
     function ready() {
-      if (!core && glue) core = new glue.Sdk(coreConfig, host);
+      if (core && coreGeneration !== generation) {
+        const old = core;
+        core = null;
+        try {
+          old.free();
+        } catch {
+          // Its memory may be what the panic left half-done; nothing more to do.
+        }
+      }
+      if (!core && glue) {
+        core = new glue.Sdk(coreConfig, host);
+        coreGeneration = generation;
+      }
       return core;
     }
 
@@ -64,20 +100,25 @@ export function createInstall(loadCore) {
       }
       return new Promise((resolve, reject) => {
         pending.add(reject);
+        busy.add(state);
         const settle = (f) => (v) => {
           pending.delete(reject);
+          if (pending.size === 0) busy.delete(state);
           f(v);
         };
         promise.then(settle(resolve), settle(reject));
       });
     }
 
-    const loaded = loadCore(coreConfig).then((g) => {
+    const loaded = loadCore({ wasmPath: typeof wasmPath === "string" ? wasmPath : undefined }).then((g) => {
       g.setErrorClass(TmSdkError);
       g.setPanicHandler(onPanic);
       glue = g;
-      installed.add(state);
-      ready();
+      try {
+        ready();
+      } catch (e) {
+        throw asTmSdkError(e);
+      }
       if (core.autoLogin) call((c) => c.login()).catch(() => {});
       return sdk;
     });
@@ -139,13 +180,30 @@ function defaultHost() {
   return global.wx || (global.wx = {});
 }
 
+/**
+ * Opens `getUserProfile` inside the caller's tap while the wasm loads. Every read is guarded: a value the
+ * core would refuse (a throwing getter, a non-string desc) opens no early popup, and the core then rejects
+ * the call with its typed error. The desc is only trimmed here; the core validates it when ready.
+ */
 function earlyPopup(wx, host, config, options) {
-  if (typeof wx.getUserProfile !== "function" || (config && config.noLogin === true)) return undefined;
-  const o = options || {};
-  const popup = host.getUserProfile({
-    desc: typeof o.desc === "string" ? o.desc.trim() : EARLY_DEFAULTS.desc,
-    lang: o.lang || (config && config.lang) || EARLY_DEFAULTS.lang,
-  });
+  if (!wx || typeof read(wx, "getUserProfile") !== "function" || read(config, "noLogin") === true) return undefined;
+  if (options !== undefined && options !== null && typeof options !== "object") return undefined;
+  let desc;
+  let lang;
+  try {
+    const o = options || {};
+    const d = o.desc;
+    const l = o.lang;
+    if ((d !== undefined && d !== null && typeof d !== "string") || (l !== undefined && l !== null && typeof l !== "string")) {
+      return undefined;
+    }
+    const configured = read(config, "lang");
+    desc = typeof d === "string" ? d.trim() : EARLY_DEFAULTS.desc;
+    lang = typeof l === "string" ? l : typeof configured === "string" ? configured : EARLY_DEFAULTS.lang;
+  } catch {
+    return undefined;
+  }
+  const popup = host.getUserProfile({ desc, lang });
   popup.catch(() => {}); // the core reads the outcome; never an unhandled rejection
   return popup;
 }

@@ -1,14 +1,27 @@
-/** Node entry: loads the wasm from the package folder. */
+/** Node entry: loads the wasm from the package folder (or from the file `config.wasmPath`). */
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import init, * as glue from "../tmsdk_profile.js";
 import { createInstall } from "./install.js";
+import { retryingLoader } from "./load.js";
+import { createParseProfile } from "./parse-profile.js";
 
 export { TmSdkError } from "./tmsdk-error.js";
 
-let loading = null;
-const loadCore = () =>
-  (loading ||= readFile(new URL("../tmsdk_profile_bg.wasm", import.meta.url))
-    .then((bytes) => init({ module_or_path: bytes }))
-    .then(() => glue));
+const packageWasm = new URL("../tmsdk_profile_bg.wasm", import.meta.url);
+
+const loadCore = retryingLoader(
+  ({ wasmPath }) =>
+    readFile(wasmPath || packageWasm)
+      .then((bytes) => init({ module_or_path: bytes }))
+      .then(() => glue),
+  ({ wasmPath }) => (wasmPath ? `config.wasmPath "${wasmPath}"` : "the package's tmsdk_profile_bg.wasm"),
+);
 
 export const install = createInstall(loadCore);
+
+// Synchronous: the first call loads the package's wasm with initSync (a no-op once loaded).
+export const parseProfile = createParseProfile(() => {
+  glue.initSync({ module: readFileSync(packageWasm) });
+  return glue;
+});

@@ -1,6 +1,6 @@
 // Types of tmsdk-profile: install(), the wx.tmSDK members, Profile, TmSdkError and its codes.
 
-/** Every `TmSdkError.code` (SPEC §8). */
+/** Every `TmSdkError.code` (see the README's error table). */
 export type TmSdkErrorCode =
   | "INVALID_CONFIG"
   | "INVALID_OPTIONS"
@@ -149,6 +149,15 @@ export interface TmSdk {
 
 /** Sets wx.tmSDK's members at once; resolves to wx.tmSDK when the wasm is ready. */
 export declare function install(config?: InstallConfig): Promise<TmSdk>;
+
+/**
+ * The profile rules for backends and tools: a backend answer (its text, or the parsed object; the
+ * `{ err, msg, data }` envelope or a bare profile) as the normalised profile. Throws a `TmSdkError`:
+ * `INVALID_PROFILE` naming the field, `SERVER` for `err != 0`, `INVALID_OPTIONS` for arguments of the wrong
+ * type. Synchronous; in Node it loads the wasm on first use, in browsers and WeChat call it after `install`
+ * has resolved (else `UNSUPPORTED`).
+ */
+export declare function parseProfile(body: string | object, appId: string): Profile;
 
 declare global {
   namespace WechatMinigame {

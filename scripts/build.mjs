@@ -16,7 +16,10 @@ import { build as esbuild } from "esbuild";
 import wabtInit from "wabt";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const pkg = join(root, "pkg");
+// `--test-exports`: the test build (feature `test-exports`: debugPanic, parseOptions …) into target/pkg-test/,
+// the npm package layout only. The shipped build (pkg/, dist/minigame/) never has those exports.
+const testExports = process.argv.includes("--test-exports");
+const pkg = testExports ? join(root, "target", "pkg-test") : join(root, "pkg");
 const minigame = join(root, "dist", "minigame");
 const targetDir = join(root, "target", "mvp");
 const crateName = "tmsdk_profile";
@@ -27,7 +30,7 @@ function run(cmd, args, env = {}) {
 }
 
 // 1. Rust → wasm (own target dir, so these flags never invalidate the test builds' cache).
-run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown"], {
+run("cargo", ["build", "--lib", "--release", "--target", "wasm32-unknown-unknown", ...(testExports ? ["--features", "test-exports"] : [])], {
   CARGO_TARGET_DIR: targetDir,
   // Panic locations name source files: remap them so the wasm is the same on every machine.
   RUSTFLAGS: [
@@ -79,11 +82,16 @@ console.log("wasm validated: MVP + mutable-globals only");
 mkdirSync(join(pkg, "shim"), { recursive: true });
 cpSync(join(root, "js-shim"), join(pkg, "shim"), { recursive: true });
 rmSync(join(pkg, "shim", "package.json"));
+// The shim's defaults come from the Rust constants (one copy of each rule).
+writeFileSync(
+  join(pkg, "shim", "defaults.js"),
+  execFileSync("cargo", ["run", "--quiet", "--example", "shim-defaults"], { cwd: root, encoding: "utf8" }),
+);
 rmSync(join(pkg, ".gitignore"), { force: true });
 await esbuild({
   entryPoints: [join(pkg, "shim", "node.js")],
   outfile: join(pkg, "cjs", "node.cjs"),
-  bundle: true, format: "cjs", platform: "node", target: "node18", logLevel: "warning",
+  bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "warning",
   // CommonJS has no import.meta: point it at this file's URL so the wasm is found beside the package.
   define: { "import.meta.url": "__tmsdk_file_url" },
   banner: { js: 'const __tmsdk_file_url = require("node:url").pathToFileURL(__filename).href;' },
@@ -93,6 +101,11 @@ copyFileSync(join(root, "pkg-template", "README.md"), join(pkg, "README.md"));
 const template = JSON.parse(readFileSync(join(root, "pkg-template", "package.json"), "utf8"));
 const version = readFileSync(join(root, "Cargo.toml"), "utf8").match(/^version = "(.+)"$/m)[1];
 writeFileSync(join(pkg, "package.json"), JSON.stringify({ ...template, version }, null, 2) + "\n");
+
+if (testExports) {
+  console.log(`test build (test-exports) written to ${pkg}`);
+  process.exit(0);
+}
 
 // 6. The WeChat drop-in: one CommonJS file (ES2017 syntax, codecs injected) and one brotli wasm.
 rmSync(minigame, { recursive: true, force: true });

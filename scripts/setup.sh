@@ -15,7 +15,12 @@ wasm_bindgen_version() {
 
 export PATH="$HOME/.cargo/bin:$PATH"
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs) first."
-command -v node >/dev/null || die "node not found: install Node.js 20 or newer first."
+# The lowest Node the project supports: package.json's engines says the same, and tests/js/repo.test.mjs checks
+# that every place agrees.
+MIN_NODE=20
+command -v node >/dev/null || die "node not found: install Node.js $MIN_NODE or newer first."
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge "$MIN_NODE" ] || die "Node.js $(node --version) is too old: install Node.js $MIN_NODE or newer."
 
 # 1. Rust target and components.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then

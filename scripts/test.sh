@@ -31,8 +31,9 @@ if [ "$browser_passed" -eq 0 ]; then
 fi
 echo "browser: $browser_passed tests passed in headless Chromium"
 
-step "release build"
+step "release build (shipped), then the test build (feature test-exports, target/pkg-test/)"
 node scripts/build.mjs
+node scripts/build.mjs --test-exports
 
 step "webpack bundles (simulator, browser scenario page)"
 node scripts/webpack.mjs

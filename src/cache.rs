@@ -121,10 +121,8 @@ pub enum Decision {
 pub enum PromptReason {
     /// The caller passed `refresh: true`.
     Refresh,
-    /// No usable record.
+    /// No usable record (none, corrupt, or another app's: [`CacheRecord::parse`] refuses those).
     NoRecord,
-    /// The record belongs to another app.
-    OtherApp,
     /// `profileTtl` is 0: never reuse.
     TtlZero,
     /// The record is older than `profileTtl`.
@@ -141,7 +139,6 @@ impl PromptReason {
         match self {
             PromptReason::Refresh => "Refresh",
             PromptReason::NoRecord => "NoRecord",
-            PromptReason::OtherApp => "OtherApp",
             PromptReason::TtlZero => "TtlZero",
             PromptReason::Expired => "Expired",
             PromptReason::FromFuture => "FromFuture",
@@ -150,19 +147,13 @@ impl PromptReason {
     }
 }
 
-/// Decides whether to reuse `record` at `now_ms` (epoch ms) for `app_id` with a TTL of `ttl_secs` seconds.
-pub fn decide(
-    record: Option<&CacheRecord>,
-    app_id: &str,
-    ttl_secs: u64,
-    now_ms: u64,
-    refresh: bool,
-) -> Decision {
+/// Decides whether to reuse `record` (read with [`CacheRecord::parse`], so it is this app's) at `now_ms`
+/// (epoch ms) with a TTL of `ttl_secs` seconds.
+pub fn decide(record: Option<&CacheRecord>, ttl_secs: u64, now_ms: u64, refresh: bool) -> Decision {
     use PromptReason::*;
     let reason = match record {
         _ if refresh => Refresh,
         None => NoRecord,
-        Some(r) if r.app_id != app_id => OtherApp,
         Some(_) if ttl_secs == 0 => TtlZero,
         Some(r) if r.cached_at > now_ms.saturating_add(FUTURE_TOLERANCE_MS) => FromFuture,
         Some(r) if now_ms >= r.expires_at(ttl_secs) => Expired,
@@ -259,45 +250,84 @@ mod tests {
     #[test]
     fn a_fresh_authorised_record_is_reused() {
         assert_eq!(
-            decide(Some(&record(T0)), APP, 3600, T0 + HOUR_MS - 1, false),
+            decide(Some(&record(T0)), 3600, T0 + HOUR_MS - 1, false),
             Decision::Reuse
         );
-        assert_eq!(
-            decide(Some(&record(T0)), APP, 3600, T0, false),
-            Decision::Reuse
-        );
+        assert_eq!(decide(Some(&record(T0)), 3600, T0, false), Decision::Reuse);
     }
 
     #[test]
     fn refresh_missing_record_and_other_app_prompt() {
         let r = record(T0);
         assert_eq!(
-            decide(Some(&r), APP, 3600, T0, true),
+            decide(Some(&r), 3600, T0, true),
             Decision::Prompt(PromptReason::Refresh)
         );
         assert_eq!(
-            decide(None, APP, 3600, T0, false),
+            decide(None, 3600, T0, false),
             Decision::Prompt(PromptReason::NoRecord)
         );
-        assert_eq!(
-            decide(Some(&r), "wxb", 3600, T0, false),
-            Decision::Prompt(PromptReason::OtherApp)
-        );
+    }
+
+    /// Every reason is reachable from what storage holds (text → parse → decide): no dead variant.
+    #[test]
+    fn every_prompt_reason_is_reachable_from_stored_text() {
+        let decide_text = |text: Option<String>, ttl: u64, now: u64, refresh: bool| {
+            let record = text.and_then(|t| CacheRecord::parse(&t, APP).ok());
+            decide(record.as_ref(), ttl, now, refresh)
+        };
+        let good = record(T0).to_json();
+        let mut unauthorised = record(T0);
+        unauthorised.profile.nick_name.clear();
+        let other_app = CacheRecord::new("wxother", T0, authorised()).to_json();
+        let reached = |reason: PromptReason| -> Decision {
+            match reason {
+                PromptReason::Refresh => decide_text(Some(good.clone()), 3600, T0, true),
+                PromptReason::NoRecord => decide_text(Some(other_app.clone()), 3600, T0, false),
+                PromptReason::TtlZero => decide_text(Some(good.clone()), 0, T0, false),
+                PromptReason::Expired => decide_text(Some(good.clone()), 1, T0 + 1000, false),
+                PromptReason::FromFuture => decide_text(
+                    Some(good.clone()),
+                    3600,
+                    T0 - FUTURE_TOLERANCE_MS - 1,
+                    false,
+                ),
+                PromptReason::NotAuthorised => {
+                    decide_text(Some(unauthorised.to_json()), 3600, T0, false)
+                }
+            }
+        };
+        for reason in [
+            PromptReason::Refresh,
+            PromptReason::NoRecord,
+            PromptReason::TtlZero,
+            PromptReason::Expired,
+            PromptReason::FromFuture,
+            PromptReason::NotAuthorised,
+        ] {
+            assert_eq!(
+                reached(reason),
+                Decision::Prompt(reason),
+                "{}",
+                reason.as_str()
+            );
+        }
+        assert_eq!(decide_text(Some(good), 3600, T0, false), Decision::Reuse);
     }
 
     #[test]
     fn ttl_expiry_is_exclusive_and_zero_never_reuses() {
         let r = record(T0);
         assert_eq!(
-            decide(Some(&r), APP, 3600, T0 + HOUR_MS, false),
+            decide(Some(&r), 3600, T0 + HOUR_MS, false),
             Decision::Prompt(PromptReason::Expired)
         );
         assert_eq!(
-            decide(Some(&r), APP, 0, T0, false),
+            decide(Some(&r), 0, T0, false),
             Decision::Prompt(PromptReason::TtlZero)
         );
         assert_eq!(
-            decide(Some(&r), APP, 0, T0 - 1000, false),
+            decide(Some(&r), 0, T0 - 1000, false),
             Decision::Prompt(PromptReason::TtlZero)
         );
         assert_eq!(r.expires_at(3600), T0 + HOUR_MS);
@@ -307,10 +337,10 @@ mod tests {
     #[test]
     fn records_from_the_future_are_not_trusted_beyond_five_minutes() {
         let r = record(T0 + FUTURE_TOLERANCE_MS);
-        assert_eq!(decide(Some(&r), APP, 3600, T0, false), Decision::Reuse);
+        assert_eq!(decide(Some(&r), 3600, T0, false), Decision::Reuse);
         let r = record(T0 + FUTURE_TOLERANCE_MS + 1);
         assert_eq!(
-            decide(Some(&r), APP, 3600, T0, false),
+            decide(Some(&r), 3600, T0, false),
             Decision::Prompt(PromptReason::FromFuture)
         );
     }
@@ -320,13 +350,13 @@ mod tests {
         let mut r = record(T0);
         r.profile.avatar_url.clear();
         assert_eq!(
-            decide(Some(&r), APP, 3600, T0, false),
+            decide(Some(&r), 3600, T0, false),
             Decision::Prompt(PromptReason::NotAuthorised)
         );
         r.profile.avatar_url = "https://a".into();
         r.profile.nick_name.clear();
         assert_eq!(
-            decide(Some(&r), APP, 3600, T0, false),
+            decide(Some(&r), 3600, T0, false),
             Decision::Prompt(PromptReason::NotAuthorised)
         );
     }

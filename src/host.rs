@@ -1,126 +1,135 @@
-//! The host, bound by shape: the adapter object that `js-shim/host.js` builds around `wx` (or any wx-like
-//! object). Every callback API is a promise here; storage calls are synchronous and may throw.
+//! The host as the flow sees it: a Rust trait with pure types, so the whole flow runs natively against a fake
+//! host (with a fake clock) and in wasm against WeChat's `wx` (`src/wasm/host.rs`). The wx shapes (option
+//! objects, `errMsg` result objects, `statusCode`/`data`) stay behind the trait; the rules that read what a
+//! host gave live in pure modules ([`crate::protocol`], [`crate::launch`]).
 //!
-//! The host is not trusted: every binding catches a JS exception (`catch`), and the inherent methods turn
-//! one into a rejected promise or an absent value. An exception thrown through wasm frames would abandon
-//! them half-way (borrows held, tasks never finished), which is how a module dies.
+//! Hosts are not trusted: an implementation turns every exception of the platform into an `Err(message)`,
+//! never a panic.
 
-use js_sys::Promise;
-use wasm_bindgen::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
 
-type Caught<T> = Result<T, JsValue>;
+use crate::input::Input;
+use crate::options::Lang;
 
-#[wasm_bindgen]
-extern "C" {
-    /// The adapted host (see `js-shim/host.js`).
-    pub type Host;
+/// A future a host hands back: single-threaded, like JS promises.
+pub type HostFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-    /// Whether `wx[api]` is a function.
-    #[wasm_bindgen(method, structural, catch, js_name = has)]
-    fn raw_has(this: &Host, api: &str) -> Caught<bool>;
+/// A host call that failed before giving a result: the platform's message (`errMsg`, `message` …).
+pub type HostResult<T> = std::result::Result<T, String>;
 
-    /// `wx.getUserProfile(options)`; called synchronously, so it must run inside the caller's tap.
-    #[wasm_bindgen(method, structural, catch, js_name = getUserProfile)]
-    fn raw_get_user_profile(this: &Host, options: &JsValue) -> Caught<Promise>;
-
-    /// `wx.getSetting()`.
-    #[wasm_bindgen(method, structural, catch, js_name = getSetting)]
-    fn raw_get_setting(this: &Host) -> Caught<Promise>;
-
-    /// `wx.getUserInfo(options)`.
-    #[wasm_bindgen(method, structural, catch, js_name = getUserInfo)]
-    fn raw_get_user_info(this: &Host, options: &JsValue) -> Caught<Promise>;
-
-    /// `wx.createUserInfoButton(…)`: resolves with the first `onTap` result; the button is destroyed then.
-    #[wasm_bindgen(method, structural, catch, js_name = userInfoButton)]
-    fn raw_user_info_button(this: &Host, options: &JsValue) -> Caught<Promise>;
-
-    /// `wx.login()`.
-    #[wasm_bindgen(method, structural, catch, js_name = login)]
-    fn raw_login(this: &Host) -> Caught<Promise>;
-
-    /// `wx.getLaunchOptionsSync()`, or `undefined`.
-    #[wasm_bindgen(method, structural, catch, js_name = launchOptions)]
-    fn raw_launch_options(this: &Host) -> Caught<JsValue>;
-
-    /// `wx.getAccountInfoSync().miniProgram.appId`, when the host has it.
-    #[wasm_bindgen(method, structural, catch, js_name = appId)]
-    fn raw_app_id(this: &Host) -> Caught<Option<String>>;
-
-    /// `wx.request(options)`: resolves with the success result (any HTTP status), rejects with the fail one.
-    #[wasm_bindgen(method, structural, catch, js_name = request)]
-    fn raw_request(this: &Host, options: &JsValue) -> Caught<Promise>;
-
-    /// `wx.getStorageSync(key)`.
-    #[wasm_bindgen(method, structural, catch, js_name = storageGet)]
-    pub fn storage_get(this: &Host, key: &str) -> Result<JsValue, JsValue>;
-
-    /// `wx.setStorageSync(key, value)`.
-    #[wasm_bindgen(method, structural, catch, js_name = storageSet)]
-    pub fn storage_set(this: &Host, key: &str, value: &str) -> Result<(), JsValue>;
-
-    /// `wx.removeStorageSync(key)`.
-    #[wasm_bindgen(method, structural, catch, js_name = storageRemove)]
-    pub fn storage_remove(this: &Host, key: &str) -> Result<(), JsValue>;
-
-    /// `console.warn(message)`.
-    #[wasm_bindgen(method, structural, catch, js_name = warn)]
-    fn raw_warn(this: &Host, message: &str) -> Caught<()>;
+/// What a user-info API gave on success (`getUserProfile`, `getUserInfo`, the button's tap): its fields as
+/// strings, and `userInfo` as JSON data. `err_msg` is kept: a tap result reports a refusal in it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserInfoReply {
+    /// `errMsg` (`"getUserProfile:ok"`, `"getUserInfo:fail auth deny"` …), if the host gave one.
+    pub err_msg: Option<String>,
+    /// `rawData`: the JSON text WeChat signed.
+    pub raw_data: String,
+    /// `signature` = sha1(rawData + session_key).
+    pub signature: String,
+    /// `encryptedData`.
+    pub encrypted_data: String,
+    /// `iv`.
+    pub iv: String,
+    /// `userInfo`, as JSON data (`Null` when absent).
+    pub user_info: serde_json::Value,
 }
 
-/// A synchronous throw from a promise-returning host method reads as a rejection.
-fn settle(call: Caught<Promise>) -> Promise {
-    call.unwrap_or_else(|e| Promise::reject(&e))
+/// What `wx.login` gave on success.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoginReply {
+    /// `code`, when it was a string.
+    pub code: Option<String>,
+    /// `errMsg`, kept for the error when there is no code.
+    pub err_msg: Option<String>,
 }
 
-impl Host {
-    /// Whether `wx[api]` is a function.
-    pub fn has(&self, api: &str) -> bool {
-        self.raw_has(api).unwrap_or(false)
-    }
+/// `wx.getLaunchOptionsSync()` as the launch rule reads it (see [`crate::launch`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchValues {
+    /// `scene`, as given.
+    pub scene: Input,
+    /// `query.channelCode`, as given.
+    pub channel_code: Input,
+}
 
-    /// `wx.getUserProfile(options)`; called synchronously, so it must run inside the caller's tap.
-    pub fn get_user_profile(&self, options: &JsValue) -> Promise {
-        settle(self.raw_get_user_profile(options))
+impl Default for LaunchValues {
+    fn default() -> Self {
+        LaunchValues {
+            scene: Input::Undefined,
+            channel_code: Input::Undefined,
+        }
     }
+}
 
-    /// `wx.getSetting()`.
-    pub fn get_setting(&self) -> Promise {
-        settle(self.raw_get_setting())
-    }
+/// One POST to the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// `config.server` + the endpoint path.
+    pub url: String,
+    /// The JSON body, as text.
+    pub body: String,
+    /// The session token, sent as `Authorization: Bearer …`.
+    pub bearer: Option<String>,
+    /// `config.timeout`, ms.
+    pub timeout_ms: u32,
+}
 
-    /// `wx.getUserInfo(options)`.
-    pub fn get_user_info(&self, options: &JsValue) -> Promise {
-        settle(self.raw_get_user_info(options))
-    }
+/// The backend's answer: any HTTP status (WeChat lands every status in `success`), the body as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// The HTTP status (0 when the host gave none).
+    pub status: u16,
+    /// The body as text.
+    pub body: String,
+}
 
-    /// `wx.createUserInfoButton(…)`: the first `onTap` result; the button is destroyed then.
-    pub fn user_info_button(&self, options: &JsValue) -> Promise {
-        settle(self.raw_user_info_button(options))
-    }
+/// A stored value as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// Nothing under the key (WeChat's `""`, the browser's `null`), or the read failed.
+    Absent,
+    /// A string.
+    Text(String),
+    /// Something that is not a string: a corrupt record.
+    Other,
+}
 
+/// Everything the flow asks of its platform.
+pub trait Host {
+    /// Whether `wx.getUserProfile` exists.
+    fn has_user_profile(&self) -> bool;
+    /// Whether `wx.getSetting` and `wx.getUserInfo` both exist.
+    fn has_user_info(&self) -> bool;
+    /// Whether `wx.createUserInfoButton` exists.
+    fn has_user_info_button(&self) -> bool;
+    /// Opens `wx.getUserProfile({ desc, lang })` **now** (WeChat shows it only inside the tap); the future
+    /// reads its outcome.
+    fn get_user_profile(&self, desc: &str, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
+    /// `wx.getSetting()`: whether `authSetting["scope.userInfo"]` is `true`.
+    fn user_info_authorised(&self) -> HostFuture<HostResult<bool>>;
+    /// `wx.getUserInfo({ withCredentials: true, lang })`.
+    fn get_user_info(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
+    /// A `wx.createUserInfoButton` with the configured style: the first tap's result; the button is
+    /// destroyed whatever the tap gave.
+    fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
     /// `wx.login()`.
-    pub fn login(&self) -> Promise {
-        settle(self.raw_login())
-    }
-
-    /// `wx.getLaunchOptionsSync()`, or `undefined`.
-    pub fn launch_options(&self) -> JsValue {
-        self.raw_launch_options().unwrap_or(JsValue::UNDEFINED)
-    }
-
-    /// `wx.getAccountInfoSync().miniProgram.appId`, when the host has it.
-    pub fn app_id(&self) -> Option<String> {
-        self.raw_app_id().ok().flatten()
-    }
-
-    /// `wx.request(options)`: resolves with the success result (any HTTP status), rejects with the fail one.
-    pub fn request(&self, options: &JsValue) -> Promise {
-        settle(self.raw_request(options))
-    }
-
+    fn login(&self) -> HostFuture<HostResult<LoginReply>>;
+    /// `wx.getLaunchOptionsSync()`; absent values when the host has none or it throws.
+    fn launch_values(&self) -> LaunchValues;
+    /// `wx.request`: `Ok` for any HTTP answer, `Err(errMsg)` when none came (`request:fail …`).
+    fn request(&self, request: Request) -> HostFuture<HostResult<Response>>;
+    /// Reads `key` from the host's storage; a read that throws reads as [`Stored::Absent`].
+    fn storage_get(&self, key: &str) -> Stored;
+    /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
+    fn storage_set(&self, key: &str, value: &str) -> HostResult<()>;
+    /// Removes `key`; failures are ignored (the record is checked again on every read).
+    fn storage_remove(&self, key: &str);
     /// `console.warn(message)`; a failing console is ignored.
-    pub fn warn(&self, message: &str) {
-        let _ = self.raw_warn(message);
-    }
+    fn warn(&self, message: &str);
+    /// The clock, epoch milliseconds.
+    fn now_ms(&self) -> u64;
+    /// Runs `task` to completion in the background (a JS microtask queue, a test executor).
+    fn spawn(&self, task: HostFuture<()>);
 }

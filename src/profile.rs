@@ -151,6 +151,24 @@ impl Profile {
     }
 }
 
+/// `parseProfile(body, appId)` of the public API: [`parse_body`], after checking that both arguments are
+/// strings (`INVALID_OPTIONS` naming the one that is not).
+pub fn parse_text(body: Option<&str>, app_id: Option<&str>) -> Result<Profile> {
+    let argument = |name: &str| {
+        TmError::new(
+            ErrorCode::InvalidOptions,
+            format!(
+                "parseProfile(body, appId): {name} must be a string{}. Pass the backend answer (text or parsed) and the game's appId.",
+                if name == "body" { " or an object" } else { "" }
+            ),
+        )
+        .with_field(name)
+    };
+    let body = body.ok_or_else(|| argument("body"))?;
+    let app_id = app_id.ok_or_else(|| argument("appId"))?;
+    parse_body(body, app_id)
+}
+
 /// Parses a backend answer body: size cap, JSON, the SkyRiver envelope `{err, msg, data}` (or a bare
 /// profile), then [`Profile::from_value`]. An envelope with `err != 0` is a `SERVER` error carrying `err`
 /// and `msg`.

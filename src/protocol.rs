@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{ErrorCode, Result, TmError};
+use crate::host::{HostResult, LoginReply, UserInfoReply};
 use crate::profile::{self, Profile};
 
 /// Path of the login endpoint, appended to `config.server`.
@@ -27,21 +28,6 @@ pub struct LoginRequest<'a> {
     pub channel: &'a str,
 }
 
-/// What the host's user-info API gave (`getUserProfile`, `getUserInfo` or the button's `onTap`).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct HostUserInfo {
-    /// `rawData`: the JSON text WeChat signed.
-    pub raw_data: String,
-    /// `signature` = sha1(rawData + session_key).
-    pub signature: String,
-    /// `encryptedData`.
-    pub encrypted_data: String,
-    /// `iv`.
-    pub iv: String,
-    /// `userInfo`, forwarded as is.
-    pub user_info: Value,
-}
-
 /// Body of `POST /v1/profile`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProfileRequest<'a> {
@@ -61,7 +47,7 @@ pub struct ProfileRequest<'a> {
 
 impl<'a> ProfileRequest<'a> {
     /// The body for `info`.
-    pub fn new(app_id: &'a str, info: &'a HostUserInfo) -> Self {
+    pub fn new(app_id: &'a str, info: &'a UserInfoReply) -> Self {
         ProfileRequest {
             app_id,
             raw_data: &info.raw_data,
@@ -92,14 +78,25 @@ pub enum Answer {
     Failed(TmError),
 }
 
+/// Which request an answer is for: the hint of an HTTP 401 depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /v1/login`.
+    Login,
+    /// `POST /v1/profile`, first attempt.
+    Profile,
+    /// `POST /v1/profile` again, after a 401 and a new login.
+    ProfileRetry,
+}
+
 /// Reads a backend answer: HTTP status first (any status lands in `success` in WeChat), then the envelope
 /// and the profile rules.
-pub fn read_answer(status: u16, body: &str, app_id: &str) -> Answer {
+pub fn read_answer(status: u16, body: &str, app_id: &str, endpoint: Endpoint) -> Answer {
     if status == UNAUTHORIZED as u16 {
-        return Answer::Unauthorized(http_error(status));
+        return Answer::Unauthorized(http_error(status, endpoint));
     }
     if !(200..300).contains(&status) {
-        return Answer::Failed(http_error(status));
+        return Answer::Failed(http_error(status, endpoint));
     }
     match profile::parse_body(body, app_id) {
         Ok(p) => Answer::Profile(Box::new(p)),
@@ -110,11 +107,19 @@ pub fn read_answer(status: u16, body: &str, app_id: &str) -> Answer {
     }
 }
 
-fn http_error(status: u16) -> TmError {
-    let hint = match status {
-        401 => "the session was refused twice; check the backend's /v1/login and token checks",
-        404 => "check config.server: the backend has no such route",
-        500..=599 => "the backend failed; check its logs",
+fn http_error(status: u16, endpoint: Endpoint) -> TmError {
+    let hint = match (status, endpoint) {
+        (401, Endpoint::Login) => {
+            "it refused the login; check the backend's /v1/login and the game's appId"
+        }
+        (401, Endpoint::Profile) => {
+            "it refused the session token; the SDK logs in again and retries once"
+        }
+        (401, Endpoint::ProfileRetry) => {
+            "the session was refused twice; check the backend's /v1/login and token checks"
+        }
+        (404, _) => "check config.server: the backend has no such route",
+        (500..=599, _) => "the backend failed; check its logs",
         _ => "check the backend and config.server",
     };
     TmError::new(
@@ -177,6 +182,28 @@ pub fn is_ok_message(err_msg: Option<&str>) -> bool {
     err_msg.is_none_or(|m| m.ends_with(":ok"))
 }
 
+/// Reads a user-info outcome (`getUserProfile`, `getUserInfo`, a button tap): a failure, or a success
+/// object whose `errMsg` is not `…:ok`, becomes the typed error of [`host_failure`].
+pub fn read_user_info(outcome: HostResult<UserInfoReply>) -> Result<UserInfoReply> {
+    let reply = outcome.map_err(|m| host_failure(&m))?;
+    if !is_ok_message(reply.err_msg.as_deref()) {
+        return Err(host_failure(reply.err_msg.as_deref().unwrap_or_default()));
+    }
+    Ok(reply)
+}
+
+/// Reads a `wx.login` outcome: its non-empty `code`, else `LOGIN_FAILED`.
+pub fn read_login(outcome: HostResult<LoginReply>) -> Result<String> {
+    let reply = outcome.map_err(|m| login_failed(&host_failure(&m)))?;
+    match reply.code {
+        Some(code) if !code.is_empty() => Ok(code),
+        _ => Err(login_failed(
+            &TmError::new(ErrorCode::HostError, "wx.login gave no code")
+                .with_err_msg(reply.err_msg.unwrap_or_default()),
+        )),
+    }
+}
+
 /// `LOGIN_FAILED` for a failed `wx.login` or `/v1/login`, keeping the cause's details.
 pub fn login_failed(cause: &TmError) -> TmError {
     let mut e = TmError::new(
@@ -223,7 +250,8 @@ mod tests {
             to_json(&login),
             r#"{"app_id":"wx1","code":"c0de","scene":1044,"channel":"ch-1"}"#
         );
-        let info = HostUserInfo {
+        let info = UserInfoReply {
+            err_msg: Some("getUserProfile:ok".into()),
             raw_data: "{\"nickName\":\"Ann\"}".into(),
             signature: "sig".into(),
             encrypted_data: "enc".into(),
@@ -239,32 +267,94 @@ mod tests {
     #[test]
     fn answers_read_status_then_envelope() {
         let ok = json!({"err": 0, "msg": "ok", "data": {"open_id": "o1"}}).to_string();
-        assert!(matches!(read_answer(200, &ok, APP), Answer::Profile(p) if p.open_id == "o1"));
-        let Answer::Failed(e) = read_answer(500, &ok, APP) else {
+        assert!(
+            matches!(read_answer(200, &ok, APP, Endpoint::Profile), Answer::Profile(p) if p.open_id == "o1")
+        );
+        let Answer::Failed(e) = read_answer(500, &ok, APP, Endpoint::Profile) else {
             panic!()
         };
         assert_eq!((e.code, e.status), (ErrorCode::Http, Some(500)));
-        let Answer::Unauthorized(e) = read_answer(401, "", APP) else {
+        let Answer::Unauthorized(e) = read_answer(401, "", APP, Endpoint::Profile) else {
             panic!()
         };
         assert_eq!((e.code, e.status), (ErrorCode::Http, Some(401)));
-        let Answer::Unauthorized(e) = read_answer(200, r#"{"err":401,"msg":"expired"}"#, APP)
-        else {
+        let Answer::Unauthorized(e) = read_answer(
+            200,
+            r#"{"err":401,"msg":"expired"}"#,
+            APP,
+            Endpoint::Profile,
+        ) else {
             panic!()
         };
         assert_eq!((e.code, e.server_err), (ErrorCode::Server, Some(401)));
-        let Answer::Failed(e) = read_answer(200, r#"{"err":5,"msg":"no"}"#, APP) else {
+        let Answer::Failed(e) = read_answer(200, r#"{"err":5,"msg":"no"}"#, APP, Endpoint::Profile)
+        else {
             panic!()
         };
         assert_eq!((e.code, e.server_err), (ErrorCode::Server, Some(5)));
-        let Answer::Failed(e) = read_answer(204, "", APP) else {
+        let Answer::Failed(e) = read_answer(204, "", APP, Endpoint::Profile) else {
             panic!()
         };
         assert_eq!(e.code, ErrorCode::InvalidProfile);
-        let Answer::Failed(e) = read_answer(302, "", APP) else {
+        let Answer::Failed(e) = read_answer(302, "", APP, Endpoint::Profile) else {
             panic!()
         };
         assert_eq!(e.code, ErrorCode::Http);
+    }
+
+    #[test]
+    fn a_401_hint_says_which_refusal_it_was() {
+        let message = |endpoint| match read_answer(401, "", APP, endpoint) {
+            Answer::Unauthorized(e) => e.message,
+            other => panic!("{other:?}"),
+        };
+        assert!(!message(Endpoint::Login).contains("twice"));
+        assert!(message(Endpoint::Login).contains("refused the login"));
+        assert!(!message(Endpoint::Profile).contains("twice"));
+        assert!(message(Endpoint::ProfileRetry).contains("refused twice"));
+    }
+
+    #[test]
+    fn user_info_and_login_replies_are_read_by_their_errmsg() {
+        let ok = UserInfoReply {
+            err_msg: Some("getUserInfo:ok".into()),
+            ..UserInfoReply::default()
+        };
+        assert!(read_user_info(Ok(ok)).is_ok());
+        let denied = UserInfoReply {
+            err_msg: Some("getUserInfo:fail auth deny".into()),
+            ..UserInfoReply::default()
+        };
+        assert_eq!(
+            read_user_info(Ok(denied)).unwrap_err().code,
+            ErrorCode::AuthDenied
+        );
+        assert_eq!(
+            read_user_info(Err("getUserProfile:fail auth deny".into()))
+                .unwrap_err()
+                .code,
+            ErrorCode::AuthDenied
+        );
+        assert_eq!(
+            read_login(Ok(LoginReply {
+                code: Some("c".into()),
+                err_msg: None
+            })),
+            Ok("c".to_string())
+        );
+        for reply in [
+            Ok(LoginReply {
+                code: Some(String::new()),
+                err_msg: None,
+            }),
+            Ok(LoginReply {
+                code: None,
+                err_msg: Some("login:ok".into()),
+            }),
+            Err("login:fail network".to_string()),
+        ] {
+            assert_eq!(read_login(reply).unwrap_err().code, ErrorCode::LoginFailed);
+        }
     }
 
     #[test]

@@ -173,7 +173,7 @@ proptest! {
     #[test]
     fn no_clock_or_ttl_panics(cached_at in any::<u64>(), now in any::<u64>(), ttl in any::<u64>(), refresh in any::<bool>()) {
         let r = authorised_record(cached_at);
-        let _ = decide(Some(&r), APP, ttl, now, refresh);
+        let _ = decide(Some(&r), ttl, now, refresh);
         let _ = r.expires_at(ttl);
     }
 
@@ -211,7 +211,7 @@ proptest! {
     ) {
         times.sort_unstable();
         let r = authorised_record(cached_at);
-        let fresh: Vec<bool> = times.iter().map(|&t| decide(Some(&r), APP, ttl, t, false) == Decision::Reuse).collect();
+        let fresh: Vec<bool> = times.iter().map(|&t| decide(Some(&r), ttl, t, false) == Decision::Reuse).collect();
         prop_assert!(!(fresh[0] && !fresh[1] && fresh[2]), "fresh at {:?}: {:?}", times, fresh);
     }
 
@@ -219,8 +219,8 @@ proptest! {
     fn once_expired_always_expired(cached_at in 0u64..4_000_000_000_000, ttl in 1u64..100_000_000,
                                    t in 0u64..4_100_000_000_000, later in 0u64..1_000_000_000_000) {
         let r = authorised_record(cached_at);
-        if decide(Some(&r), APP, ttl, t, false) == Decision::Prompt(PromptReason::Expired) {
-            prop_assert_eq!(decide(Some(&r), APP, ttl, t + later, false), Decision::Prompt(PromptReason::Expired));
+        if decide(Some(&r), ttl, t, false) == Decision::Prompt(PromptReason::Expired) {
+            prop_assert_eq!(decide(Some(&r), ttl, t + later, false), Decision::Prompt(PromptReason::Expired));
         }
     }
 
@@ -228,7 +228,7 @@ proptest! {
     fn reuse_only_within_the_ttl_window(cached_at in 0u64..4_000_000_000_000, ttl in 0u64..100_000_000,
                                         now in 0u64..4_100_000_000_000) {
         let r = authorised_record(cached_at);
-        if decide(Some(&r), APP, ttl, now, false) == Decision::Reuse {
+        if decide(Some(&r), ttl, now, false) == Decision::Reuse {
             prop_assert!(ttl > 0);
             prop_assert!(now < cached_at + ttl * 1000);
             prop_assert!(cached_at <= now + 5 * 60 * 1000);

@@ -7,15 +7,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-use tmsdk_profile::bindings::encode_record;
-use tmsdk_profile::flow::Sdk;
+use tmsdk_profile::wasm::exports::JsSdk as Sdk;
+use tmsdk_profile::wasm::host::JsHost;
+use tmsdk_profile::wasm::test_exports::encode_record;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(module = "/tests/fixtures/web.js")]
 extern "C" {
     #[wasm_bindgen(js_name = adaptedHost)]
-    fn adapted_host(apis: JsValue, app_id: &str, user_info: JsValue) -> tmsdk_profile::host::Host;
+    fn adapted_host(apis: JsValue, app_id: &str, user_info: JsValue) -> JsHost;
     #[wasm_bindgen(js_name = wxApis)]
     fn wx_apis(list: &str) -> JsValue;
     #[wasm_bindgen(js_name = callsOf)]
@@ -46,9 +47,9 @@ fn server() -> (&'static str, JsValue) {
     ("server", "https://api.example.com".into())
 }
 
-fn host(apis: &str) -> (tmsdk_profile::host::Host, JsValue) {
+fn host(apis: &str) -> (JsHost, JsValue) {
     let h = adapted_host(wx_apis(apis), APP, JsValue::UNDEFINED);
-    let js: JsValue = h.clone();
+    let js: JsValue = h.clone().into();
     (h, js)
 }
 
@@ -59,14 +60,19 @@ async fn rejection(p: Promise) -> String {
 #[wasm_bindgen_test]
 fn bad_config_throws_invalid_config_naming_the_key() {
     let (h, _) = host(STORAGE);
-    let e = Sdk::new(config(&[("profileTtl", (-1).into())]), h)
+    let e = Sdk::new(config(&[server(), ("profileTtl", (-1).into())]), h)
         .err()
         .expect("rejected");
     let d = describe_error(&e);
     assert!(
-        d.contains(r#""code":"INVALID_CONFIG""#) && d.contains(r#""field":"server""#),
+        d.contains(r#""code":"INVALID_CONFIG""#) && d.contains(r#""field":"profileTtl""#),
         "{d}"
     );
+    let (h, _) = host(STORAGE);
+    let e = Sdk::new(config(&[("profileTtl", 60.into())]), h)
+        .err()
+        .expect("rejected");
+    assert!(describe_error(&e).contains(r#""field":"server""#));
 }
 
 #[wasm_bindgen_test]

@@ -318,3 +318,19 @@ fn authorised_means_nick_name_and_avatar() {
     p.avatar_url = "https://a/b".into();
     assert!(p.is_authorised());
 }
+
+#[test]
+fn parse_text_names_the_argument_that_is_not_a_string() {
+    let e = parse_text(None, Some("wx1")).unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidOptions, Some("body"))
+    );
+    let e = parse_text(Some("{}"), None).unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidOptions, Some("appId"))
+    );
+    let p = parse_text(Some(r#"{"open_id":"o1"}"#), Some("wx1")).unwrap();
+    assert_eq!(p.open_id, "o1");
+}

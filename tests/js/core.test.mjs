@@ -1,15 +1,16 @@
-// Node tests of the built package (pkg/): the wasm core loaded the way a Node consumer loads it, errors seen
-// the way game code sees them, and the README's error table kept in step with the core's codes.
+// Node tests of the core's rules through JS values, on the test build (target/pkg-test/, feature
+// `test-exports`), errors seen the way game code sees them, the README's error table kept in step with the
+// core's codes, and the shipped build (pkg/) exporting only the public API.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import * as core from "../../pkg/tmsdk_profile.js";
-import { TmSdkError } from "../../pkg/shim/tmsdk-error.js";
-import { EARLY_DEFAULTS } from "../../pkg/shim/install.js";
+import * as core from "../../target/pkg-test/tmsdk_profile.js";
+import { TmSdkError } from "../../target/pkg-test/shim/tmsdk-error.js";
+import { EARLY_DEFAULTS } from "../../target/pkg-test/shim/install.js";
 
-const pkgDir = new URL("../../pkg/", import.meta.url);
+const pkgDir = new URL("../../target/pkg-test/", import.meta.url);
 core.initSync({ module: readFileSync(new URL("tmsdk_profile_bg.wasm", pkgDir)) });
 core.setErrorClass(TmSdkError);
 
@@ -104,6 +105,12 @@ test("cache record: written, read back, expiry and corrupt values", () => {
   assert.equal(core.storageKey(APP), `tmsdk.profile.v1.${APP}`);
 });
 
+/** Letters of each script in a table cell, code spans left out. */
+function scripts(cell) {
+  const prose = cell.replace(/`[^`]*`/g, "");
+  return { cjk: (prose.match(/[\u4e00-\u9fff]/g) || []).length, latin: (prose.match(/[A-Za-z]/g) || []).length };
+}
+
 for (const [file, chineseColumn] of [["README.md", 2], ["README.zh-CN.md", 1]]) {
   test(`${file} documents every error code in English and Chinese`, () => {
     const readme = readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), "utf8");
@@ -114,13 +121,31 @@ for (const [file, chineseColumn] of [["README.md", 2], ["README.zh-CN.md", 1]]) 
       assert.ok(row, `${file} has a row for ${code}`);
       const cells = row.split("|").map((c) => c.trim()).filter(Boolean);
       assert.equal(cells.length, 3, `${code}: code, and an explanation in each language`);
-      assert.match(cells[chineseColumn], /[\u4e00-\u9fff]/, `${code} has a Chinese explanation`);
-      assert.match(cells[3 - chineseColumn], /[A-Za-z]{3,}/, `${code} has an English explanation`);
+      const chinese = scripts(cells[chineseColumn]);
+      const english = scripts(cells[3 - chineseColumn]);
+      assert.ok(chinese.cjk >= 4 && chinese.cjk * 3 > chinese.latin, `${code} has a Chinese explanation: ${cells[chineseColumn]}`);
+      assert.ok(english.latin >= 8 && english.cjk * 4 < english.latin, `${code} has an English explanation: ${cells[3 - chineseColumn]}`);
     }
   });
 }
 
-test("the shim's defaults for a call made while loading equal the core's", () => {
+test("the README table check tells the languages apart", () => {
+  // Its own checks can fail: a Chinese cell in the English column is not an English explanation.
+  const chineseCell = scripts("用户拒绝了授权弹窗，`errMsg` 保留微信原文。");
+  assert.ok(!(chineseCell.latin >= 8 && chineseCell.cjk * 4 < chineseCell.latin));
+  const englishCell = scripts("The user refused the popup; `errMsg` keeps WeChat's words.");
+  assert.ok(!(englishCell.cjk >= 4 && englishCell.cjk * 3 > englishCell.latin));
+});
+
+test("the shipped glue exports only the public API", () => {
+  const shipped = readFileSync(fileURLToPath(new URL("../../pkg/tmsdk_profile.js", import.meta.url)), "utf8");
+  const exported = [...shipped.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(exported, ["Sdk", "parseProfile", "setErrorClass", "setPanicHandler", "start"]);
+  // And the test build does have the test-only ones: the check above can fail.
+  assert.equal(typeof core.debugPanic, "function");
+});
+
+test("the shim's defaults, generated from the Rust constants at build time, are the core's", () => {
   assert.equal(EARLY_DEFAULTS.desc, core.parseOptions(undefined).desc);
   assert.equal(EARLY_DEFAULTS.lang, core.parseConfig({ noLogin: true, appId: "wx1" }).lang);
 });

@@ -1,10 +1,10 @@
-// SPEC §8: a Rust panic surfaces as INTERNAL, never as a dead module. `debugPanic` panics on purpose inside the
+// docs/contract.md, "Errors": a Rust panic surfaces as INTERNAL, never as a dead module. `debugPanic` panics on purpose inside the
 // same wasm instance the Node entry uses; the call in flight is rejected with INTERNAL and the SDK works on.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 
-import { install, TmSdkError } from "../../pkg/shim/node.js";
-import * as glue from "../../pkg/tmsdk_profile.js";
+import { install, TmSdkError } from "../../target/pkg-test/shim/node.js";
+import * as glue from "../../target/pkg-test/tmsdk_profile.js";
 import { startBackend } from "../support/backend.mjs";
 import { createSimWx } from "../support/sim-wx.mjs";
 import { nodeTransport } from "../support/transport-node.mjs";

@@ -1,4 +1,4 @@
 // Packaging test consumer (Node CommonJS): the installed tarball's "." entry through require().
-const { install, TmSdkError } = require("tmsdk-profile");
+const { install, parseProfile, TmSdkError } = require("tmsdk-profile");
 
-import("./run-flow.mjs").then(({ run }) => run({ install, TmSdkError, flavour: "cjs" }));
+import("./run-flow.mjs").then(({ run }) => run({ install, TmSdkError, parseProfile, flavour: "cjs" }));

@@ -1,5 +1,5 @@
 // Packaging test consumer (Node ESM): the installed tarball's "." entry, one updateUserProfile.
-import { install, TmSdkError } from "tmsdk-profile";
+import { install, parseProfile, TmSdkError } from "tmsdk-profile";
 import { run } from "./run-flow.mjs";
 
-run({ install, TmSdkError, flavour: "esm" });
+run({ install, TmSdkError, parseProfile, flavour: "esm" });

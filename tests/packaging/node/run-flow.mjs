@@ -3,7 +3,7 @@
 import { createSimWx } from "../../support/sim-wx.mjs";
 import { nodeTransport } from "../../support/transport-node.mjs";
 
-export async function run({ install, TmSdkError, flavour }) {
+export async function run({ install, TmSdkError, parseProfile, flavour }) {
   const { wx, sim } = createSimWx({ transport: nodeTransport, appId: "wxsimapp0000000001" });
   await install({ server: process.argv[2], host: wx });
   const profile = await sim.tap(() => wx.tmSDK.updateUserProfile({ desc: "打包测试" }));
@@ -13,5 +13,7 @@ export async function run({ install, TmSdkError, flavour }) {
   } catch (e) {
     code = e instanceof TmSdkError ? e.code : `not a TmSdkError: ${e}`;
   }
-  console.log(JSON.stringify({ flavour, nick: profile.nick_name, fields: Object.keys(profile).length, code }));
+  // parseProfile, the same rules for backends and tools, synchronous in Node.
+  const parsed = parseProfile({ err: 0, msg: "ok", data: { open_id: "oParsed", app_id: "wxsimapp0000000001" } }, "wxsimapp0000000001").open_id;
+  console.log(JSON.stringify({ flavour, nick: profile.nick_name, fields: Object.keys(profile).length, code, parsed }));
 }

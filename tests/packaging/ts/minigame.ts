@@ -1,5 +1,5 @@
 // Type-checks a mini-game consumer against minigame-api-typings (tsc --noEmit in tests/js/packaging.test.mjs).
-import { install, TmSdkError, type Profile, type TmSdkErrorCode } from "tmsdk-profile/wechat";
+import { install, parseProfile, TmSdkError, type Profile, type TmSdkErrorCode } from "tmsdk-profile/wechat";
 
 install({ server: "https://api.example.com", profileTtl: 3600, userInfoButton: { left: 0, top: 0, width: 200, height: 40 } })
   .then((sdk) => sdk.getCachedProfile()?.expiresAt);
@@ -24,3 +24,9 @@ wx.onTouchEnd(() => {
   const bad: TmSdkErrorCode = "NOT_A_CODE";
   console.log(bad);
 });
+
+// parseProfile: text or a parsed body, and the appId.
+const parsed: Profile = parseProfile('{"err":0,"data":{"open_id":"o1"}}', "wx1");
+console.log(parsed.open_id, parseProfile({ open_id: "o1" }, "wx1").jwt);
+// @ts-expect-error the appId is required
+parseProfile("{}");

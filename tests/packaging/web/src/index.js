@@ -1,9 +1,16 @@
 // Packaging test consumer (webpack 5, browser): the installed tarball's "." entry (the web build).
-import { install, TmSdkError } from "tmsdk-profile";
+import { install, parseProfile, TmSdkError } from "tmsdk-profile";
 import { createSimWx } from "../../../support/sim-wx.mjs";
 import { webTransport } from "../../../support/transport-web.mjs";
 
 window.runFlow = async () => {
+  // Before any install the wasm is not loaded: parseProfile says so with a typed error.
+  let early;
+  try {
+    parseProfile("{}", "wxsimapp0000000001");
+  } catch (e) {
+    early = e instanceof TmSdkError ? e.code : `not a TmSdkError: ${e}`;
+  }
   const { wx, sim } = createSimWx({ transport: webTransport, appId: "wxsimapp0000000001" });
   await install({ server: location.origin, host: wx });
   const profile = await sim.tap(() => wx.tmSDK.updateUserProfile({ desc: "打包测试" }));
@@ -13,6 +20,7 @@ window.runFlow = async () => {
   } catch (e) {
     code = e instanceof TmSdkError ? e.code : `not a TmSdkError: ${e}`;
   }
-  return { nick: profile.nick_name, fields: Object.keys(profile).length, code };
+  const parsed = parseProfile('{"err":0,"msg":"ok","data":{"open_id":"oParsed"}}', "wxsimapp0000000001").open_id;
+  return { nick: profile.nick_name, fields: Object.keys(profile).length, code, early, parsed };
 };
 window.consumerReady = true;

@@ -1,28 +1,19 @@
-//! Where the cache record lives: `wx` sync storage when the host has it, the browser's `localStorage`
-//! (through gloo-storage) when a window exists, memory otherwise (SPEC §4).
+//! Where the cache record lives in wasm: `wx` sync storage when the host has it, the browser's `localStorage`
+//! (through gloo-storage) when a window exists, memory otherwise (docs/contract.md, "Runtimes").
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use gloo_storage::{LocalStorage, Storage as _};
-use wasm_bindgen::JsValue;
 
-use crate::host::Host;
-
-/// A stored value as read.
-pub enum Stored {
-    /// Nothing under the key (or the read failed).
-    Absent,
-    /// A string.
-    Text(String),
-    /// Something that is not a string: a corrupt record.
-    Other,
-}
+use crate::host::{HostResult, Stored};
+use crate::wasm::convert::describe;
+use crate::wasm::host::JsHost;
 
 /// One of the three backends.
 pub enum Storage {
     /// `wx.get/set/removeStorageSync` through the host adapter.
-    Host(Host),
+    Wx(JsHost),
     /// `window.localStorage`.
     Local,
     /// A map that lives as long as the SDK instance.
@@ -31,11 +22,12 @@ pub enum Storage {
 
 impl Storage {
     /// Picks the backend for `host`.
-    pub fn for_host(host: &Host) -> Storage {
-        if host.has("getStorageSync") && host.has("setStorageSync") && host.has("removeStorageSync")
+    pub fn for_host(host: &JsHost) -> Storage {
+        if host.has_api("getStorageSync")
+            && host.has_api("setStorageSync")
+            && host.has_api("removeStorageSync")
         {
-            let adapter: &JsValue = host.as_ref();
-            Storage::Host(adapter.clone().into())
+            Storage::Wx(host.clone())
         } else if has_local_storage() {
             Storage::Local
         } else {
@@ -46,9 +38,10 @@ impl Storage {
     /// Reads `key`; a read that throws reads as absent (the record is then rewritten, not lost twice).
     pub fn get(&self, key: &str) -> Stored {
         match self {
-            Storage::Host(host) => match host.storage_get(key) {
+            Storage::Wx(host) => match host.storage_get(key) {
                 Ok(v) if v.is_undefined() || v.is_null() => Stored::Absent,
                 Ok(v) => match v.as_string() {
+                    // WeChat's getStorageSync gives "" for a missing key.
                     Some(s) if s.is_empty() => Stored::Absent,
                     Some(s) => Stored::Text(s),
                     None => Stored::Other,
@@ -68,9 +61,9 @@ impl Storage {
     }
 
     /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
-    pub fn set(&self, key: &str, value: &str) -> Result<(), String> {
+    pub fn set(&self, key: &str, value: &str) -> HostResult<()> {
         match self {
-            Storage::Host(host) => host.storage_set(key, value).map_err(|e| describe(&e)),
+            Storage::Wx(host) => host.storage_set(key, value).map_err(|e| describe(&e)),
             Storage::Local => LocalStorage::raw()
                 .set_item(key, value)
                 .map_err(|e| describe(&e)),
@@ -84,7 +77,7 @@ impl Storage {
     /// Removes `key`; failures are ignored (the record is checked again on every read).
     pub fn remove(&self, key: &str) {
         match self {
-            Storage::Host(host) => {
+            Storage::Wx(host) => {
                 let _ = host.storage_remove(key);
             }
             Storage::Local => {
@@ -102,17 +95,4 @@ fn has_local_storage() -> bool {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .is_some()
-}
-
-/// The text of a thrown JS value (`errMsg`, `message`, or the value itself).
-pub fn describe(e: &JsValue) -> String {
-    for key in ["errMsg", "message"] {
-        if let Some(s) = js_sys::Reflect::get(e, &JsValue::from_str(key))
-            .ok()
-            .and_then(|v| v.as_string())
-        {
-            return s;
-        }
-    }
-    e.as_string().unwrap_or_else(|| "unknown error".to_string())
 }

@@ -1,0 +1,149 @@
+//! What the shipped wasm exports: the `Sdk` class behind `wx.tmSDK`, `parseProfile`, and the two hooks the
+//! shim registers (error class, panic handler). Nothing else: test-only exports live in
+//! `test_exports.rs`, behind the `test-exports` feature.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::error::TmError;
+use crate::flow::{self, Call};
+use crate::profile::{self, Profile};
+use crate::wasm::convert::{self, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
+use crate::wasm::host::{opened_popup, JsHost, WasmHost};
+
+thread_local! {
+    static PANIC_HANDLER: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Runs once when the module is instantiated: on a panic, tells the shim's panic handler before the wasm call
+/// aborts with a `RuntimeError`, so the shim can reject what is in flight with `INTERNAL` and start again
+/// from a fresh state.
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        #[cfg(feature = "test-exports")]
+        crate::wasm::test_exports::record_panic(&message);
+        PANIC_HANDLER.with(|h| {
+            if let Some(handler) = h.try_borrow().ok().as_ref().and_then(|h| h.as_ref()) {
+                let _ = handler.call1(&JsValue::NULL, &JsValue::from_str(&message));
+            }
+        });
+    }));
+}
+
+/// Registers the function called with the message of a Rust panic (the shim's recovery).
+#[wasm_bindgen(js_name = setPanicHandler)]
+pub fn set_panic_handler(handler: Function) {
+    PANIC_HANDLER.with(|h| *h.borrow_mut() = Some(handler));
+}
+
+/// Registers the JS class used for every error this module throws (the shim's `TmSdkError`).
+#[wasm_bindgen(js_name = setErrorClass)]
+pub fn set_error_class(class: Function) {
+    convert::set_error_class(class);
+}
+
+/// `parseProfile(body, appId)`: a backend answer (its text or the parsed object; envelope or bare profile)
+/// as the normalised profile object, or a `TmSdkError` (`INVALID_PROFILE` naming the field, `SERVER` for
+/// `err != 0`, `INVALID_OPTIONS` for arguments of the wrong type).
+#[wasm_bindgen(js_name = parseProfile)]
+pub fn parse_profile(body: JsValue, app_id: JsValue) -> Result<JsValue, JsValue> {
+    // A parsed body goes back to text, so the same size cap and parser apply.
+    let text = match body.as_string() {
+        Some(text) => Some(text),
+        None if body.is_object() => Some(
+            js_sys::JSON::stringify(&body)
+                .ok()
+                .and_then(|s| s.as_string())
+                .ok_or_else(|| {
+                    to_js_error(&TmError::invalid_profile(
+                        None,
+                        "is not plain JSON data (functions, symbols and cycles are not allowed)",
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    let p = profile::parse_text(text.as_deref(), app_id.as_string().as_deref())
+        .map_err(|e| to_js_error(&e))?;
+    Ok(to_js(&p))
+}
+
+/// One installed SDK: what `wx.tmSDK`'s members call.
+#[wasm_bindgen(js_name = Sdk)]
+pub struct JsSdk {
+    sdk: flow::Sdk<WasmHost>,
+}
+
+#[wasm_bindgen(js_class = Sdk)]
+impl JsSdk {
+    /// Validates `config` (`INVALID_CONFIG` naming the key) and binds the adapted `host`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, host: JsHost) -> Result<JsSdk, JsValue> {
+        let button_style = convert::get(&config, "userInfoButton");
+        let host = WasmHost::new(host, button_style);
+        let app_id = host.app_id();
+        let sdk = flow::Sdk::new(&to_input(&config, CONFIG_KEYS), app_id.as_deref(), host)
+            .map_err(|e| to_js_error(&e))?;
+        Ok(JsSdk { sdk })
+    }
+
+    /// Whether `install` should log in at once (`autoLogin`, and not the no-login build).
+    #[wasm_bindgen(getter, js_name = autoLogin)]
+    pub fn auto_login(&self) -> bool {
+        self.sdk.auto_login()
+    }
+
+    /// `wx.tmSDK.updateUserProfile(options)`; `popup` is a `getUserProfile` call the shim already opened
+    /// while the wasm loaded.
+    #[wasm_bindgen(js_name = updateUserProfile)]
+    pub fn update_user_profile(&self, options: JsValue, popup: Option<Promise>) -> Promise {
+        let options = to_input(&options, OPTION_KEYS);
+        to_promise(
+            self.sdk
+                .update_user_profile(&options, popup.map(opened_popup)),
+        )
+    }
+
+    /// `wx.tmSDK.login()`.
+    pub fn login(&self) -> Promise {
+        to_promise(self.sdk.login())
+    }
+
+    /// `wx.tmSDK.getCachedProfile()`: `{ profile, cachedAt, expiresAt }` (epoch ms) or `null`.
+    #[wasm_bindgen(js_name = getCachedProfile)]
+    pub fn get_cached_profile(&self) -> JsValue {
+        let Some(cached) = self.sdk.cached_profile() else {
+            return JsValue::NULL;
+        };
+        let out = Object::new();
+        set(&out, "profile", &to_js(&cached.profile));
+        set(&out, "cachedAt", &(cached.cached_at as f64).into());
+        set(&out, "expiresAt", &(cached.expires_at as f64).into());
+        out.into()
+    }
+
+    /// `wx.tmSDK.clearProfileCache()`.
+    #[wasm_bindgen(js_name = clearProfileCache)]
+    pub fn clear_profile_cache(&self) {
+        self.sdk.clear_profile_cache();
+    }
+}
+
+fn to_promise(call: Call<Profile>) -> Promise {
+    match call {
+        Call::Ready(Ok(profile)) => Promise::resolve(&to_js(&profile)),
+        Call::Ready(Err(e)) => Promise::reject(&to_js_error(&e)),
+        // Each caller gets its own promise and its own object of the one shared result.
+        Call::InFlight(flight) => future_to_promise(async move {
+            match flight.wait().await {
+                Ok(profile) => Ok(to_js(&profile)),
+                Err(e) => Err(to_js_error(&e)),
+            }
+        }),
+    }
+}

@@ -1,0 +1,232 @@
+//! The wasm implementation of [`crate::host::Host`]: the adapter object that `js-shim/host.js` builds around
+//! `wx` (or any wx-like object), bound by shape. Every callback API is a promise there; storage calls are
+//! synchronous and may throw. This file owns the wx shapes: the option objects sent, the result objects read.
+//!
+//! The host is not trusted: every binding catches a JS exception (`catch`), and [`WasmHost`] turns one into
+//! an `Err` or an absent value. An exception thrown through wasm frames would abandon them half-way (borrows
+//! held, tasks never finished), which is how a module dies.
+
+use js_sys::{Object, Promise, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::host::{
+    Host, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
+    UserInfoReply,
+};
+use crate::options::Lang;
+use crate::wasm::convert::{describe, get, json_of, non_negative, set, string_at, to_input};
+use crate::wasm::storage::Storage;
+
+type Caught<T> = Result<T, JsValue>;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The adapted host (see `js-shim/host.js`).
+    #[derive(Clone)]
+    pub type JsHost;
+
+    #[wasm_bindgen(method, structural, catch, js_name = has)]
+    fn has(this: &JsHost, api: &str) -> Caught<bool>;
+    #[wasm_bindgen(method, structural, catch, js_name = getUserProfile)]
+    fn get_user_profile(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = getSetting)]
+    fn get_setting(this: &JsHost) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = getUserInfo)]
+    fn get_user_info(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = userInfoButton)]
+    fn user_info_button(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = login)]
+    fn login(this: &JsHost) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = launchOptions)]
+    fn launch_options(this: &JsHost) -> Caught<JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = appId)]
+    fn app_id(this: &JsHost) -> Caught<Option<String>>;
+    #[wasm_bindgen(method, structural, catch, js_name = request)]
+    fn request(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = storageGet)]
+    pub(crate) fn storage_get(this: &JsHost, key: &str) -> Caught<JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = storageSet)]
+    pub(crate) fn storage_set(this: &JsHost, key: &str, value: &str) -> Caught<()>;
+    #[wasm_bindgen(method, structural, catch, js_name = storageRemove)]
+    pub(crate) fn storage_remove(this: &JsHost, key: &str) -> Caught<()>;
+    #[wasm_bindgen(method, structural, catch, js_name = warn)]
+    fn warn(this: &JsHost, message: &str) -> Caught<()>;
+}
+
+impl JsHost {
+    /// Whether `wx[api]` is a function (a throwing check reads as "no").
+    pub(crate) fn has_api(&self, api: &str) -> bool {
+        self.has(api).unwrap_or(false)
+    }
+}
+
+/// `wx` as a [`Host`].
+pub struct WasmHost {
+    js: JsHost,
+    storage: Storage,
+    /// `config.userInfoButton`, passed to the adapter as is (`undefined`: full-screen, transparent).
+    button_style: JsValue,
+}
+
+impl WasmHost {
+    /// Wraps the adapter; `button_style` is `config.userInfoButton`.
+    pub fn new(js: JsHost, button_style: JsValue) -> WasmHost {
+        let storage = Storage::for_host(&js);
+        WasmHost {
+            js,
+            storage,
+            button_style,
+        }
+    }
+
+    /// `wx.getAccountInfoSync().miniProgram.appId`, when the host has it.
+    pub fn app_id(&self) -> Option<String> {
+        self.js.app_id().ok().flatten()
+    }
+}
+
+/// A promise the host returned (or the exception it threw) as a future of its outcome.
+fn outcome<T: 'static>(
+    call: Caught<Promise>,
+    read: impl FnOnce(JsValue) -> T + 'static,
+) -> HostFuture<HostResult<T>> {
+    Box::pin(async move {
+        let promise = call.map_err(|e| describe(&e))?;
+        JsFuture::from(promise)
+            .await
+            .map(read)
+            .map_err(|e| describe(&e))
+    })
+}
+
+fn user_info_reply(res: JsValue) -> UserInfoReply {
+    UserInfoReply {
+        err_msg: string_at(&res, "errMsg"),
+        raw_data: string_at(&res, "rawData").unwrap_or_default(),
+        signature: string_at(&res, "signature").unwrap_or_default(),
+        encrypted_data: string_at(&res, "encryptedData").unwrap_or_default(),
+        iv: string_at(&res, "iv").unwrap_or_default(),
+        user_info: json_of(&get(&res, "userInfo")).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+fn lang_options(lang: Lang) -> Object {
+    let options = Object::new();
+    set(&options, "lang", &lang.as_str().into());
+    options
+}
+
+impl Host for WasmHost {
+    fn has_user_profile(&self) -> bool {
+        self.js.has_api("getUserProfile")
+    }
+
+    fn has_user_info(&self) -> bool {
+        self.js.has_api("getSetting") && self.js.has_api("getUserInfo")
+    }
+
+    fn has_user_info_button(&self) -> bool {
+        self.js.has_api("createUserInfoButton")
+    }
+
+    fn get_user_profile(&self, desc: &str, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let options = lang_options(lang);
+        set(&options, "desc", &desc.into());
+        // Called now, not when the future is first polled: WeChat shows the popup only inside the tap.
+        outcome(self.js.get_user_profile(&options), user_info_reply)
+    }
+
+    fn user_info_authorised(&self) -> HostFuture<HostResult<bool>> {
+        outcome(self.js.get_setting(), |setting| {
+            get(&get(&setting, "authSetting"), "scope.userInfo").as_bool() == Some(true)
+        })
+    }
+
+    fn get_user_info(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let options = lang_options(lang);
+        set(&options, "withCredentials", &true.into());
+        outcome(self.js.get_user_info(&options), user_info_reply)
+    }
+
+    fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let options = lang_options(lang);
+        set(&options, "style", &self.button_style);
+        outcome(self.js.user_info_button(&options), user_info_reply)
+    }
+
+    fn login(&self) -> HostFuture<HostResult<LoginReply>> {
+        outcome(self.js.login(), |res| LoginReply {
+            code: string_at(&res, "code"),
+            err_msg: string_at(&res, "errMsg"),
+        })
+    }
+
+    fn launch_values(&self) -> LaunchValues {
+        let launch = self.js.launch_options().unwrap_or(JsValue::UNDEFINED);
+        LaunchValues {
+            scene: to_input(&get(&launch, "scene"), &[]),
+            channel_code: to_input(&get(&get(&launch, "query"), "channelCode"), &[]),
+        }
+    }
+
+    fn request(&self, request: Request) -> HostFuture<HostResult<Response>> {
+        let header = Object::new();
+        set(&header, "content-type", &"application/json".into());
+        if let Some(jwt) = &request.bearer {
+            set(&header, "Authorization", &format!("Bearer {jwt}").into());
+        }
+        let options = Object::new();
+        set(&options, "url", &request.url.into());
+        set(&options, "method", &"POST".into());
+        set(&options, "data", &request.body.into());
+        set(&options, "header", &header);
+        set(&options, "timeout", &request.timeout_ms.into());
+        set(&options, "dataType", &"text".into());
+        set(&options, "responseType", &"text".into());
+        outcome(self.js.request(&options), |res| {
+            let status = get(&res, "statusCode")
+                .as_f64()
+                .filter(|s| (0.0..=999.0).contains(s))
+                .map_or(0, |s| s as u16);
+            let data = get(&res, "data");
+            // Some hosts parse JSON despite dataType "text": turn it back into text for the core to check.
+            let body = data.as_string().unwrap_or_else(|| {
+                JSON::stringify(&data)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .unwrap_or_default()
+            });
+            Response { status, body }
+        })
+    }
+
+    fn storage_get(&self, key: &str) -> Stored {
+        self.storage.get(key)
+    }
+
+    fn storage_set(&self, key: &str, value: &str) -> HostResult<()> {
+        self.storage.set(key, value)
+    }
+
+    fn storage_remove(&self, key: &str) {
+        self.storage.remove(key)
+    }
+
+    fn warn(&self, message: &str) {
+        let _ = self.js.warn(message);
+    }
+
+    fn now_ms(&self) -> u64 {
+        non_negative(js_sys::Date::now())
+    }
+
+    fn spawn(&self, task: HostFuture<()>) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+}
+
+/// A `getUserProfile` promise the shim opened itself, read like one this host opens.
+pub fn opened_popup(promise: Promise) -> HostFuture<HostResult<UserInfoReply>> {
+    outcome(Ok(promise), user_info_reply)
+}

@@ -1,0 +1,673 @@
+//! A native fake of everything around the flow, for `cargo test` (and the flow fuzzer): a `wx` whose every
+//! answer the test controls, a fake clock, a tiny executor for the tasks the flow spawns, and an in-process
+//! backend that speaks the wire protocol of `docs/contract.md` (sessions, one-time codes, signatures checked
+//! as `sha1(raw_data + session_key)`), with the same fault script as the JS test backend.
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use serde_json::{json, Map, Value};
+use tmsdk_profile::error::TmError;
+use tmsdk_profile::flow::{Call, Sdk};
+use tmsdk_profile::host::{
+    Host, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
+    UserInfoReply,
+};
+use tmsdk_profile::input::Input;
+use tmsdk_profile::options::Lang;
+use tmsdk_profile::profile::Profile;
+
+/// The appId every scenario uses.
+pub const APP: &str = "wxsimapp0000000001";
+/// Its record's storage key.
+pub const KEY: &str = "tmsdk.profile.v1.wxsimapp0000000001";
+/// The base URL the fake backend answers.
+pub const SERVER: &str = "https://backend.test";
+/// WeChat's message for a popup outside a tap.
+pub const TAP_MESSAGE: &str = "getUserProfile:fail can only be invoked by user TAP gesture";
+/// The fake clock's start: 2023-11-14.
+pub const T0: u64 = 1_700_000_000_000;
+
+/// Which user-info APIs the fake `wx` has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `getUserProfile` (a mini-program, or an older mini-game base library).
+    MiniProgram,
+    /// `getSetting` + `getUserInfo` + `createUserInfoButton`.
+    MiniGame,
+    /// None at all.
+    Bare,
+}
+
+/// How many times each host API was called.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub get_user_profile: u32,
+    pub get_setting: u32,
+    pub get_user_info: u32,
+    pub buttons: u32,
+    pub buttons_destroyed: u32,
+    pub login: u32,
+    pub request: u32,
+}
+
+/// What storage calls throw.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StorageThrows {
+    pub get: bool,
+    pub set: bool,
+    pub remove: bool,
+}
+
+/// The simulated player and their WeChat.
+pub struct Wx {
+    pub kind: Kind,
+    pub open_id: String,
+    pub nick_name: String,
+    pub avatar_url: String,
+    /// `true`: the player allows the popup / button; `false`: denies.
+    pub allow: bool,
+    /// Mini-game: `scope.userInfo` already granted.
+    pub authorised: bool,
+    pub in_tap: bool,
+    pub storage: BTreeMap<String, String>,
+    /// A non-string value stored under a key (what a game may put there by mistake).
+    pub storage_other: Option<String>,
+    pub storage_throws: StorageThrows,
+    pub counts: Counts,
+    pub last_user_profile: Option<(String, Lang)>,
+    pub last_button_lang: Option<Lang>,
+    pub warnings: Vec<String>,
+    pub launch: LaunchValues,
+    /// `wx.request` throws this message synchronously (the SDK sees a failure).
+    pub request_throws: Option<String>,
+    /// Sign user info with a wrong session_key (a forged or tampered `rawData`).
+    pub forge_signature: bool,
+    pub clock_ms: u64,
+    login_count: u32,
+    buttons: Vec<Rc<Gate<HostResult<UserInfoReply>>>>,
+}
+
+/// Everything one scenario runs against.
+pub struct World {
+    pub wx: RefCell<Wx>,
+    pub backend: RefCell<Backend>,
+    tasks: RefCell<Vec<Task>>,
+    woken: Arc<Flag>,
+}
+
+/// The fake host handed to the SDK.
+#[derive(Clone)]
+pub struct FakeHost(pub Rc<World>);
+
+impl World {
+    /// A fresh world: a mini-program player "小明", an empty backend, the clock at [`T0`].
+    pub fn new(kind: Kind) -> Rc<World> {
+        Rc::new(World {
+            wx: RefCell::new(Wx {
+                kind,
+                open_id: "oSimUser_001".into(),
+                nick_name: "小明".into(),
+                avatar_url: "https://thirdwx.qlogo.cn/mmopen/sim/132".into(),
+                allow: true,
+                authorised: false,
+                in_tap: false,
+                storage: BTreeMap::new(),
+                storage_other: None,
+                storage_throws: StorageThrows::default(),
+                counts: Counts::default(),
+                last_user_profile: None,
+                last_button_lang: None,
+                warnings: Vec::new(),
+                launch: LaunchValues {
+                    scene: Input::Number(1044.0),
+                    channel_code: Input::str("ch-sim"),
+                },
+                request_throws: None,
+                forge_signature: false,
+                clock_ms: T0,
+                login_count: 0,
+                buttons: Vec::new(),
+            }),
+            backend: RefCell::new(Backend::default()),
+            tasks: RefCell::new(Vec::new()),
+            woken: Arc::new(Flag(AtomicBool::new(false))),
+        })
+    }
+
+    /// The host to install the SDK on.
+    pub fn host(self: &Rc<Self>) -> FakeHost {
+        FakeHost(self.clone())
+    }
+
+    /// Installs an SDK with `config` pairs added to `{ server }`.
+    pub fn install(self: &Rc<Self>, config: &[(&str, Input)]) -> Result<Sdk<FakeHost>, TmError> {
+        let mut fields = vec![("server", Input::str(SERVER))];
+        fields.extend(config.iter().cloned());
+        Sdk::new(&Input::object(fields), Some(APP), self.host())
+    }
+
+    /// Runs `f` as WeChat runs a tap handler: the gesture lasts only while it runs synchronously.
+    pub fn tap<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.wx.borrow_mut().in_tap = true;
+        let out = f();
+        self.wx.borrow_mut().in_tap = false;
+        out
+    }
+
+    /// Drives every spawned task until none can make progress.
+    pub fn run(&self) {
+        let waker = Waker::from(self.woken.clone());
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            self.woken.0.store(false, Ordering::SeqCst);
+            let mut tasks = std::mem::take(&mut *self.tasks.borrow_mut());
+            let before = tasks.len();
+            tasks.retain_mut(|task| task.as_mut().poll(&mut cx).is_pending());
+            let finished = before != tasks.len();
+            let mut queue = self.tasks.borrow_mut();
+            let spawned = !queue.is_empty();
+            tasks.append(&mut queue);
+            *queue = tasks;
+            if !finished && !spawned && !self.woken.0.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+    }
+
+    /// Drives the tasks, then reads the call's outcome (which must have settled).
+    pub fn settle(&self, call: Call<Profile>) -> Result<Profile, TmError> {
+        let mut future = Box::pin(call.settle());
+        let waker = Waker::from(self.woken.clone());
+        let mut cx = Context::from_waker(&waker);
+        for _ in 0..3 {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+            self.run();
+        }
+        panic!("the call did not settle: the flow is waiting on a host answer that never came");
+    }
+
+    /// The player taps the newest user-info button.
+    pub fn tap_button(&self) {
+        let (button, reply) = {
+            let mut wx = self.wx.borrow_mut();
+            let button = wx.buttons.pop().expect("a user-info button on screen");
+            wx.counts.buttons_destroyed += 1;
+            let reply = user_info_reply(&wx, "getUserInfo", wx.allow);
+            (button, reply)
+        };
+        button.open(Ok(reply));
+    }
+
+    /// How many user-info buttons are on screen.
+    pub fn buttons_on_screen(&self) -> usize {
+        self.wx.borrow().buttons.len()
+    }
+
+    /// The stored record, as text.
+    pub fn record(&self) -> Option<String> {
+        self.wx.borrow().storage.get(KEY).cloned()
+    }
+
+    /// The stored record, as JSON.
+    pub fn record_json(&self) -> Value {
+        serde_json::from_str(&self.record().expect("a record")).expect("JSON")
+    }
+
+    /// Edits the stored record.
+    pub fn edit_record(&self, edit: impl FnOnce(&mut Value)) {
+        let mut record = self.record_json();
+        edit(&mut record);
+        self.wx
+            .borrow_mut()
+            .storage
+            .insert(KEY.into(), record.to_string());
+    }
+
+    /// Sets every count back to 0.
+    pub fn reset_counts(&self) {
+        self.wx.borrow_mut().counts = Counts::default();
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> Counts {
+        self.wx.borrow().counts
+    }
+
+    /// Moves the clock.
+    pub fn advance_ms(&self, ms: u64) {
+        self.wx.borrow_mut().clock_ms += ms;
+    }
+}
+
+type Task = Pin<Box<dyn Future<Output = ()>>>;
+
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A host answer that arrives when the test says so (the user-info button's tap).
+pub struct Gate<T> {
+    value: RefCell<Option<T>>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl<T> Gate<T> {
+    fn new() -> Rc<Gate<T>> {
+        Rc::new(Gate {
+            value: RefCell::new(None),
+            waker: RefCell::new(None),
+        })
+    }
+
+    fn open(&self, value: T) {
+        *self.value.borrow_mut() = Some(value);
+        if let Some(waker) = self.waker.borrow_mut().take() {
+            waker.wake();
+        }
+    }
+}
+
+struct GateWait<T>(Rc<Gate<T>>);
+
+impl<T> Future for GateWait<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.0.value.borrow_mut().take() {
+            Some(v) => Poll::Ready(v),
+            None => {
+                *self.0.waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+fn ready<T: 'static>(value: T) -> HostFuture<T> {
+    Box::pin(std::future::ready(value))
+}
+
+fn user_info_reply(wx: &Wx, api: &str, allowed: bool) -> UserInfoReply {
+    if !allowed {
+        return UserInfoReply {
+            err_msg: Some(format!("{api}:fail auth deny")),
+            ..UserInfoReply::default()
+        };
+    }
+    let user_info = json!({
+        "nickName": wx.nick_name, "gender": 0, "language": "zh_CN", "city": "", "province": "",
+        "country": "", "avatarUrl": wx.avatar_url,
+    });
+    let raw_data = user_info.to_string();
+    UserInfoReply {
+        err_msg: Some(format!("{api}:ok")),
+        signature: if wx.forge_signature {
+            sign(&raw_data, "not-the-session-key")
+        } else {
+            sign(&raw_data, &session_key_of(&wx.open_id))
+        },
+        raw_data,
+        encrypted_data: "ZW5jcnlwdGVk".into(),
+        iv: "aXYtc2lt".into(),
+        user_info,
+    }
+}
+
+/// WeChat keeps one session_key per user; the fake derives it from the openid.
+pub fn session_key_of(open_id: &str) -> String {
+    format!("sk-{open_id}")
+}
+
+/// `sha1(raw_data + session_key)`, hex: WeChat's user-info signature.
+pub fn sign(raw_data: &str, session_key: &str) -> String {
+    sha1_smol::Sha1::from(format!("{raw_data}{session_key}"))
+        .digest()
+        .to_string()
+}
+
+impl Host for FakeHost {
+    fn has_user_profile(&self) -> bool {
+        self.0.wx.borrow().kind == Kind::MiniProgram
+    }
+
+    fn has_user_info(&self) -> bool {
+        self.0.wx.borrow().kind == Kind::MiniGame
+    }
+
+    fn has_user_info_button(&self) -> bool {
+        self.0.wx.borrow().kind == Kind::MiniGame
+    }
+
+    fn get_user_profile(&self, desc: &str, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let mut wx = self.0.wx.borrow_mut();
+        wx.counts.get_user_profile += 1;
+        wx.last_user_profile = Some((desc.to_string(), lang));
+        if !wx.in_tap {
+            return ready(Err(TAP_MESSAGE.to_string()));
+        }
+        let reply = user_info_reply(&wx, "getUserProfile", wx.allow);
+        // WeChat calls `fail` for a refusal.
+        ready(if wx.allow {
+            Ok(reply)
+        } else {
+            Err(reply.err_msg.unwrap_or_default())
+        })
+    }
+
+    fn user_info_authorised(&self) -> HostFuture<HostResult<bool>> {
+        let mut wx = self.0.wx.borrow_mut();
+        wx.counts.get_setting += 1;
+        ready(Ok(wx.authorised))
+    }
+
+    fn get_user_info(&self, _lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let mut wx = self.0.wx.borrow_mut();
+        wx.counts.get_user_info += 1;
+        if !wx.authorised {
+            return ready(Err("getUserInfo:fail scope unauthorized".into()));
+        }
+        ready(Ok(user_info_reply(&wx, "getUserInfo", true)))
+    }
+
+    fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let mut wx = self.0.wx.borrow_mut();
+        wx.counts.buttons += 1;
+        wx.last_button_lang = Some(lang);
+        let gate = Gate::new();
+        wx.buttons.push(gate.clone());
+        Box::pin(GateWait(gate))
+    }
+
+    fn login(&self) -> HostFuture<HostResult<LoginReply>> {
+        let mut wx = self.0.wx.borrow_mut();
+        wx.counts.login += 1;
+        wx.login_count += 1;
+        let code = format!("code-{}-{}", wx.open_id, wx.login_count);
+        self.0.backend.borrow_mut().codes.push(code.clone());
+        ready(Ok(LoginReply {
+            code: Some(code),
+            err_msg: Some("login:ok".into()),
+        }))
+    }
+
+    fn launch_values(&self) -> LaunchValues {
+        self.0.wx.borrow().launch.clone()
+    }
+
+    fn request(&self, request: Request) -> HostFuture<HostResult<Response>> {
+        let (throws, now) = {
+            let mut wx = self.0.wx.borrow_mut();
+            wx.counts.request += 1;
+            (wx.request_throws.clone(), wx.clock_ms)
+        };
+        if let Some(message) = throws {
+            return ready(Err(message));
+        }
+        let answer = self.0.backend.borrow_mut().handle(&request, now);
+        ready(answer)
+    }
+
+    fn storage_get(&self, key: &str) -> Stored {
+        let wx = self.0.wx.borrow();
+        if wx.storage_throws.get {
+            return Stored::Absent;
+        }
+        if wx.storage_other.as_deref() == Some(key) {
+            return Stored::Other;
+        }
+        match wx.storage.get(key) {
+            Some(s) if !s.is_empty() => Stored::Text(s.clone()),
+            _ => Stored::Absent,
+        }
+    }
+
+    fn storage_set(&self, key: &str, value: &str) -> HostResult<()> {
+        let mut wx = self.0.wx.borrow_mut();
+        if wx.storage_throws.set {
+            return Err("setStorageSync:fail exceed storage max size 10MB".into());
+        }
+        wx.storage.insert(key.into(), value.into());
+        Ok(())
+    }
+
+    fn storage_remove(&self, key: &str) {
+        let mut wx = self.0.wx.borrow_mut();
+        if wx.storage_throws.remove {
+            return;
+        }
+        wx.storage.remove(key);
+        if wx.storage_other.as_deref() == Some(key) {
+            wx.storage_other = None;
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        self.0.wx.borrow_mut().warnings.push(message.to_string());
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.0.wx.borrow().clock_ms
+    }
+
+    fn spawn(&self, task: HostFuture<()>) {
+        self.0.tasks.borrow_mut().push(task);
+    }
+}
+
+/// One scripted answer, as the JS test backend takes them.
+#[derive(Debug, Clone, Default)]
+pub struct Step {
+    /// Answer this status (with `body`, or the normal answer's body).
+    pub status: Option<u16>,
+    /// Answer this body text.
+    pub body: Option<String>,
+    /// Remove these profile fields from the normal answer.
+    pub drop: Vec<&'static str>,
+    /// Merge these fields into the normal answer's profile.
+    pub merge: Option<Value>,
+    /// No HTTP answer: `request:fail …`.
+    pub fail: Option<&'static str>,
+}
+
+/// What the backend saw: requests per endpoint, and each body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub login: u32,
+    pub profile: u32,
+}
+
+/// The in-process backend.
+#[derive(Default)]
+pub struct Backend {
+    users: BTreeMap<String, Map<String, Value>>,
+    sessions: BTreeMap<String, String>,
+    /// Codes `wx.login` handed out and not yet used.
+    codes: Vec<String>,
+    next_token: u64,
+    pub script_login: VecDeque<Step>,
+    pub script_profile: VecDeque<Step>,
+    pub stats: Stats,
+    /// `(path, body, bearer)` of every request.
+    pub bodies: Vec<(String, Value, Option<String>)>,
+}
+
+fn envelope(data: &Map<String, Value>) -> String {
+    json!({"err": 0, "msg": "请求成功", "data": data}).to_string()
+}
+
+fn refusal(err: i64, msg: &str) -> String {
+    json!({"err": err, "msg": msg}).to_string()
+}
+
+impl Backend {
+    /// Forgets every session (a backend restart): the next profile request meets a 401.
+    pub fn expire_sessions(&mut self) {
+        self.sessions.clear();
+    }
+
+    /// The last body sent to `path`.
+    pub fn last_body(&self, path: &str) -> Value {
+        self.bodies
+            .iter()
+            .rev()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, b, _)| b.clone())
+            .expect("a request to that path")
+    }
+
+    fn handle(&mut self, request: &Request, now_ms: u64) -> HostResult<Response> {
+        let path = request
+            .url
+            .strip_prefix(SERVER)
+            .unwrap_or(&request.url)
+            .to_string();
+        let login = match path.as_str() {
+            "/v1/login" => true,
+            "/v1/profile" => false,
+            _ => {
+                return Ok(Response {
+                    status: 404,
+                    body: refusal(404, "no such route"),
+                })
+            }
+        };
+        if login {
+            self.stats.login += 1;
+        } else {
+            self.stats.profile += 1;
+        }
+        let body: Value = match serde_json::from_str(&request.body) {
+            Ok(v) => v,
+            Err(_) => {
+                return Ok(Response {
+                    status: 400,
+                    body: refusal(400, "body is not JSON"),
+                })
+            }
+        };
+        self.bodies
+            .push((path.clone(), body.clone(), request.bearer.clone()));
+        let step = if login {
+            self.script_login.pop_front()
+        } else {
+            self.script_profile.pop_front()
+        };
+        let step = step.unwrap_or_default();
+        if let Some(message) = step.fail {
+            return Err(message.to_string());
+        }
+        if let Some(text) = step.body {
+            return Ok(Response {
+                status: step.status.unwrap_or(200),
+                body: text,
+            });
+        }
+        let (status, mut answer) = if login {
+            self.login(&body, now_ms)
+        } else {
+            self.profile(&body, request.bearer.as_deref())
+        };
+        if let Some(s) = step.status {
+            return Ok(Response {
+                status: s,
+                body: answer.to_string(),
+            });
+        }
+        if let Some(Value::Object(data)) = answer.get_mut("data") {
+            if let Some(Value::Object(merge)) = step.merge {
+                data.extend(merge);
+            }
+            for field in step.drop {
+                data.remove(field);
+            }
+        }
+        Ok(Response {
+            status,
+            body: answer.to_string(),
+        })
+    }
+
+    fn user(&mut self, open_id: &str) -> &mut Map<String, Value> {
+        self.users.entry(open_id.to_string()).or_insert_with(|| {
+            let Value::Object(user) = json!({
+                "pid": "", "app_id": APP, "open_id": open_id, "union_id": "", "nick_name": "", "avatar_url": "",
+                "gender": 0, "city": "", "province": "", "country": "", "language": "zh_CN", "gold": 0,
+                "diamond": 0, "share_new": 0, "share_times": 0, "online_days": 1, "online_duration": 0,
+                "last_login_time": 0, "login_times": 0, "from_scene": "", "from_code": "", "is_new": true,
+                "ofp": "", "jwt": "", "login_province": "广东省", "login_city": "广州市", "login_district": "海珠区",
+            }) else {
+                unreachable!()
+            };
+            user
+        })
+    }
+
+    fn login(&mut self, body: &Value, now_ms: u64) -> (u16, Value) {
+        let code = body["code"].as_str().unwrap_or_default().to_string();
+        // One-time codes "code-<openid>-<n>".
+        let Some(index) = self.codes.iter().position(|c| *c == code) else {
+            return (200, json!({"err": 40029, "msg": "invalid code"}));
+        };
+        self.codes.remove(index);
+        if body["app_id"] != APP {
+            return (200, json!({"err": 40013, "msg": "invalid appid"}));
+        }
+        let open_id = code
+            .strip_prefix("code-")
+            .and_then(|c| c.rsplit_once('-'))
+            .map(|(o, _)| o.to_string())
+            .unwrap_or_default();
+        self.next_token += 1;
+        let token = format!("token-{}", self.next_token);
+        self.sessions.insert(token.clone(), open_id.clone());
+        let (scene, channel) = (body["scene"].clone(), body["channel"].clone());
+        let user = self.user(&open_id);
+        let times = user["login_times"].as_u64().unwrap_or(0);
+        user.insert("is_new".into(), json!(times == 0));
+        user.insert("login_times".into(), json!(times + 1));
+        user.insert("last_login_time".into(), json!(now_ms / 1000));
+        if user["from_scene"] == "" {
+            user.insert("from_scene".into(), json!(scene.to_string()));
+        }
+        if user["from_code"] == "" {
+            user.insert("from_code".into(), channel);
+        }
+        let mut data = user.clone();
+        data.insert("jwt".into(), json!(token));
+        (200, serde_json::from_str(&envelope(&data)).unwrap())
+    }
+
+    fn profile(&mut self, body: &Value, bearer: Option<&str>) -> (u16, Value) {
+        let Some(open_id) = bearer.and_then(|t| self.sessions.get(t)).cloned() else {
+            return (401, json!({"err": 401, "msg": "session expired"}));
+        };
+        if body["app_id"] != APP {
+            return (200, json!({"err": 1002, "msg": "app mismatch"}));
+        }
+        let raw_data = body["raw_data"].as_str().unwrap_or_default();
+        if body["signature"].as_str() != Some(&sign(raw_data, &session_key_of(&open_id))) {
+            return (200, json!({"err": 41003, "msg": "signature mismatch"}));
+        }
+        let info = body["user_info"].clone();
+        let user = self.user(&open_id);
+        user.insert("nick_name".into(), info["nickName"].clone());
+        user.insert("avatar_url".into(), info["avatarUrl"].clone());
+        user.insert("is_new".into(), json!(false));
+        let mut data = user.clone();
+        data.insert("jwt".into(), json!(""));
+        (200, serde_json::from_str(&envelope(&data)).unwrap())
+    }
+}

@@ -1,0 +1,798 @@
+//! The end-to-end scenarios of `tests/scenarios/scenarios.mjs`, run natively: the real flow (`src/flow.rs`)
+//! over the fake host of `tests/fake/` (fake `wx`, fake clock, in-process backend). Deterministic and fast.
+//! `every_js_scenario_has_a_native_run` keeps the two lists equal.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod fake;
+
+use std::rc::Rc;
+
+use fake::{Kind, Step, World, APP, KEY, T0, TAP_MESSAGE};
+use serde_json::{json, Value};
+use tmsdk_profile::error::{ErrorCode, TmError};
+use tmsdk_profile::flow::Sdk;
+use tmsdk_profile::input::Input;
+use tmsdk_profile::options::Lang;
+use tmsdk_profile::profile::Profile;
+
+/// The documented fields, in order.
+const FIELDS: [&str; 27] = [
+    "pid",
+    "app_id",
+    "open_id",
+    "union_id",
+    "nick_name",
+    "avatar_url",
+    "gender",
+    "city",
+    "province",
+    "country",
+    "language",
+    "gold",
+    "diamond",
+    "share_new",
+    "share_times",
+    "online_days",
+    "online_duration",
+    "last_login_time",
+    "login_times",
+    "from_scene",
+    "from_code",
+    "is_new",
+    "ofp",
+    "jwt",
+    "login_province",
+    "login_city",
+    "login_district",
+];
+
+/// The top-level keys of a JSON object text, in the order they appear (serde_json's map sorts them).
+fn key_order(text: &str) -> Vec<String> {
+    let Value::Object(map) = serde_json::from_str::<Value>(text).unwrap() else {
+        panic!("not an object")
+    };
+    let mut keys: Vec<(usize, String)> = map
+        .keys()
+        .map(|k| (text.find(&format!("\"{k}\":")).unwrap(), k.clone()))
+        .collect();
+    keys.sort();
+    keys.into_iter().map(|(_, k)| k).collect()
+}
+
+fn setup(kind: Kind, config: &[(&str, Input)]) -> (Rc<World>, Sdk<fake::FakeHost>) {
+    let world = World::new(kind);
+    let sdk = world.install(config).expect("a valid config");
+    (world, sdk)
+}
+
+fn no_options() -> Input {
+    Input::Undefined
+}
+
+fn options(pairs: &[(&str, Input)]) -> Input {
+    Input::object(pairs.iter().cloned())
+}
+
+fn refresh() -> Input {
+    options(&[("refresh", Input::Bool(true))])
+}
+
+/// `updateUserProfile(options)` from a tap, settled.
+fn tap_update(world: &World, sdk: &Sdk<fake::FakeHost>, o: Input) -> Result<Profile, TmError> {
+    let call = world.tap(|| sdk.update_user_profile(&o, None));
+    world.settle(call)
+}
+
+fn authorise(world: &World, sdk: &Sdk<fake::FakeHost>) -> Profile {
+    let p = tap_update(world, sdk, options(&[("desc", Input::str("用于排行榜"))]))
+        .expect("the first update resolves");
+    assert!(world.record().is_some(), "the record is written");
+    p
+}
+
+fn rejects(outcome: Result<Profile, TmError>, code: ErrorCode, what: &str) -> TmError {
+    let e = outcome.expect_err(what);
+    assert_eq!(e.code, code, "{what}: {}", e.message);
+    assert!(
+        e.message.len() > 20,
+        "{what}: a message that says what to do"
+    );
+    e
+}
+
+fn prompts_again(edit: impl FnOnce(&mut Value), what: &str) {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    authorise(&world, &sdk);
+    world.edit_record(edit);
+    world.reset_counts();
+    let before = world.backend.borrow().stats.profile;
+    let p = tap_update(&world, &sdk, no_options()).expect(what);
+    assert_eq!(
+        world.counts().get_user_profile,
+        1,
+        "{what}: the popup opens"
+    );
+    assert_eq!(
+        world.backend.borrow().stats.profile,
+        before + 1,
+        "{what}: one request"
+    );
+    assert_eq!(p.nick_name, "小明", "{what}: the new profile");
+}
+
+fn record_intact_on_bad_answer(step: Step, field: Option<&str>, what: &str) {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    let first = authorise(&world, &sdk);
+    let record = world.record();
+    world.backend.borrow_mut().script_profile.push_back(step);
+    let e = rejects(
+        tap_update(&world, &sdk, refresh()),
+        ErrorCode::InvalidProfile,
+        what,
+    );
+    assert_eq!(e.field.as_deref(), field, "{what}: field");
+    assert_eq!(world.record(), record, "{what}: the record is intact");
+    assert_eq!(e.cached.as_deref(), Some(&first), "{what}: error.cached");
+}
+
+fn scenario_first_call() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    let p = tap_update(
+        &world,
+        &sdk,
+        options(&[("desc", Input::str(" 用于排行榜 "))]),
+    )
+    .unwrap();
+    assert_eq!(world.counts().get_user_profile, 1, "one popup");
+    assert_eq!(
+        world.wx.borrow().last_user_profile,
+        Some(("用于排行榜".to_string(), Lang::ZhCn)),
+        "desc trimmed, default lang"
+    );
+    let stats = world.backend.borrow().stats.clone();
+    assert_eq!(
+        (stats.login, stats.profile),
+        (1, 1),
+        "one login, one profile request"
+    );
+    let value = serde_json::to_value(&p).unwrap();
+    assert_eq!(
+        key_order(&serde_json::to_string(&p).unwrap()),
+        FIELDS,
+        "exactly the documented fields, in order"
+    );
+    assert_eq!(p.open_id, "oSimUser_001");
+    assert_eq!(p.app_id, APP);
+    assert_eq!(p.nick_name, "小明");
+    assert!(!p.jwt.is_empty(), "the session rides on the profile");
+    let record = world.record_json();
+    let text = world.record().unwrap();
+    let top: Vec<String> = ["v", "app_id", "cached_at", "profile"]
+        .iter()
+        .filter(|k| text.contains(&format!("\"{k}\":")))
+        .map(|k| k.to_string())
+        .collect();
+    assert_eq!(top.len(), 4, "record shape");
+    assert_eq!(record.as_object().unwrap().len(), 4, "record shape");
+    assert_eq!(record["v"], 1);
+    assert_eq!(record["profile"], value, "the record holds the profile");
+    assert_eq!(record["cached_at"], T0, "cached_at is now");
+    let backend = world.backend.borrow();
+    let sent = backend.last_body("/v1/profile");
+    assert_eq!(sent["app_id"], APP);
+    assert_eq!(sent["user_info"]["nickName"], "小明");
+    let login = backend.last_body("/v1/login");
+    assert_eq!(
+        (
+            login["app_id"].clone(),
+            login["scene"].clone(),
+            login["channel"].clone()
+        ),
+        (json!(APP), json!(1044), json!("ch-sim")),
+        "login body"
+    );
+}
+
+fn scenario_second_call_reuses() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    let first = authorise(&world, &sdk);
+    world.reset_counts();
+    let before = world.backend.borrow().stats.clone();
+    let second = tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(second, first, "same profile");
+    assert_eq!(world.counts(), fake::Counts::default(), "no host call");
+    assert_eq!(world.backend.borrow().stats, before, "no backend call");
+}
+
+fn scenario_refresh_prompts() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    authorise(&world, &sdk);
+    world.reset_counts();
+    world.wx.borrow_mut().nick_name = "小红".into();
+    let p = tap_update(&world, &sdk, refresh()).unwrap();
+    assert_eq!(world.counts().get_user_profile, 1, "the popup opens");
+    assert_eq!(p.nick_name, "小红", "fresh data");
+    assert_eq!(
+        world.record_json()["profile"]["nick_name"],
+        "小红",
+        "record updated"
+    );
+}
+
+fn scenario_fresh_alias() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    authorise(&world, &sdk);
+    world.reset_counts();
+    tap_update(&world, &sdk, options(&[("fresh", Input::Bool(true))])).unwrap();
+    assert_eq!(world.counts().get_user_profile, 1, "the popup opens");
+}
+
+fn scenario_ttl_expiry() {
+    prompts_again(
+        |r| r["cached_at"] = json!(T0 - 604_800 * 1000 - 1),
+        "expired record",
+    );
+}
+
+fn scenario_future_record() {
+    prompts_again(
+        |r| r["cached_at"] = json!(T0 + 10 * 60 * 1000),
+        "future record",
+    );
+}
+
+fn scenario_empty_nick_name() {
+    prompts_again(
+        |r| r["profile"]["nick_name"] = json!(""),
+        "unauthorised record",
+    );
+}
+
+fn scenario_deny() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    let first = authorise(&world, &sdk);
+    let record = world.record();
+    world.wx.borrow_mut().allow = false;
+    let e = rejects(
+        tap_update(&world, &sdk, refresh()),
+        ErrorCode::AuthDenied,
+        "deny",
+    );
+    assert_eq!(e.err_msg.as_deref(), Some("getUserProfile:fail auth deny"));
+    assert_eq!(e.cached.as_deref(), Some(&first), "error.cached");
+    assert_eq!(world.record(), record, "record intact");
+}
+
+fn scenario_tap_required() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    // Outside the tap (after a promise hop or a timer).
+    let call = sdk.update_user_profile(&no_options(), None);
+    let e = rejects(world.settle(call), ErrorCode::TapRequired, "hop");
+    assert_eq!(e.err_msg.as_deref(), Some(TAP_MESSAGE));
+}
+
+fn scenario_popup_opened_while_loading() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    // The shim opens the popup inside the tap before the core is ready, then hands it over.
+    let o = options(&[("desc", Input::str("早点弹窗"))]);
+    let popup = world.tap(|| {
+        use tmsdk_profile::host::Host;
+        world.host().get_user_profile("早点弹窗", Lang::ZhCn)
+    });
+    let p = world
+        .settle(sdk.update_user_profile(&o, Some(popup)))
+        .unwrap();
+    assert_eq!(
+        world.counts().get_user_profile,
+        1,
+        "the early popup is the only one"
+    );
+    assert_eq!(
+        p.nick_name, "小明",
+        "resolves with the early popup's answer"
+    );
+}
+
+fn scenario_unsupported() {
+    let (world, sdk) = setup(Kind::Bare, &[]);
+    rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Unsupported,
+        "bare host",
+    );
+}
+
+fn scenario_no_login() {
+    let world = World::new(Kind::MiniProgram);
+    let sdk = Sdk::new(
+        &Input::object([("noLogin", Input::Bool(true))]),
+        Some(APP),
+        world.host(),
+    )
+    .unwrap();
+    rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::NoLoginSdk,
+        "update",
+    );
+    rejects(world.settle(sdk.login()), ErrorCode::NoLoginSdk, "login");
+    let c = world.counts();
+    assert_eq!(c.get_user_profile + c.login + c.request, 0, "no host call");
+}
+
+fn scenario_bad_options() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    for (o, field) in [
+        (options(&[("desc", Input::str(&"字".repeat(31)))]), "desc"),
+        (options(&[("desc", Input::str("   "))]), "desc"),
+        (options(&[("desc", Input::Number(42.0))]), "desc"),
+        (options(&[("refresh", Input::str("yes"))]), "refresh"),
+        (
+            options(&[
+                ("refresh", Input::Bool(true)),
+                ("fresh", Input::Bool(false)),
+            ]),
+            "fresh",
+        ),
+        (options(&[("lang", Input::str("fr"))]), "lang"),
+    ] {
+        let e = rejects(
+            tap_update(&world, &sdk, o),
+            ErrorCode::InvalidOptions,
+            field,
+        );
+        assert_eq!(e.field.as_deref(), Some(field));
+    }
+    assert_eq!(
+        world.counts().get_user_profile,
+        0,
+        "no popup for bad options"
+    );
+}
+
+fn scenario_bad_config() {
+    let world = World::new(Kind::MiniProgram);
+    let server = ("server", Input::str(fake::SERVER));
+    for (config, field) in [
+        (vec![], "server"),
+        (vec![("server", Input::str("ftp://example.com"))], "server"),
+        (
+            vec![server.clone(), ("profileTtl", Input::Number(-1.0))],
+            "profileTtl",
+        ),
+        (
+            vec![server.clone(), ("timeout", Input::str("10s"))],
+            "timeout",
+        ),
+        (vec![server.clone(), ("appId", Input::str("wx 1"))], "appId"),
+    ] {
+        let e = Sdk::new(&Input::object(config), Some(APP), world.host())
+            .err()
+            .expect("refused");
+        assert_eq!(e.code, ErrorCode::InvalidConfig);
+        assert_eq!(e.field.as_deref(), Some(field));
+    }
+}
+
+fn scenario_server_err() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    world.backend.borrow_mut().script_profile.push_back(Step {
+        body: Some(json!({"err": 1001, "msg": "小程序session解析错误"}).to_string()),
+        ..Step::default()
+    });
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Server,
+        "server error",
+    );
+    assert_eq!(e.server_err, Some(1001));
+    assert_eq!(e.err_msg.as_deref(), Some("小程序session解析错误"));
+}
+
+fn scenario_http_500() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    world.backend.borrow_mut().script_profile.push_back(Step {
+        status: Some(500),
+        body: Some("Internal Server Error".into()),
+        ..Step::default()
+    });
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Http,
+        "500",
+    );
+    assert_eq!(e.status, Some(500));
+}
+
+fn scenario_network() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    world.settle(sdk.login()).unwrap();
+    world.backend.borrow_mut().script_profile.push_back(Step {
+        fail: Some("request:fail socket hang up"),
+        ..Step::default()
+    });
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Network,
+        "dropped",
+    );
+    assert!(e.err_msg.unwrap().starts_with("request:fail"));
+}
+
+fn scenario_timeout() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("timeout", Input::Number(300.0))]);
+    world.settle(sdk.login()).unwrap();
+    world.backend.borrow_mut().script_profile.push_back(Step {
+        fail: Some("request:fail timeout"),
+        ..Step::default()
+    });
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Timeout,
+        "slow",
+    );
+    assert_eq!(e.err_msg.as_deref(), Some("request:fail timeout"));
+}
+
+fn scenario_one_401() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    authorise(&world, &sdk);
+    world.backend.borrow_mut().expire_sessions();
+    let before = world.backend.borrow().stats.clone();
+    world.wx.borrow_mut().nick_name = "小刚".into();
+    let p = tap_update(&world, &sdk, refresh()).unwrap();
+    assert_eq!(p.nick_name, "小刚", "success after re-login");
+    let after = world.backend.borrow().stats.clone();
+    assert_eq!(
+        (after.login - before.login, after.profile - before.profile),
+        (1, 2),
+        "one login, one retry"
+    );
+    assert_eq!(
+        world.record_json()["profile"]["jwt"],
+        json!(p.jwt),
+        "the new session is cached"
+    );
+}
+
+fn scenario_two_401s() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    world.settle(sdk.login()).unwrap();
+    let unauthorised = Step {
+        status: Some(401),
+        body: Some(json!({"err": 401, "msg": "session expired"}).to_string()),
+        ..Step::default()
+    };
+    let mut backend = world.backend.borrow_mut();
+    backend.script_profile.push_back(unauthorised.clone());
+    backend.script_profile.push_back(unauthorised);
+    let before = backend.stats.clone();
+    drop(backend);
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Http,
+        "401 twice",
+    );
+    assert_eq!(e.status, Some(401));
+    assert!(e.message.contains("twice"), "{}", e.message);
+    let after = world.backend.borrow().stats.clone();
+    assert_eq!(
+        (after.login - before.login, after.profile - before.profile),
+        (1, 2),
+        "one re-login, one retry, no loop"
+    );
+}
+
+fn scenario_malformed_json() {
+    record_intact_on_bad_answer(
+        Step {
+            body: Some(r#"{"err":0,"data":{"open_id":"#.into()),
+            ..Step::default()
+        },
+        None,
+        "malformed JSON",
+    );
+}
+
+fn scenario_missing_open_id() {
+    record_intact_on_bad_answer(
+        Step {
+            drop: vec!["open_id"],
+            ..Step::default()
+        },
+        Some("open_id"),
+        "missing open_id",
+    );
+}
+
+fn scenario_other_app() {
+    record_intact_on_bad_answer(
+        Step {
+            merge: Some(json!({"app_id": "wxanotherapp000001"})),
+            ..Step::default()
+        },
+        Some("app_id"),
+        "another app",
+    );
+}
+
+fn scenario_storage_write_throws() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("autoLogin", Input::Bool(false))]);
+    world.wx.borrow_mut().storage_throws.set = true;
+    let p = tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(p.nick_name, "小明", "resolves");
+    let again = tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(again.nick_name, "小明", "resolves again");
+    let warnings = world.wx.borrow().warnings.clone();
+    assert_eq!(warnings.len(), 1, "warns once: {warnings:?}");
+    assert!(warnings[0].contains("could not save") && !warnings[0].contains(&p.jwt));
+}
+
+fn scenario_corrupt_record() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("autoLogin", Input::Bool(false))]);
+    world
+        .wx
+        .borrow_mut()
+        .storage
+        .insert(KEY.into(), r#"{"v":1,"app_id":"#.into());
+    assert_eq!(sdk.cached_profile(), None, "ignored");
+    assert_eq!(world.record(), None, "removed");
+    world.wx.borrow_mut().storage.insert(
+        KEY.into(),
+        json!({"v": 2, "app_id": APP, "cached_at": T0, "profile": {}}).to_string(),
+    );
+    let p = tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(world.counts().get_user_profile, 1, "the user is asked");
+    assert_eq!(
+        world.record_json()["profile"],
+        serde_json::to_value(&p).unwrap()
+    );
+    // A value that is not a string at all is removed too.
+    world.wx.borrow_mut().storage_other = Some(KEY.into());
+    assert_eq!(sdk.cached_profile(), None);
+    assert_eq!(world.wx.borrow().storage_other, None, "removed");
+}
+
+fn scenario_concurrent_calls() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    world.settle(sdk.login()).unwrap();
+    let before = world.backend.borrow().stats.profile;
+    let calls: Vec<_> = world.tap(|| {
+        (0..5)
+            .map(|_| sdk.update_user_profile(&refresh(), None))
+            .collect()
+    });
+    let results: Vec<Profile> = calls
+        .into_iter()
+        .map(|c| world.settle(c).unwrap())
+        .collect();
+    assert_eq!(world.counts().get_user_profile, 1, "one popup");
+    assert_eq!(
+        world.backend.borrow().stats.profile - before,
+        1,
+        "one request"
+    );
+    assert_eq!(results.len(), 5);
+    assert!(results.iter().all(|r| *r == results[0]), "equal results");
+}
+
+fn scenario_cached_and_clear() {
+    let (world, sdk) = setup(
+        Kind::MiniProgram,
+        &[
+            ("autoLogin", Input::Bool(false)),
+            ("profileTtl", Input::Number(3600.0)),
+        ],
+    );
+    assert_eq!(sdk.cached_profile(), None, "nothing cached yet");
+    let p = authorise(&world, &sdk);
+    world.reset_counts();
+    let cached = sdk.cached_profile().expect("cached");
+    assert_eq!(cached.profile, p);
+    assert_eq!(
+        cached.expires_at - cached.cached_at,
+        3600 * 1000,
+        "expiresAt = cachedAt + TTL"
+    );
+    let c = world.counts();
+    assert_eq!(c.get_user_profile + c.request, 0, "never prompts");
+    sdk.clear_profile_cache();
+    assert_eq!(sdk.cached_profile(), None, "cleared");
+    assert_eq!(world.record(), None, "the record is gone");
+}
+
+fn scenario_throwing_host_apis() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("autoLogin", Input::Bool(false))]);
+    {
+        let mut wx = world.wx.borrow_mut();
+        // What the wasm host reads from a getLaunchOptionsSync that throws.
+        wx.launch = Default::default();
+        wx.request_throws = Some("request exploded".into());
+    }
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::LoginFailed,
+        "throwing wx.request",
+    );
+    assert_eq!(e.err_msg.as_deref(), Some("request exploded"));
+    world.wx.borrow_mut().request_throws = None;
+    let p = tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(p.nick_name, "小明", "the next call succeeds");
+    let login = world.backend.borrow().last_body("/v1/login");
+    assert_eq!(
+        (login["scene"].clone(), login["channel"].clone()),
+        (json!(0), json!(""))
+    );
+}
+
+fn scenario_minigame_authorised() {
+    let (world, sdk) = setup(Kind::MiniGame, &[]);
+    world.wx.borrow_mut().authorised = true;
+    let p = world
+        .settle(sdk.update_user_profile(&no_options(), None))
+        .unwrap();
+    let c = world.counts();
+    assert_eq!(
+        (c.get_setting, c.get_user_info, c.buttons),
+        (1, 1, 0),
+        "getSetting → getUserInfo"
+    );
+    assert_eq!(p.nick_name, "小明");
+}
+
+fn scenario_minigame_button() {
+    let (world, sdk) = setup(Kind::MiniGame, &[]);
+    let call = sdk.update_user_profile(&no_options(), None);
+    world.run();
+    assert_eq!(world.buttons_on_screen(), 1, "the user-info button");
+    world.tap_button();
+    let p = world.settle(call).unwrap();
+    assert_eq!(p.nick_name, "小明", "profile from the tap");
+    let c = world.counts();
+    assert_eq!(
+        (c.buttons, c.buttons_destroyed),
+        (1, 1),
+        "the button is destroyed"
+    );
+    world.wx.borrow_mut().allow = false;
+    let denied = sdk.update_user_profile(&refresh(), None);
+    world.run();
+    assert_eq!(world.buttons_on_screen(), 1, "the second button");
+    world.tap_button();
+    let e = rejects(world.settle(denied), ErrorCode::AuthDenied, "denied tap");
+    assert_eq!(e.err_msg.as_deref(), Some("getUserInfo:fail auth deny"));
+    assert_eq!(world.counts().buttons_destroyed, 2, "destroyed either way");
+}
+
+fn scenario_minigame_button_style() {
+    // The style object is the wasm host's (it passes `config.userInfoButton` as is; tested in every JS
+    // runtime). Natively: a config with a style is accepted and the button path uses the call's lang.
+    let style = Input::object([("left", Input::Number(10.0))]);
+    let (world, sdk) = setup(Kind::MiniGame, &[("userInfoButton", style)]);
+    assert!(sdk.config().has_user_info_button);
+    let call = sdk.update_user_profile(&options(&[("lang", Input::str("en"))]), None);
+    world.run();
+    assert_eq!(world.wx.borrow().last_button_lang, Some(Lang::En));
+    world.tap_button();
+    world.settle(call).unwrap();
+}
+
+/// Declares one `#[test]` per scenario and the list of their names (as in `tests/scenarios/scenarios.mjs`).
+macro_rules! scenarios {
+    ($($name:literal => $run:ident,)*) => {
+        const NATIVE: &[&str] = &[$($name),*];
+        mod scenario {
+            $(
+                #[test]
+                fn $run() {
+                    super::$run()
+                }
+            )*
+        }
+    };
+}
+
+scenarios! {
+    "first call prompts, requests, resolves all documented fields with SPEC types and writes the record" => scenario_first_call,
+    "second call reuses the record with no host call" => scenario_second_call_reuses,
+    "refresh:true prompts" => scenario_refresh_prompts,
+    "fresh:true alias prompts" => scenario_fresh_alias,
+    "TTL expiry prompts" => scenario_ttl_expiry,
+    "record from the future prompts" => scenario_future_record,
+    "cached profile with empty nick_name prompts" => scenario_empty_nick_name,
+    "deny → AUTH_DENIED, record intact, error.cached set" => scenario_deny,
+    "promise hop before the popup → TAP_REQUIRED" => scenario_tap_required,
+    "getUserProfile opens inside the tap while the wasm is still loading" => scenario_popup_opened_while_loading,
+    "no user-info API → UNSUPPORTED" => scenario_unsupported,
+    "noLogin → NO_LOGIN_SDK" => scenario_no_login,
+    "bad desc / refresh → INVALID_OPTIONS naming the key" => scenario_bad_options,
+    "bad config → INVALID_CONFIG" => scenario_bad_config,
+    "err != 0 → SERVER" => scenario_server_err,
+    "500 → HTTP" => scenario_http_500,
+    "request:fail → NETWORK" => scenario_network,
+    "timeout → TIMEOUT" => scenario_timeout,
+    "one 401 → silent re-login and success" => scenario_one_401,
+    "two 401s → HTTP (no loop)" => scenario_two_401s,
+    "malformed JSON → INVALID_PROFILE, record intact" => scenario_malformed_json,
+    "missing open_id → INVALID_PROFILE, record intact" => scenario_missing_open_id,
+    "another app's app_id → INVALID_PROFILE, record intact" => scenario_other_app,
+    "storage write throws → still resolves, warns once" => scenario_storage_write_throws,
+    "corrupt record → ignored and removed" => scenario_corrupt_record,
+    "5 concurrent calls → 1 popup, 1 request, 5 equal results" => scenario_concurrent_calls,
+    "getCachedProfile and clearProfileCache" => scenario_cached_and_clear,
+    "host APIs that throw synchronously give typed errors, and the SDK keeps working" => scenario_throwing_host_apis,
+    "mini-game without getUserProfile: authorised → getUserInfo" => scenario_minigame_authorised,
+    "mini-game without getUserProfile: not authorised → button tap" => scenario_minigame_button,
+    "mini-game: a custom userInfoButton style is used" => scenario_minigame_button_style,
+}
+
+/// The one scenario about the wasm host's own storage choice (wx, `localStorage` or memory): it has no
+/// native meaning and runs in every JS runtime.
+const JS_ONLY: &[&str] =
+    &["a host without storage: localStorage where a window exists, memory otherwise"];
+
+#[test]
+fn every_js_scenario_has_a_native_run() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/scenarios/scenarios.mjs"
+    ))
+    .unwrap();
+    let js: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("name: \""))
+        .filter_map(|l| l.strip_suffix("\","))
+        .collect();
+    assert!(js.len() >= 30, "found the JS scenario names ({})", js.len());
+    let missing: Vec<&&str> = js
+        .iter()
+        .filter(|n| !NATIVE.contains(n) && !JS_ONLY.contains(n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "JS scenarios without a native run: {missing:#?}"
+    );
+    let extra: Vec<&&str> = NATIVE.iter().filter(|n| !js.contains(n)).collect();
+    assert!(
+        extra.is_empty(),
+        "native scenarios the JS list lacks: {extra:#?}"
+    );
+}
+
+#[test]
+fn a_login_keeps_the_age_of_the_same_users_record_and_the_clock_decides_reuse() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("profileTtl", Input::Number(60.0))]);
+    authorise(&world, &sdk);
+    world.advance_ms(30_000);
+    world.backend.borrow_mut().expire_sessions();
+    world.settle(sdk.login()).unwrap();
+    assert_eq!(
+        world.record_json()["cached_at"],
+        T0,
+        "a cached session login keeps cached_at"
+    );
+    world.reset_counts();
+    tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(world.counts().get_user_profile, 0, "still fresh at 30 s");
+    world.advance_ms(30_000);
+    tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(world.counts().get_user_profile, 1, "expired at 60 s");
+}
+
+#[test]
+fn a_forged_signature_is_refused_by_the_backend() {
+    // The fake backend really checks sha1(raw_data + session_key): the scenarios above pass that check.
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    world.wx.borrow_mut().forge_signature = true;
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Server,
+        "forged",
+    );
+    assert_eq!(e.server_err, Some(41003));
+    assert_eq!(
+        world.record_json()["profile"]["nick_name"],
+        "",
+        "only the login was recorded"
+    );
+}
