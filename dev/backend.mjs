@@ -1,9 +1,11 @@
-// The dev backend behind `npm start`: SPEC §5 as a real server would implement it, plus a small simulation of
-// WeChat's own servers so the flow can be tried without WeChat.
+// The one JS backend: behind `npm start`, and (with tests/support/backend.mjs's fault layer over it) behind every
+// JS scenario. The wire protocol of docs/contract.md as a real server would implement it, plus a small
+// simulation of WeChat's own servers so the flow can be tried without WeChat.
 //
 // WeChat side (/sim/wx/*): `login` hands out one-time codes (valid 5 minutes); each user has one session_key,
 // kept as WeChat keeps it; `userinfo` returns what wx.getUserProfile returns — rawData, signature =
-// sha1(rawData + session_key), encryptedData (AES-128-CBC with session_key, watermark.appid), iv, userInfo.
+// sha1(rawData + session_key), encryptedData (AES-128-CBC with session_key, watermark.appid), iv, userInfo
+// (errMsg "<api>:ok", api being getUserProfile or getUserInfo).
 // Game side (/v1/*): `login` exchanges the code (code2Session), counts logins and issues a session token;
 // `profile` checks the token, verifies the signature (tampering is refused), decrypts the data, checks its
 // appid, and stores nickname and avatar. Profiles persist in <dataDir>/profiles.json.
@@ -15,12 +17,13 @@ const CODE_TTL_MS = 5 * 60 * 1000;
 
 /**
  * @param {{ appId: string, dataDir: string, now?: () => number }} options
- * @returns {{ handle(method: string, path: string, body: any, headers: object): { status: number, body: any } }}
+ * @returns {{ handle(method: string, path: string, body: any, headers: object): { status: number, body: any },
+ *   expireSessions(): void, reset(): void }}
  */
 export function createDevBackend({ appId, dataDir, now = Date.now }) {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, "profiles.json");
-  const store = load();
+  let store = load();
   const codes = new Map(); // code → { openId, expires }
   const sessions = new Map(); // token → openId (in memory: a restart expires sessions, and the SDK logs in again)
 
@@ -58,9 +61,11 @@ export function createDevBackend({ appId, dataDir, now = Date.now }) {
     return { status: 200, body: { code, errMsg: "login:ok" } };
   }
 
-  function wxUserInfo({ openId, nickName, avatarUrl }) {
-    if (!store.wechat[openId]) return fail(40013, "log in first");
+  function wxUserInfo({ openId, nickName, avatarUrl, api = "getUserProfile" }) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(openId || "")) return fail(40013, "invalid openid");
+    if (api !== "getUserProfile" && api !== "getUserInfo") return fail(40013, "api must be getUserProfile or getUserInfo");
     const key = sessionKey(openId);
+    save();
     const userInfo = { nickName, gender: 0, language: "zh_CN", city: "", province: "", country: "", avatarUrl };
     const rawData = JSON.stringify(userInfo);
     const iv = randomBytes(16);
@@ -70,7 +75,7 @@ export function createDevBackend({ appId, dataDir, now = Date.now }) {
     return {
       status: 200,
       body: {
-        errMsg: "getUserProfile:ok",
+        errMsg: `${api}:ok`,
         userInfo,
         rawData,
         signature: sha1(rawData + key.toString("base64")),
@@ -80,7 +85,7 @@ export function createDevBackend({ appId, dataDir, now = Date.now }) {
     };
   }
 
-  // ---- the game's backend (SPEC §5) ----
+  // ---- the game's backend (docs/contract.md, "Wire protocol") ----
 
   function login({ app_id: app, code, scene, channel }) {
     if (app !== appId) return fail(40013, `unknown app_id ${app}`);
@@ -144,6 +149,17 @@ export function createDevBackend({ appId, dataDir, now = Date.now }) {
   }
 
   return {
+    /** Forgets every session, as a restart does (they live in memory): the next /v1/profile meets a 401. */
+    expireSessions() {
+      sessions.clear();
+    },
+    /** Forgets everything: users, WeChat's session keys, codes and sessions. */
+    reset() {
+      store = { users: {}, wechat: {} };
+      codes.clear();
+      sessions.clear();
+      save();
+    },
     handle(method, path, body, headers) {
       if (method !== "POST") return fail(405, "use POST", 405);
       switch (path) {

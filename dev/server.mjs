@@ -1,5 +1,6 @@
 // The HTTP server behind `npm start`: the dev backend's routes (dev/backend.mjs) plus the simulator page and
-// its assets, on 127.0.0.1.
+// its assets, on 127.0.0.1. The tests run the same server with a fault layer in front (`before`, see
+// tests/support/backend.mjs).
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
@@ -13,10 +14,12 @@ const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".
 const AVATAR_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
 
 /**
- * @param {{ port?: number, dataDir: string, appId?: string }} options
- * @returns {Promise<{ url: string, stop(): Promise<void> }>}
+ * @param {{ port?: number, dataDir: string, appId?: string,
+ *   before?: (req: any, res: any, raw: string, pathname: string, backend: object) => boolean | Promise<boolean> }} options
+ *   `before` sees every request first and returns true when it answered it.
+ * @returns {Promise<{ url: string, backend: object, stop(): Promise<void> }>}
  */
-export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID }) {
+export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID, before }) {
   const backend = createDevBackend({ appId, dataDir });
   const sockets = new Set();
 
@@ -30,6 +33,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
 
   async function route(req, res, raw) {
     const { pathname } = new URL(req.url, "http://127.0.0.1");
+    if (before && (await before(req, res, raw, pathname, backend))) return;
     if (req.method === "POST") {
       let body;
       try {
@@ -52,7 +56,9 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
   }
 
   function send(res, status, type, body) {
-    res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+    // No keep-alive: a browser silently retries a request whose reused socket drops, which would hide a
+    // dropped connection the tests script.
+    res.writeHead(status, { "content-type": type, "cache-control": "no-store", connection: "close" });
     res.end(body);
   }
 
@@ -66,6 +72,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
   });
   return {
     url: `http://127.0.0.1:${server.address().port}/`,
+    backend,
     stop: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

@@ -1,6 +1,6 @@
 /**
  * The error every tmsdk-profile call rejects with. The Rust core constructs it (through `setErrorClass`) and
- * sets `code` (one of the SPEC §8 codes) plus, where relevant, `field`, `errMsg`, `status`, `serverErr` and
+ * sets `code` (one of the codes of docs/contract.md, Errors) plus, where relevant, `field`, `errMsg`, `status`, `serverErr` and
  * `cached`.
  */
 export class TmSdkError extends Error {

@@ -9,8 +9,8 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const { install } = await import("../pkg/shim/node.js");
 const glue = await import("../pkg/tmsdk_profile.js");
 const { startBackend } = await import("../tests/support/backend.mjs");
-const { createSimWx } = await import("../tests/support/sim-wx.mjs");
-const { nodeTransport } = await import("../tests/support/transport-node.mjs");
+const { createSimWx } = await import("../dev/simulator/wx-sim.js");
+const { nodeTransport } = await import("../dev/transport-node.mjs");
 
 const APP = "wxsimapp0000000001";
 const results = [];
@@ -55,7 +55,7 @@ report("cold import + install(), Node, median of 5", colds[2], "ms", 150);
 
 const backend = await startBackend({ appId: APP });
 try {
-  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: APP });
+  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP });
   const tm = await install({ server: backend.url, host: wx });
   // Pure core call through the wasm boundary (the wasm is loaded now).
   const envelope = JSON.stringify({ err: 0, msg: "ok", data: JSON.parse(readFileSync(new URL("../tests/fixtures/seed-profile.json", import.meta.url), "utf8")) });

@@ -1,4 +1,4 @@
-//! The cache record of SPEC §7 and the reuse decision of SPEC §3 step 2. The clock is passed in, so the
+//! The cache record (docs/contract.md, Cache record) and the reuse decision (Flow, step 2). The clock is passed in, so the
 //! decision is a pure function of (record, policy, now).
 
 use serde::Serialize;
@@ -41,7 +41,7 @@ pub enum CorruptRecord {
     OtherApp,
     /// `cached_at` missing or not a whole number of milliseconds.
     BadTimestamp,
-    /// The profile fails the rules of SPEC §6.
+    /// The profile fails the Profile rules.
     BadProfile,
 }
 

@@ -1,4 +1,4 @@
-//! `install(config)`: the config rules of SPEC §2. Every wrong value is `INVALID_CONFIG` naming its key.
+//! `install(config)`: the config rules (docs/contract.md, Config). Every wrong value is `INVALID_CONFIG` naming its key.
 
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_bool, optional_string, Input};

@@ -1,4 +1,4 @@
-//! The error taxonomy of SPEC §8: one enum of stable codes and one error value that carries what a caller
+//! The error taxonomy (docs/contract.md, Errors): one enum of stable codes and one error value that carries what a caller
 //! needs to act (WeChat's `errMsg`, the HTTP status, the server's `err`, the offending field, the cached
 //! profile). Pure Rust: the binding layer turns a [`TmError`] into a JS `TmSdkError`.
 
@@ -43,7 +43,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in the order of SPEC §8.
+    /// Every code, in the documented order.
     pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidConfig,
         ErrorCode::InvalidOptions,

@@ -1,4 +1,4 @@
-//! `updateUserProfile(options)`: the option rules of SPEC §3 (`refresh`, its `fresh` alias, `desc`, `lang`).
+//! `updateUserProfile(options)`: the option rules (docs/contract.md, Options) (`refresh`, its `fresh` alias, `desc`, `lang`).
 
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_bool, optional_string, Input};

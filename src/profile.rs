@@ -1,4 +1,4 @@
-//! The profile rules of SPEC §6: parse a backend answer (an envelope or a bare profile), validate every
+//! The profile rules (docs/contract.md, Profile): parse a backend answer (an envelope or a bare profile), validate every
 //! documented field and normalise it into [`Profile`], whose serialised form is exactly the documented fields
 //! in the documented order.
 

@@ -1,4 +1,4 @@
-//! The backend wire protocol of SPEC §5 and the reading of host results (SPEC §3 step 3): request bodies,
+//! The backend wire protocol (docs/contract.md, Wire protocol) and the reading of host results (Flow, step 3): request bodies,
 //! the classification of HTTP answers, `request:fail …` messages and `wx.*` `errMsg`s. Pure Rust.
 
 use serde::Serialize;

@@ -693,7 +693,7 @@ macro_rules! scenarios {
 }
 
 scenarios! {
-    "first call prompts, requests, resolves all documented fields with SPEC types and writes the record" => scenario_first_call,
+    "first call prompts, requests, resolves all documented fields with the documented types and writes the record" => scenario_first_call,
     "second call reuses the record with no host call" => scenario_second_call_reuses,
     "refresh:true prompts" => scenario_refresh_prompts,
     "fresh:true alias prompts" => scenario_fresh_alias,
@@ -713,6 +713,7 @@ scenarios! {
     "timeout → TIMEOUT" => scenario_timeout,
     "one 401 → silent re-login and success" => scenario_one_401,
     "two 401s → HTTP (no loop)" => scenario_two_401s,
+    "a rawData changed after WeChat signed it → SERVER 41003 from the backend's signature check" => scenario_tampered_raw_data,
     "malformed JSON → INVALID_PROFILE, record intact" => scenario_malformed_json,
     "missing open_id → INVALID_PROFILE, record intact" => scenario_missing_open_id,
     "another app's app_id → INVALID_PROFILE, record intact" => scenario_other_app,
@@ -779,11 +780,10 @@ fn a_login_keeps_the_age_of_the_same_users_record_and_the_clock_decides_reuse() 
     assert_eq!(world.counts().get_user_profile, 1, "expired at 60 s");
 }
 
-#[test]
-fn a_forged_signature_is_refused_by_the_backend() {
-    // The fake backend really checks sha1(raw_data + session_key): the scenarios above pass that check.
+fn scenario_tampered_raw_data() {
+    // The fake backend really checks sha1(raw_data + session_key): the other scenarios pass that check.
     let (world, sdk) = setup(Kind::MiniProgram, &[]);
-    world.wx.borrow_mut().forge_signature = true;
+    world.wx.borrow_mut().tamper_raw_data = true;
     let e = rejects(
         tap_update(&world, &sdk, no_options()),
         ErrorCode::Server,

@@ -2,15 +2,28 @@
 // authorisation sheet, the resolved profile, the cache's age and expiry, and errors with their codes. It only
 // displays what the SDK returns; every rule is the SDK's.
 import { install } from "../../pkg/shim/web.js";
-import { createSimulatedWx } from "./wx-sim.js";
+import { webTransport } from "./transport-web.js";
+import { createSimWx } from "./wx-sim.js";
 
 const APP_ID = "wxdevsimulator0001";
 const $ = (id) => document.getElementById(id);
 const player = { openId: "oDevPlayer_0001", nickName: "小明", avatar: 0 };
 const avatarUrl = (n) => `${location.origin}/sim/avatar/${n}.svg`;
 
+// wx storage in localStorage, so the cache survives a reload as it survives a game restart.
+const STORAGE_PREFIX = "wx-storage:";
+const localStorageMap = {
+  get: (key) => JSON.parse(localStorage.getItem(STORAGE_PREFIX + key)),
+  set: (key, value) => localStorage.setItem(STORAGE_PREFIX + key, JSON.stringify(value)),
+  has: (key) => localStorage.getItem(STORAGE_PREFIX + key) !== null,
+  delete: (key) => localStorage.removeItem(STORAGE_PREFIX + key),
+};
+
 // The simulated WeChat user: nickname and avatar (what the sheet shares).
-$("player-nick").addEventListener("input", (e) => (player.nickName = e.target.value));
+$("player-nick").addEventListener("input", (e) => {
+  player.nickName = e.target.value;
+  sim.user.nickName = player.nickName;
+});
 for (let n = 0; n < 5; n++) {
   const b = document.createElement("button");
   b.type = "button";
@@ -18,6 +31,7 @@ for (let n = 0; n < 5; n++) {
   b.innerHTML = `<img src="${avatarUrl(n)}" alt="avatar ${n}">`;
   b.addEventListener("click", () => {
     player.avatar = n;
+    sim.user.avatarUrl = avatarUrl(n);
     for (const other of $("avatars").children) other.setAttribute("aria-pressed", String(other === b));
   });
   $("avatars").append(b);
@@ -40,11 +54,11 @@ function askUser(desc) {
   });
 }
 
-const wx = createSimulatedWx({
-  appId: APP_ID,
-  player: () => ({ openId: player.openId, nickName: player.nickName, avatarUrl: avatarUrl(player.avatar) }),
-  askUser,
-});
+const { wx, sim } = createSimWx({ transport: webTransport, appId: APP_ID, askUser, storage: localStorageMap });
+sim.openId = player.openId;
+sim.user = { nickName: player.nickName, avatarUrl: avatarUrl(player.avatar) };
+// The page's launch: the simulator's own scene and channel.
+wx.getLaunchOptionsSync = () => ({ scene: 1001, query: { channelCode: "simulator" } });
 
 function showProfile(profile, source) {
   $("profile-card").hidden = false;
@@ -85,13 +99,13 @@ function showCache() {
 
 $("tap").addEventListener("click", () => {
   $("error").hidden = true;
-  const before = wx.counts.getUserProfile;
+  const before = sim.counts.getUserProfile;
   const options = { refresh: $("refresh").checked, desc: $("desc").value };
   $("status").textContent = `updateUserProfile(${JSON.stringify(options)}) …`;
   // Called synchronously inside the tap, as WeChat requires.
-  wx.tap(() => wx.tmSDK.updateUserProfile(options))
+  sim.tap(() => wx.tmSDK.updateUserProfile(options))
     .then((profile) => {
-      const popup = wx.counts.getUserProfile > before;
+      const popup = sim.counts.getUserProfile > before;
       showProfile(profile, popup ? "WeChat popup + /v1/profile" : "cache (no popup, no request)");
       $("status").textContent = "resolved";
     })

@@ -1,80 +1,180 @@
-// A simulated WeChat client for the simulator page: wx.login and wx.getUserProfile go to the dev server's
-// simulated WeChat servers (/sim/wx/*), the authorisation sheet is shown by the page, wx.request is fetch,
-// and wx storage lives in localStorage. getUserProfile works only inside a tap, as on a phone.
+// The one simulated WeChat client `wx`: behind the simulator page of `npm start` and behind every JS scenario
+// (Node, Chromium, the WeChat sandbox). It behaves like the real thing where the product depends on it:
+// - getUserProfile fails with WeChat's TAP message unless called synchronously inside a tap (`sim.tap(fn)`);
+// - the player answers the authorisation sheet through `askUser` (the page's sheet, or `sim.decision`);
+// - user info and login codes come from the dev backend's simulated WeChat servers (/sim/wx/*), so rawData is
+//   signed and encryptedData encrypted with the player's session_key, as WeChat does;
+// - callbacks fire asynchronously, with the errMsg strings WeChat uses;
+// - getStorageSync returns "" for a missing key, and storage can be told to throw;
+// - wx.request goes over real HTTP through `transport` and lands any HTTP status in `success`.
 
 const TAP_MESSAGE = "getUserProfile:fail can only be invoked by user TAP gesture";
-const STORAGE_PREFIX = "wx-storage:";
 
-async function post(path, body) {
-  const res = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  return res.json();
+/** Storage in memory, with the `Map` methods the tests read. */
+function memoryStorage() {
+  return new Map();
 }
 
 /**
  * @param {object} o
- * @param {string} o.appId
- * @param {() => {openId: string, nickName: string, avatarUrl: string}} o.player the signed-in WeChat user
- * @param {(desc: string) => Promise<boolean>} o.askUser shows the authorisation sheet; true = Allow
+ * @param {(url: string, init: object) => Promise<{status: number, text: string}>} o.transport HTTP for
+ *   wx.request and for the simulated WeChat servers
+ * @param {string} [o.wechat] base URL of the simulated WeChat servers (the dev backend); "" = same origin
+ * @param {string} [o.appId]
+ * @param {"minigame"|"miniprogram"|"bare"} [o.kind] which user-info APIs exist
+ * @param {(desc: string) => Promise<boolean>} [o.askUser] the authorisation sheet; default: `sim.decision`
+ * @param {{ get(k: string): any, set(k: string, v: any): any, has(k: string): boolean, delete(k: string): any }} [o.storage]
+ * @returns {{ wx: object, sim: object }}
  */
-export function createSimulatedWx({ appId, player, askUser }) {
-  let inTap = false;
-  const counts = { getUserProfile: 0, login: 0, request: 0 };
-  const later = (fn) => setTimeout(fn, 0);
-
-  const wx = {
-    counts,
-    /** Runs a tap handler: the gesture lasts while it runs synchronously. */
+export function createSimWx({ transport, wechat = "", appId = "wxsimapp0000000001", kind = "miniprogram", askUser, storage = memoryStorage() }) {
+  const sim = {
+    openId: "oSimUser_001",
+    user: { nickName: "小明", avatarUrl: "https://thirdwx.qlogo.cn/mmopen/sim/132" },
+    decision: "allow", // or "deny"
+    authorised: false, // mini-game: scope.userInfo already granted
+    tamperRawData: false, // change rawData after WeChat signed it, as a man in the middle would
+    storageThrows: { get: false, set: false, remove: false },
+    counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0 },
+    lastUserProfileOptions: null,
+    lastButtonOptions: null,
+    inTap: false,
+    buttons: [],
+    storage,
+    /** Runs `handler` as WeChat runs a tap handler: the gesture lasts only while it runs synchronously. */
     tap(handler) {
-      inTap = true;
+      sim.inTap = true;
       try {
         return handler();
       } finally {
-        inTap = false;
+        sim.inTap = false;
       }
     },
+    /** The player touches the screen: wx.onTouchEnd listeners run inside a tap. */
+    touch() {
+      sim.tap(() => {
+        for (const listener of [...touchListeners]) listener({ touches: [], changedTouches: [] });
+      });
+    },
+    /** The player taps the newest user-info button; its onTap listeners get WeChat's result. */
+    tapButton() {
+      const button = sim.buttons[sim.buttons.length - 1];
+      if (!button) throw new Error("no user-info button on screen");
+      const answer = sim.decision === "allow" ? userInfo("getUserInfo") : Promise.resolve({ errMsg: "getUserInfo:fail auth deny" });
+      answer.then((res) => {
+        for (const listener of [...button.listeners]) listener(res);
+      });
+    },
+  };
+  const ask = askUser || (() => Promise.resolve(sim.decision === "allow"));
+  const touchListeners = [];
+  const later = (fn) => setTimeout(fn, 1);
+
+  /** POSTs to the simulated WeChat servers. */
+  function wechatServer(path, body) {
+    return transport(`${wechat}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      timeoutMs: 10000,
+    }).then(({ text }) => JSON.parse(text));
+  }
+
+  /** What WeChat gives a user-info API: signed and encrypted by the simulated WeChat servers. */
+  function userInfo(api) {
+    const { nickName, avatarUrl } = sim.user;
+    return wechatServer("/sim/wx/userinfo", { openId: sim.openId, nickName, avatarUrl, api }).then(
+      (r) => {
+        if (r.errMsg !== `${api}:ok`) return { errMsg: `${api}:fail ${r.msg}` };
+        if (sim.tamperRawData) r.rawData = r.rawData.replace(JSON.stringify(nickName), JSON.stringify("篡改者"));
+        return r;
+      },
+      (e) => ({ errMsg: `${api}:fail ${e.message}` }),
+    );
+  }
+
+  const wx = {
     login({ success, fail }) {
-      counts.login += 1;
-      post("/sim/wx/login", { openId: player().openId }).then(
-        (r) => (r.code ? success(r) : fail({ errMsg: `login:fail ${r.msg}` })),
+      sim.counts.login += 1;
+      wechatServer("/sim/wx/login", { openId: sim.openId }).then(
+        (r) => (r.code ? success({ code: r.code, errMsg: "login:ok" }) : fail({ errMsg: `login:fail ${r.msg}` })),
         (e) => fail({ errMsg: `login:fail ${e.message}` }),
       );
     },
-    getUserProfile({ desc, success, fail }) {
-      counts.getUserProfile += 1;
-      if (!inTap) return later(() => fail({ errMsg: TAP_MESSAGE }));
-      if (typeof desc !== "string" || desc.length === 0 || desc.length > 30) {
-        return later(() => fail({ errMsg: "getUserProfile:fail desc length does not meet the requirements" }));
-      }
-      askUser(desc).then((allowed) => {
-        if (!allowed) return fail({ errMsg: "getUserProfile:fail auth deny" });
-        const { openId, nickName, avatarUrl } = player();
-        post("/sim/wx/userinfo", { openId, nickName, avatarUrl }).then(
-          (r) => (r.errMsg === "getUserProfile:ok" ? success(r) : fail({ errMsg: `getUserProfile:fail ${r.msg}` })),
-          (e) => fail({ errMsg: `getUserProfile:fail ${e.message}` }),
-        );
-      });
-    },
+    getLaunchOptionsSync: () => ({ scene: 1044, query: { channelCode: "ch-sim" }, referrerInfo: {} }),
+    getAccountInfoSync: () => ({ miniProgram: { appId, envVersion: "develop", version: "" } }),
+    onTouchEnd: (listener) => touchListeners.push(listener),
+    offTouchEnd: (listener) => touchListeners.splice(touchListeners.indexOf(listener) >>> 0, 1),
+    getWindowInfo: () => ({ windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667 }),
     request({ url, method = "GET", data, header = {}, timeout = 60000, success, fail }) {
-      counts.request += 1;
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), timeout);
-      fetch(url, { method, headers: header, body: typeof data === "string" ? data : JSON.stringify(data), signal: controller.signal })
-        .then(async (res) => success({ statusCode: res.status, data: await res.text(), header: {}, errMsg: "request:ok" }))
-        .catch((e) => fail({ errMsg: controller.signal.aborted ? "request:fail timeout" : `request:fail ${e.message}` }))
-        .then(() => clearTimeout(timer));
+      sim.counts.request += 1;
+      const body = typeof data === "string" ? data : JSON.stringify(data);
+      transport(url, { method, headers: header, body, timeoutMs: timeout }).then(
+        ({ status, text }) => success({ statusCode: status, data: text, header: {}, cookies: [], errMsg: "request:ok" }),
+        (e) => fail({ errMsg: e.timeout ? "request:fail timeout" : `request:fail ${e.message}`, errno: e.timeout ? 5 : 600001 }),
+      );
+      return { abort() {} };
     },
     getStorageSync(key) {
-      const value = localStorage.getItem(STORAGE_PREFIX + key);
-      return value === null ? "" : JSON.parse(value);
+      if (sim.storageThrows.get) throw new Error("getStorageSync:fail storage read error");
+      return storage.has(key) ? storage.get(key) : "";
     },
     setStorageSync(key, value) {
-      localStorage.setItem(STORAGE_PREFIX + key, JSON.stringify(value));
+      if (sim.storageThrows.set) throw new Error("setStorageSync:fail exceed storage max size 10MB");
+      storage.set(key, value);
     },
     removeStorageSync(key) {
-      localStorage.removeItem(STORAGE_PREFIX + key);
+      if (sim.storageThrows.remove) throw new Error("removeStorageSync:fail storage error");
+      storage.delete(key);
     },
-    getAccountInfoSync: () => ({ miniProgram: { appId, envVersion: "develop", version: "" } }),
-    getLaunchOptionsSync: () => ({ scene: 1001, query: { channelCode: "simulator" } }),
   };
-  return wx;
+
+  if (kind === "miniprogram") {
+    wx.getUserProfile = function getUserProfile(options) {
+      sim.counts.getUserProfile += 1;
+      sim.lastUserProfileOptions = { desc: options.desc, lang: options.lang };
+      const { success, fail } = options;
+      if (!sim.inTap) return later(() => fail({ errMsg: TAP_MESSAGE }));
+      if (typeof options.desc !== "string" || options.desc.length === 0 || options.desc.length > 30) {
+        return later(() => fail({ errMsg: "getUserProfile:fail desc length does not meet the requirements" }));
+      }
+      ask(options.desc)
+        .then((allowed) => (allowed ? userInfo("getUserProfile") : { errMsg: "getUserProfile:fail auth deny" }))
+        .then((res) => (res.errMsg.endsWith(":ok") ? success(res) : fail(res)));
+    };
+  }
+
+  if (kind === "minigame") {
+    wx.getSetting = function getSetting({ success }) {
+      sim.counts.getSetting += 1;
+      later(() => success({ authSetting: { "scope.userInfo": sim.authorised }, errMsg: "getSetting:ok" }));
+    };
+    wx.getUserInfo = function getUserInfo({ success, fail }) {
+      sim.counts.getUserInfo += 1;
+      if (!sim.authorised) return later(() => fail({ errMsg: "getUserInfo:fail scope unauthorized" }));
+      userInfo("getUserInfo").then((res) => (res.errMsg.endsWith(":ok") ? success(res) : fail(res)));
+    };
+    wx.createUserInfoButton = function createUserInfoButton(options) {
+      sim.counts.buttons += 1;
+      sim.lastButtonOptions = options;
+      const button = {
+        listeners: [],
+        onTap(listener) {
+          button.listeners.push(listener);
+        },
+        offTap(listener) {
+          button.listeners = listener ? button.listeners.filter((l) => l !== listener) : [];
+        },
+        destroy() {
+          sim.counts.buttonsDestroyed += 1;
+          sim.buttons = sim.buttons.filter((b) => b !== button);
+        },
+        show() {},
+        hide() {},
+      };
+      sim.buttons.push(button);
+      return button;
+    };
+  }
+
+  return { wx, sim };
 }

@@ -2,7 +2,7 @@
 // (webpack.config.js) for scenarios-webpack.html. tests/js/scenarios-browser.test.mjs drives both.
 import { install, TmSdkError } from "../../pkg/shim/web.js";
 import { scenarios } from "../scenarios/scenarios.mjs";
-import { webTransport } from "../support/transport-web.mjs";
+import { webTransport } from "../../dev/simulator/transport-web.js";
 
 const env = { install, TmSdkError, transport: webTransport, backendUrl: location.origin };
 window.scenarioNames = scenarios.map((s) => s.name);

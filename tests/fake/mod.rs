@@ -88,8 +88,8 @@ pub struct Wx {
     pub launch: LaunchValues,
     /// `wx.request` throws this message synchronously (the SDK sees a failure).
     pub request_throws: Option<String>,
-    /// Sign user info with a wrong session_key (a forged or tampered `rawData`).
-    pub forge_signature: bool,
+    /// Change `rawData` after WeChat signed it, as a man in the middle would.
+    pub tamper_raw_data: bool,
     pub clock_ms: u64,
     login_count: u32,
     buttons: Vec<Rc<Gate<HostResult<UserInfoReply>>>>,
@@ -131,7 +131,7 @@ impl World {
                     channel_code: Input::str("ch-sim"),
                 },
                 request_throws: None,
-                forge_signature: false,
+                tamper_raw_data: false,
                 clock_ms: T0,
                 login_count: 0,
                 buttons: Vec::new(),
@@ -312,13 +312,15 @@ fn user_info_reply(wx: &Wx, api: &str, allowed: bool) -> UserInfoReply {
         "country": "", "avatarUrl": wx.avatar_url,
     });
     let raw_data = user_info.to_string();
+    let signature = sign(&raw_data, &session_key_of(&wx.open_id));
+    let raw_data = if wx.tamper_raw_data {
+        raw_data.replace(&wx.nick_name, "篡改者")
+    } else {
+        raw_data
+    };
     UserInfoReply {
         err_msg: Some(format!("{api}:ok")),
-        signature: if wx.forge_signature {
-            sign(&raw_data, "not-the-session-key")
-        } else {
-            sign(&raw_data, &session_key_of(&wx.open_id))
-        },
+        signature,
         raw_data,
         encrypted_data: "ZW5jcnlwdGVk".into(),
         iv: "aXYtc2lt".into(),

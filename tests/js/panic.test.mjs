@@ -6,14 +6,14 @@ import assert from "node:assert/strict";
 import { install, TmSdkError } from "../../target/pkg-test/shim/node.js";
 import * as glue from "../../target/pkg-test/tmsdk_profile.js";
 import { startBackend } from "../support/backend.mjs";
-import { createSimWx } from "../support/sim-wx.mjs";
-import { nodeTransport } from "../support/transport-node.mjs";
+import { createSimWx } from "../../dev/simulator/wx-sim.js";
+import { nodeTransport } from "../../dev/transport-node.mjs";
 
 const backend = await startBackend({ appId: "wxsimapp0000000001" });
 after(() => backend.stop());
 
 test("a panic rejects the call in flight with INTERNAL, and the next call succeeds", async () => {
-  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: "wxsimapp0000000001" });
+  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: backend.url, appId: "wxsimapp0000000001" });
   const tm = await install({ server: backend.url, host: wx });
   await tm.login();
   await fetch(`${backend.url}/__control/script`, { method: "POST", body: JSON.stringify({ path: "/v1/profile", steps: [{ delayMs: 1000 }] }) });

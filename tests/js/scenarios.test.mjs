@@ -5,7 +5,7 @@ import { test, after } from "node:test";
 import { install, TmSdkError } from "../../pkg/shim/node.js";
 import { scenarios } from "../scenarios/scenarios.mjs";
 import { startBackend } from "../support/backend.mjs";
-import { nodeTransport } from "../support/transport-node.mjs";
+import { nodeTransport } from "../../dev/transport-node.mjs";
 
 const backend = await startBackend({ appId: "wxsimapp0000000001" });
 after(() => backend.stop());

@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 
 import { scenarios } from "../scenarios/scenarios.mjs";
 import { startBackend } from "../support/backend.mjs";
-import { createSimWx } from "../support/sim-wx.mjs";
-import { nodeTransport } from "../support/transport-node.mjs";
+import { createSimWx } from "../../dev/simulator/wx-sim.js";
+import { nodeTransport } from "../../dev/transport-node.mjs";
 import { createWeChatSandbox } from "../support/wechat-sandbox.mjs";
 
 const APP = "wxsimapp0000000001";
@@ -55,7 +55,7 @@ for (const resultShape of ["instance", "pair"]) {
     });
 
     test("loads the wasm by its package path, by default tmsdk-profile/tmsdk-profile.wasm.br", async () => {
-      const { wx } = createSimWx({ transport: nodeTransport, appId: APP });
+      const { wx } = createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP });
       await env.install({ server: backend.url, host: wx, autoLogin: false });
       assert.deepEqual(sandbox.loads, ["tmsdk-profile/tmsdk-profile.wasm.br"]);
       assert.equal(typeof wx.tmSDK.updateUserProfile, "function");
@@ -71,7 +71,7 @@ describe("wechat sandbox: loading failures", () => {
   test("a wrong wasmPath → INVALID_CONFIG naming wasmPath", async () => {
     const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair" });
     const dropIn = sandbox.load(DROP_IN);
-    sandbox.setWx(createSimWx({ transport: nodeTransport, appId: APP }).wx);
+    sandbox.setWx(createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP }).wx);
     const e = await dropIn.install({ server: backend.url, wasmPath: "nowhere/x.wasm.br" }).then(
       () => assert.fail("should reject"),
       (err) => err,
@@ -85,7 +85,7 @@ describe("wechat sandbox: loading failures", () => {
   test("no WXWebAssembly (base library < 2.13) → UNSUPPORTED", async () => {
     const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", withWXWebAssembly: false });
     const dropIn = sandbox.load(DROP_IN);
-    sandbox.setWx(createSimWx({ transport: nodeTransport, appId: APP }).wx);
+    sandbox.setWx(createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP }).wx);
     const e = await dropIn.install({ server: backend.url }).then(() => assert.fail("should reject"), (err) => err);
     assert.equal(e.code, "UNSUPPORTED");
   });
@@ -107,7 +107,7 @@ test("a host that has TextEncoder/TextDecoder keeps its own (the codecs are inje
   }
   const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", globals: { TextEncoder: HostEncoder, TextDecoder: HostDecoder } });
   const dropIn = sandbox.load(DROP_IN);
-  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: APP });
+  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP });
   sandbox.setWx(wx);
   await dropIn.install({ server: backend.url });
   const profile = await sim.tap(() => wx.tmSDK.updateUserProfile());
@@ -119,7 +119,7 @@ test("the example mini-game authorises from a touch", async () => {
   const lines = [];
   const realmConsole = { log: (m) => lines.push(String(m)), warn: (m) => lines.push(String(m)), error: (...m) => lines.push(m.join(" ")) };
   const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", console: realmConsole });
-  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: APP });
+  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP });
   sandbox.setWx(wx);
   await fetch(`${backend.url}/__control/reset`, { method: "POST" });
   sandbox.load("game.js");

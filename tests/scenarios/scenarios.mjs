@@ -3,13 +3,13 @@
 //   env = { install, TmSdkError, transport, backendUrl }
 //   (optionally env.Error, the Error class of the realm the SDK runs in)
 // and talks to the real local backend (tests/support/backend.mjs) through the simulated wx.
-import { createSimWx } from "../support/sim-wx.mjs";
+import { createSimWx } from "../../dev/simulator/wx-sim.js";
 
 const APP = "wxsimapp0000000001";
 const KEY = `tmsdk.profile.v1.${APP}`;
 const TAP_MESSAGE = "getUserProfile:fail can only be invoked by user TAP gesture";
 
-/** SPEC §6: every documented field, in order, with its type. */
+/** docs/contract.md, "Profile": every documented field, in order, with its type. */
 const FIELD_TYPES = [
   ["pid", "string"], ["app_id", "string"], ["open_id", "string"], ["union_id", "string"], ["nick_name", "string"],
   ["avatar_url", "string"], ["gender", "number"], ["city", "string"], ["province", "string"], ["country", "string"],
@@ -63,7 +63,7 @@ const script = (env, path, ...steps) => backend(env, "script", { path, steps });
 
 async function setup(env, { kind = "miniprogram", config = {} } = {}) {
   await backend(env, "reset");
-  const { wx, sim } = createSimWx({ transport: env.transport, appId: APP, kind });
+  const { wx, sim } = createSimWx({ transport: env.transport, wechat: env.backendUrl, appId: APP, kind });
   await env.install({ server: env.backendUrl, host: wx, ...config });
   return { wx, sim, tm: wx.tmSDK };
 }
@@ -110,7 +110,7 @@ async function recordIntactOnBadAnswer(env, step, field, message) {
 
 export const scenarios = [
   {
-    name: "first call prompts, requests, resolves all documented fields with SPEC types and writes the record",
+    name: "first call prompts, requests, resolves all documented fields with the documented types and writes the record",
     async run(env) {
       const { sim, tm } = await setup(env);
       const started = Date.now();
@@ -229,7 +229,7 @@ export const scenarios = [
     name: "getUserProfile opens inside the tap while the wasm is still loading",
     async run(env) {
       await backend(env, "reset");
-      const { wx, sim } = createSimWx({ transport: env.transport, appId: APP });
+      const { wx, sim } = createSimWx({ transport: env.transport, wechat: env.backendUrl, appId: APP });
       const installed = env.install({ server: env.backendUrl, host: wx });
       const pending = sim.tap(() => wx.tmSDK.updateUserProfile({ desc: "早点弹窗" }));
       eq(sim.counts.getUserProfile, 1, "called synchronously, before install resolved");
@@ -250,7 +250,7 @@ export const scenarios = [
     name: "noLogin → NO_LOGIN_SDK",
     async run(env) {
       await backend(env, "reset");
-      const { wx, sim } = createSimWx({ transport: env.transport, appId: APP });
+      const { wx, sim } = createSimWx({ transport: env.transport, wechat: env.backendUrl, appId: APP });
       await env.install({ noLogin: true, host: wx });
       await rejects(sim.tap(() => wx.tmSDK.updateUserProfile()), "NO_LOGIN_SDK", env, "update");
       await rejects(wx.tmSDK.login(), "NO_LOGIN_SDK", env, "login");
@@ -278,7 +278,7 @@ export const scenarios = [
   {
     name: "bad config → INVALID_CONFIG",
     async run(env) {
-      const { wx } = createSimWx({ transport: env.transport, appId: APP });
+      const { wx } = createSimWx({ transport: env.transport, wechat: env.backendUrl, appId: APP });
       for (const [config, field] of [
         [{ host: wx }, "server"],
         [{ host: wx, server: "ftp://example.com" }, "server"],
@@ -357,6 +357,17 @@ export const scenarios = [
       eq(e.status, 401, "status");
       const after = await stats(env);
       eq([after.login - before.login, after.profile - before.profile], [1, 2], "one re-login, one retry, no loop");
+    },
+  },
+  {
+    name: "a rawData changed after WeChat signed it → SERVER 41003 from the backend's signature check",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      sim.tamperRawData = true;
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "SERVER", env, "tampered rawData");
+      eq(e.serverErr, 41003, "the backend's signature check refused it");
+      const sent = (await backend(env, "stats")).bodies.filter((b) => b.path === "/v1/profile").pop().body;
+      ok(sent.raw_data.includes("篡改者") && sent.signature.length === 40, "the SDK sent what WeChat gave, signature unchanged");
     },
   },
   {
@@ -444,7 +455,7 @@ export const scenarios = [
     name: "a host without storage: localStorage where a window exists, memory otherwise",
     async run(env) {
       await backend(env, "reset");
-      const { wx, sim } = createSimWx({ transport: env.transport, appId: APP });
+      const { wx, sim } = createSimWx({ transport: env.transport, wechat: env.backendUrl, appId: APP });
       delete wx.getStorageSync;
       delete wx.setStorageSync;
       delete wx.removeStorageSync;

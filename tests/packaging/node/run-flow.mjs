@@ -1,10 +1,10 @@
 // Shared by the Node consumers: install against the backend given as argv[2], one updateUserProfile inside a
 // simulated tap, the outcome printed as JSON for tests/js/packaging.test.mjs.
-import { createSimWx } from "../../support/sim-wx.mjs";
-import { nodeTransport } from "../../support/transport-node.mjs";
+import { createSimWx } from "../../../dev/simulator/wx-sim.js";
+import { nodeTransport } from "../../../dev/transport-node.mjs";
 
 export async function run({ install, TmSdkError, parseProfile, flavour }) {
-  const { wx, sim } = createSimWx({ transport: nodeTransport, appId: "wxsimapp0000000001" });
+  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: process.argv[2], appId: "wxsimapp0000000001" });
   await install({ server: process.argv[2], host: wx });
   const profile = await sim.tap(() => wx.tmSDK.updateUserProfile({ desc: "打包测试" }));
   let code;

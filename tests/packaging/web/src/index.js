@@ -1,7 +1,7 @@
 // Packaging test consumer (webpack 5, browser): the installed tarball's "." entry (the web build).
 import { install, parseProfile, TmSdkError } from "tmsdk-profile";
-import { createSimWx } from "../../../support/sim-wx.mjs";
-import { webTransport } from "../../../support/transport-web.mjs";
+import { createSimWx } from "../../../../dev/simulator/wx-sim.js";
+import { webTransport } from "../../../../dev/simulator/transport-web.js";
 
 window.runFlow = async () => {
   // Before any install the wasm is not loaded: parseProfile says so with a typed error.
