@@ -82,6 +82,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
 }
 
 function avatarSvg(n) {
-  const colour = AVATAR_COLOURS[n % AVATAR_COLOURS.length];
+  // 9: the gray avatar WeChat gives with the 微信用户 placeholder.
+  const colour = n === 9 ? "#c8c8c8" : AVATAR_COLOURS[n % AVATAR_COLOURS.length];
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="8" fill="${colour}"/><circle cx="32" cy="25" r="12" fill="#fff"/><path d="M12 58c2-12 10-18 20-18s18 6 20 18z" fill="#fff"/></svg>`;
 }

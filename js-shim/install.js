@@ -110,6 +110,16 @@ export function createInstall(loadCore) {
       });
     }
 
+    /** A synchronous member backed by a free function of the glue; before the wasm is ready it says so. */
+    function synchronous(name, run) {
+      if (!glue) throw notReady(name);
+      try {
+        return run(glue);
+      } catch (e) {
+        throw asTmSdkError(e);
+      }
+    }
+
     const loaded = loadCore({ wasmPath: typeof wasmPath === "string" ? wasmPath : undefined }).then((g) => {
       g.setErrorClass(TmSdkError);
       g.setPanicHandler(onPanic);
@@ -136,6 +146,9 @@ export function createInstall(loadCore) {
       }
       return early;
     };
+    // Pure questions about a profile the game holds; the core answers once loaded.
+    sdk.isPlaceholderProfile = (profile) => synchronous("isPlaceholderProfile", (g) => g.isPlaceholderProfile(profile));
+    sdk.inRegion = (profile, regions) => synchronous("inRegion", (g) => g.inRegion(profile, regions));
     sdk.login = () => (glue ? call((c) => c.login()) : loaded.then(() => call((c) => c.login())));
     // Synchronous by contract: null until the core is ready.
     sdk.getCachedProfile = () => {
@@ -164,6 +177,12 @@ export function createInstall(loadCore) {
 /** A TmSdkError as is; anything else thrown out of the wasm (a trap) as INTERNAL. */
 function asTmSdkError(e) {
   return e instanceof TmSdkError ? e : internalError(String((e && e.message) || e));
+}
+
+function notReady(name) {
+  const e = new TmSdkError(`wx.tmSDK.${name}() needs the wasm, which is still loading: call it after install() has resolved.`);
+  e.code = "UNSUPPORTED";
+  return e;
 }
 
 function internalError(detail) {

@@ -6,7 +6,8 @@
 /* global WXWebAssembly */
 // Named imports only, so the bundle drops the glue's fetch-based loader.
 import {
-  Sdk, parseProfile as parse, setErrorClass, setPanicHandler, __wbg_get_imports, __wbg_finalize_init,
+  Sdk, parseProfile as parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler,
+  __wbg_get_imports, __wbg_finalize_init,
 } from "../tmsdk_profile.js";
 import { createInstall } from "./install.js";
 import { retryingLoader } from "./load.js";
@@ -33,7 +34,7 @@ const loadCore = retryingLoader(
     return WXWebAssembly.instantiate(wasmPath || DEFAULT_WASM_PATH, __wbg_get_imports()).then((result) => {
       const instance = result && result.instance ? result.instance : result;
       __wbg_finalize_init(instance, result && result.instance ? result.module : undefined);
-      glue = { Sdk, parseProfile: parse, setErrorClass, setPanicHandler };
+      glue = { Sdk, parseProfile: parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler };
       return glue;
     });
   },

@@ -7,6 +7,8 @@ export type TmSdkErrorCode =
   | "NO_LOGIN_SDK"
   | "UNSUPPORTED"
   | "AUTH_DENIED"
+  | "PRIVACY_DENIED"
+  | "PRIVACY_NOT_DECLARED"
   | "TAP_REQUIRED"
   | "HOST_ERROR"
   | "LOGIN_FAILED"
@@ -98,6 +100,8 @@ export interface CachedProfile {
   cachedAt: number;
   /** Epoch ms. */
   expiresAt: number;
+  /** Whether the profile is WeChat's anonymous placeholder ("微信用户"). */
+  placeholder: boolean;
 }
 
 /** Style of the mini-game user-info button (wx.createUserInfoButton). */
@@ -145,6 +149,14 @@ export interface TmSdk {
   login(): Promise<Profile>;
   getCachedProfile(): CachedProfile | null;
   clearProfileCache(): void;
+  /** Whether `profile` is WeChat's anonymous placeholder: `nick_name` exactly "微信用户". */
+  isPlaceholderProfile(profile: Profile): boolean;
+  /**
+   * Whether the first two characters of `profile.login_province` equal the first two of any entry of
+   * `regions` ("西藏自治区" matches "西藏"); an empty province matches nothing. Throws `INVALID_OPTIONS` unless
+   * `regions` is an array of strings.
+   */
+  inRegion(profile: Profile, regions: readonly string[]): boolean;
 }
 
 /** Sets wx.tmSDK's members at once; resolves to wx.tmSDK when the wasm is ready. */

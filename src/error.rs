@@ -22,6 +22,10 @@ pub enum ErrorCode {
     Unsupported,
     /// The user refused the authorisation popup.
     AuthDenied,
+    /// The player declined the game's privacy guide (WeChat's errno 104).
+    PrivacyDenied,
+    /// The game's privacy guide does not declare user info (WeChat's errno 112).
+    PrivacyNotDeclared,
     /// WeChat refused `getUserProfile` because it was not called inside a tap handler.
     TapRequired,
     /// Any other failure reported by a host (`wx.*`) API.
@@ -44,12 +48,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the documented order.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidConfig,
         ErrorCode::InvalidOptions,
         ErrorCode::NoLoginSdk,
         ErrorCode::Unsupported,
         ErrorCode::AuthDenied,
+        ErrorCode::PrivacyDenied,
+        ErrorCode::PrivacyNotDeclared,
         ErrorCode::TapRequired,
         ErrorCode::HostError,
         ErrorCode::LoginFailed,
@@ -69,6 +75,8 @@ impl ErrorCode {
             ErrorCode::NoLoginSdk => "NO_LOGIN_SDK",
             ErrorCode::Unsupported => "UNSUPPORTED",
             ErrorCode::AuthDenied => "AUTH_DENIED",
+            ErrorCode::PrivacyDenied => "PRIVACY_DENIED",
+            ErrorCode::PrivacyNotDeclared => "PRIVACY_NOT_DECLARED",
             ErrorCode::TapRequired => "TAP_REQUIRED",
             ErrorCode::HostError => "HOST_ERROR",
             ErrorCode::LoginFailed => "LOGIN_FAILED",
@@ -213,7 +221,8 @@ mod tests {
         let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(
             all.join(" "),
-            "INVALID_CONFIG INVALID_OPTIONS NO_LOGIN_SDK UNSUPPORTED AUTH_DENIED TAP_REQUIRED HOST_ERROR \
+            "INVALID_CONFIG INVALID_OPTIONS NO_LOGIN_SDK UNSUPPORTED AUTH_DENIED PRIVACY_DENIED \
+             PRIVACY_NOT_DECLARED TAP_REQUIRED HOST_ERROR \
              LOGIN_FAILED NETWORK TIMEOUT HTTP SERVER INVALID_PROFILE INTERNAL"
         );
     }

@@ -10,7 +10,7 @@ use crate::cache::{self, CacheRecord, Decision};
 use crate::config::Config;
 use crate::error::{ErrorCode, Result, TmError};
 use crate::flight::Flight;
-use crate::host::{Host, HostFuture, HostResult, Request, Stored, UserInfoReply};
+use crate::host::{Host, HostFailure, HostFuture, HostResult, Request, Stored, UserInfoReply};
 use crate::input::Input;
 use crate::launch::Launch;
 use crate::options::{Lang, UpdateOptions};
@@ -51,6 +51,8 @@ pub struct CachedProfile {
     pub cached_at: u64,
     /// When it stops being reused, epoch ms.
     pub expires_at: u64,
+    /// Whether the profile is WeChat's anonymous placeholder ("微信用户").
+    pub placeholder: bool,
 }
 
 /// One installed SDK.
@@ -173,6 +175,7 @@ impl<H: Host + 'static> Sdk<H> {
         let record = self.inner.read_record()?;
         let expires_at = record.expires_at(self.inner.config.profile_ttl_secs);
         Some(CachedProfile {
+            placeholder: record.profile.is_placeholder(),
             profile: record.profile,
             cached_at: record.cached_at,
             expires_at,
@@ -237,7 +240,7 @@ impl<H: Host + 'static> Inner<H> {
             let authorised = host
                 .user_info_authorised()
                 .await
-                .map_err(|m| protocol::host_failure(&m))?;
+                .map_err(|f| protocol::host_failure(&f))?;
             if authorised {
                 match read_user_info(host.get_user_info(lang).await) {
                     Err(e) if e.err_msg.as_deref().is_some_and(is_scope_unauthorized) => {}
@@ -301,7 +304,7 @@ impl<H: Host + 'static> Inner<H> {
         let profile = match self
             .post(LOGIN_PATH, &body, None, Endpoint::Login)
             .await
-            .map_err(|e| login_failed(&e))?
+            .map_err(protocol::login_request_failed)?
         {
             Answer::Profile(p) => require_session(*p).map_err(|e| login_failed(&e))?,
             Answer::Unauthorized(e) | Answer::Failed(e) => return Err(login_failed(&e)),
@@ -334,7 +337,7 @@ impl<H: Host + 'static> Inner<H> {
                 timeout_ms: self.config.timeout_ms,
             })
             .await
-            .map_err(|m| protocol::request_failure(&m))?;
+            .map_err(|f| protocol::request_failure(&f.err_msg))?;
         Ok(read_answer(
             response.status,
             &response.body,
@@ -363,7 +366,10 @@ impl<H: Host + 'static> Inner<H> {
 
     /// Writes the record; a failed write warns once and loses nothing else.
     fn write_record(&self, record: &CacheRecord) {
-        if let Err(message) = self.host.storage_set(&self.key, &record.to_json()) {
+        if let Err(HostFailure {
+            err_msg: message, ..
+        }) = self.host.storage_set(&self.key, &record.to_json())
+        {
             if !self.storage_warned.replace(true) {
                 self.host.warn(&format!(
                     "tmsdk-profile: could not save the profile cache ({message}); the profile is still returned."

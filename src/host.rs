@@ -3,8 +3,8 @@
 //! objects, `errMsg` result objects, `statusCode`/`data`) stay behind the trait; the rules that read what a
 //! host gave live in pure modules ([`crate::protocol`], [`crate::launch`]).
 //!
-//! Hosts are not trusted: an implementation turns every exception of the platform into an `Err(message)`,
-//! never a panic.
+//! Hosts are not trusted: an implementation turns every exception of the platform into an
+//! `Err(HostFailure)`, never a panic.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,8 +15,27 @@ use crate::options::Lang;
 /// A future a host hands back: single-threaded, like JS promises.
 pub type HostFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-/// A host call that failed before giving a result: the platform's message (`errMsg`, `message` …).
-pub type HostResult<T> = std::result::Result<T, String>;
+/// A host call that failed: the platform's `errMsg` (or an exception's `message`) and WeChat's `errno`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostFailure {
+    /// `errMsg`, `message`, or the thrown value as text.
+    pub err_msg: String,
+    /// WeChat's `errno`, when the failure carried a whole number.
+    pub errno: Option<i64>,
+}
+
+impl HostFailure {
+    /// A failure with a message and no `errno`.
+    pub fn new(err_msg: impl Into<String>) -> Self {
+        HostFailure {
+            err_msg: err_msg.into(),
+            errno: None,
+        }
+    }
+}
+
+/// The outcome of a host call.
+pub type HostResult<T> = std::result::Result<T, HostFailure>;
 
 /// What a user-info API gave on success (`getUserProfile`, `getUserInfo`, the button's tap): its fields as
 /// strings, and `userInfo` as JSON data. `err_msg` is kept: a tap result reports a refusal in it.
@@ -24,6 +43,8 @@ pub type HostResult<T> = std::result::Result<T, String>;
 pub struct UserInfoReply {
     /// `errMsg` (`"getUserProfile:ok"`, `"getUserInfo:fail auth deny"` …), if the host gave one.
     pub err_msg: Option<String>,
+    /// WeChat's `errno` beside a failing `errMsg` (a button's tap result reports failures this way).
+    pub errno: Option<i64>,
     /// `rawData`: the JSON text WeChat signed.
     pub raw_data: String,
     /// `signature` = sha1(rawData + session_key).

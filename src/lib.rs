@@ -1,7 +1,7 @@
 //! tmsdk-profile: `wx.tmSDK.updateUserProfile` as a Rust/WebAssembly core.
 //!
 //! The pure modules ([`input`], [`options`], [`config`], [`profile`], [`cache`], [`error`], [`protocol`],
-//! [`launch`]) hold every rule and have no wasm imports. [`flow`] orders the steps over the [`host::Host`]
+//! [`launch`], [`region`]) hold every rule and have no wasm imports. [`flow`] orders the steps over the [`host::Host`]
 //! trait, so the whole flow runs natively against a fake host. `wasm` (only on `wasm32`) is the thin
 //! `#[wasm_bindgen]` layer. The contract they implement is `docs/contract.md`.
 #![deny(missing_docs)]
@@ -17,6 +17,7 @@ pub mod launch;
 pub mod options;
 pub mod profile;
 pub mod protocol;
+pub mod region;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

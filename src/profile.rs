@@ -17,6 +17,9 @@ pub const MAX_STRING_CHARS: usize = 256;
 pub const MAX_NICK_NAME_CHARS: usize = 64;
 /// Cap for `open_id`, in characters.
 pub const MAX_OPEN_ID_CHARS: usize = 128;
+/// The nickname WeChat gives every player of a mini-program released after 2022-11-08 (with a gray avatar):
+/// an anonymous placeholder, not the player's name.
+pub const PLACEHOLDER_NICK_NAME: &str = "微信用户";
 /// `last_login_time` values above this are milliseconds, not seconds.
 pub const MILLISECONDS_THRESHOLD: u64 = 100_000_000_000;
 
@@ -142,6 +145,11 @@ impl Profile {
     /// Whether the user has authorised: both `nick_name` and `avatar_url` are non-empty.
     pub fn is_authorised(&self) -> bool {
         !self.nick_name.is_empty() && !self.avatar_url.is_empty()
+    }
+
+    /// Whether this is WeChat's anonymous placeholder (`nick_name` exactly "微信用户").
+    pub fn is_placeholder(&self) -> bool {
+        self.nick_name == PLACEHOLDER_NICK_NAME
     }
 
     /// The profile as a JSON value (the shape of the JS object and of the cache record).

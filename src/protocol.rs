@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{ErrorCode, Result, TmError};
-use crate::host::{HostResult, LoginReply, UserInfoReply};
+use crate::host::{HostFailure, HostResult, LoginReply, UserInfoReply};
 use crate::profile::{self, Profile};
 
 /// Path of the login endpoint, appended to `config.server`.
@@ -147,11 +147,32 @@ pub fn request_failure(err_msg: &str) -> TmError {
     e.with_err_msg(err_msg)
 }
 
-/// Reads the `errMsg` of a failed `wx.*` user-info call: `AUTH_DENIED` (the user refused), `TAP_REQUIRED`
-/// (not called from a tap) or `HOST_ERROR`, keeping WeChat's text.
-pub fn host_failure(err_msg: &str) -> TmError {
+/// WeChat's `errno` when the player declined the game's privacy guide.
+pub const ERRNO_PRIVACY_DENIED: i64 = 104;
+/// WeChat's `errno` when the game's privacy guide does not declare the API.
+pub const ERRNO_PRIVACY_NOT_DECLARED: i64 = 112;
+
+/// Reads a failed `wx.*` user-info call (`errMsg`, `errno`): `PRIVACY_DENIED` / `PRIVACY_NOT_DECLARED` (WeChat's
+/// privacy agreement), `AUTH_DENIED` (the user refused), `TAP_REQUIRED` (not called from a tap) or
+/// `HOST_ERROR`, keeping WeChat's text.
+pub fn host_failure(failure: &HostFailure) -> TmError {
+    let err_msg = failure.err_msg.as_str();
     let lower = err_msg.to_ascii_lowercase();
-    let e = if lower.contains("auth deny") || lower.contains("auth denied") {
+    let e = if failure.errno == Some(ERRNO_PRIVACY_NOT_DECLARED)
+        || lower.contains("not declared in the privacy agreement")
+    {
+        TmError::new(
+            ErrorCode::PrivacyNotDeclared,
+            "WeChat refused user info because the game's privacy guide does not declare it. In the MP console,              declare user info under 设置 → 服务内容声明 → 用户隐私保护指引, publish it, and try again.",
+        )
+    } else if failure.errno == Some(ERRNO_PRIVACY_DENIED)
+        || lower.contains("privacy permission is not authorized")
+    {
+        TmError::new(
+            ErrorCode::PrivacyDenied,
+            "The player declined the game's privacy guide, so WeChat gives no user info. Let them play on, and              ask again later from a tap (WeChat shows its privacy popup again).",
+        )
+    } else if lower.contains("auth deny") || lower.contains("auth denied") {
         TmError::new(
             ErrorCode::AuthDenied,
             "The user refused to share their profile. Let them play on, and ask again later from a tap.",
@@ -172,6 +193,19 @@ pub fn host_failure(err_msg: &str) -> TmError {
     e.with_err_msg(err_msg)
 }
 
+/// A failed `/v1/login` request: a transport failure (`NETWORK`, `TIMEOUT`) keeps its code, saying it happened
+/// while logging in (a player offline at first launch is not a refused login); anything else is
+/// `LOGIN_FAILED`.
+pub fn login_request_failed(cause: TmError) -> TmError {
+    match cause.code {
+        ErrorCode::Network | ErrorCode::Timeout => TmError {
+            message: format!("While logging in: {}", cause.message),
+            ..cause
+        },
+        _ => login_failed(&cause),
+    }
+}
+
 /// `getUserInfo:fail scope unauthorized`: on the `getSetting` path, fall through to the button.
 pub fn is_scope_unauthorized(err_msg: &str) -> bool {
     err_msg.to_ascii_lowercase().contains("scope unauthorized")
@@ -185,16 +219,19 @@ pub fn is_ok_message(err_msg: Option<&str>) -> bool {
 /// Reads a user-info outcome (`getUserProfile`, `getUserInfo`, a button tap): a failure, or a success
 /// object whose `errMsg` is not `…:ok`, becomes the typed error of [`host_failure`].
 pub fn read_user_info(outcome: HostResult<UserInfoReply>) -> Result<UserInfoReply> {
-    let reply = outcome.map_err(|m| host_failure(&m))?;
+    let reply = outcome.map_err(|f| host_failure(&f))?;
     if !is_ok_message(reply.err_msg.as_deref()) {
-        return Err(host_failure(reply.err_msg.as_deref().unwrap_or_default()));
+        return Err(host_failure(&HostFailure {
+            err_msg: reply.err_msg.unwrap_or_default(),
+            errno: reply.errno,
+        }));
     }
     Ok(reply)
 }
 
 /// Reads a `wx.login` outcome: its non-empty `code`, else `LOGIN_FAILED`.
 pub fn read_login(outcome: HostResult<LoginReply>) -> Result<String> {
-    let reply = outcome.map_err(|m| login_failed(&host_failure(&m)))?;
+    let reply = outcome.map_err(|f| login_failed(&host_failure(&f)))?;
     match reply.code {
         Some(code) if !code.is_empty() => Ok(code),
         _ => Err(login_failed(
@@ -252,6 +289,7 @@ mod tests {
         );
         let info = UserInfoReply {
             err_msg: Some("getUserProfile:ok".into()),
+            errno: None,
             raw_data: "{\"nickName\":\"Ann\"}".into(),
             signature: "sig".into(),
             encrypted_data: "enc".into(),
@@ -330,7 +368,7 @@ mod tests {
             ErrorCode::AuthDenied
         );
         assert_eq!(
-            read_user_info(Err("getUserProfile:fail auth deny".into()))
+            read_user_info(Err(HostFailure::new("getUserProfile:fail auth deny")))
                 .unwrap_err()
                 .code,
             ErrorCode::AuthDenied
@@ -351,7 +389,7 @@ mod tests {
                 code: None,
                 err_msg: Some("login:ok".into()),
             }),
-            Err("login:fail network".to_string()),
+            Err(HostFailure::new("login:fail network")),
         ] {
             assert_eq!(read_login(reply).unwrap_err().code, ErrorCode::LoginFailed);
         }
@@ -378,7 +416,7 @@ mod tests {
     #[test]
     fn host_messages_are_classified_and_kept() {
         let code = |m: &str| {
-            let e = host_failure(m);
+            let e = host_failure(&HostFailure::new(m));
             assert_eq!(e.err_msg.as_deref(), Some(m));
             e.code
         };
@@ -398,6 +436,58 @@ mod tests {
         );
         assert!(is_scope_unauthorized("getUserInfo:fail scope unauthorized"));
         assert!(!is_scope_unauthorized("getUserInfo:fail auth deny"));
+    }
+
+    #[test]
+    fn privacy_failures_are_told_apart_by_errmsg_or_errno() {
+        let by_message = |m: &str| host_failure(&HostFailure::new(m)).code;
+        assert_eq!(
+            by_message("getUserProfile:fail privacy permission is not authorized"),
+            ErrorCode::PrivacyDenied
+        );
+        assert_eq!(
+            by_message("getUserInfo:fail api scope is not declared in the privacy agreement"),
+            ErrorCode::PrivacyNotDeclared
+        );
+        let by_errno = |errno| {
+            host_failure(&HostFailure {
+                err_msg: "getUserInfo:fail".into(),
+                errno: Some(errno),
+            })
+        };
+        assert_eq!(by_errno(104).code, ErrorCode::PrivacyDenied);
+        let e = by_errno(112);
+        assert_eq!(e.code, ErrorCode::PrivacyNotDeclared);
+        assert!(e.message.contains("用户隐私保护指引"), "{}", e.message);
+        assert_eq!(e.err_msg.as_deref(), Some("getUserInfo:fail"));
+        assert_eq!(by_errno(1).code, ErrorCode::HostError);
+        // A tap result reports the failure in the reply itself.
+        let tapped = UserInfoReply {
+            err_msg: Some("getUserInfo:fail".into()),
+            errno: Some(104),
+            ..UserInfoReply::default()
+        };
+        assert_eq!(
+            read_user_info(Ok(tapped)).unwrap_err().code,
+            ErrorCode::PrivacyDenied
+        );
+    }
+
+    #[test]
+    fn a_transport_failure_while_logging_in_keeps_its_code() {
+        let e = login_request_failed(request_failure("request:fail timeout"));
+        assert_eq!(e.code, ErrorCode::Timeout);
+        assert!(e.message.starts_with("While logging in"), "{}", e.message);
+        let e = login_request_failed(request_failure(
+            "request:fail net::ERR_INTERNET_DISCONNECTED",
+        ));
+        assert_eq!(e.code, ErrorCode::Network);
+        let refused = TmError::new(ErrorCode::Server, "refused").with_server_err(40029);
+        let e = login_request_failed(refused);
+        assert_eq!(
+            (e.code, e.server_err),
+            (ErrorCode::LoginFailed, Some(40029))
+        );
     }
 
     #[test]

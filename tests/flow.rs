@@ -611,10 +611,11 @@ fn scenario_throwing_host_apis() {
     }
     let e = rejects(
         tap_update(&world, &sdk, no_options()),
-        ErrorCode::LoginFailed,
+        ErrorCode::Network,
         "throwing wx.request",
     );
     assert_eq!(e.err_msg.as_deref(), Some("request exploded"));
+    assert!(e.message.starts_with("While logging in"), "{}", e.message);
     world.wx.borrow_mut().request_throws = None;
     let p = tap_update(&world, &sdk, no_options()).unwrap();
     assert_eq!(p.nick_name, "小明", "the next call succeeds");
@@ -725,6 +726,11 @@ scenarios! {
     "mini-game without getUserProfile: authorised → getUserInfo" => scenario_minigame_authorised,
     "mini-game without getUserProfile: not authorised → button tap" => scenario_minigame_button,
     "mini-game: a custom userInfoButton style is used" => scenario_minigame_button_style,
+    "privacy declined or not declared → PRIVACY_DENIED / PRIVACY_NOT_DECLARED, record intact, error.cached set" => scenario_privacy_popup,
+    "mini-game: privacy errors on getUserInfo and on the button tap, the button destroyed" => scenario_privacy_minigame,
+    "offline at first launch: request:fail during /v1/login → NETWORK while logging in; a refused login → LOGIN_FAILED" => scenario_offline_login,
+    "the 微信用户 placeholder is cached, flagged, and not asked for again" => scenario_placeholder,
+    "inRegion matches the first two characters of login_province; bad regions → INVALID_OPTIONS" => scenario_in_region,
 }
 
 /// The one scenario about the wasm host's own storage choice (wx, `localStorage` or memory): it has no
@@ -794,5 +800,125 @@ fn scenario_tampered_raw_data() {
         world.record_json()["profile"]["nick_name"],
         "",
         "only the login was recorded"
+    );
+}
+
+fn scenario_privacy_popup() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    let first = authorise(&world, &sdk);
+    let record = world.record();
+    for (errno, code, hint) in [
+        (104, ErrorCode::PrivacyDenied, "privacy"),
+        (112, ErrorCode::PrivacyNotDeclared, "用户隐私保护指引"),
+    ] {
+        world.wx.borrow_mut().privacy = Some(errno);
+        let e = rejects(tap_update(&world, &sdk, refresh()), code, "privacy");
+        assert!(e.err_msg.unwrap().starts_with("getUserProfile:fail"));
+        assert!(e.message.contains(hint), "{}", e.message);
+        assert_eq!(e.cached.as_deref(), Some(&first), "error.cached");
+        assert_eq!(world.record(), record, "record intact");
+    }
+}
+
+fn scenario_privacy_minigame() {
+    let (world, sdk) = setup(Kind::MiniGame, &[]);
+    {
+        let mut wx = world.wx.borrow_mut();
+        wx.authorised = true;
+        wx.privacy = Some(112);
+    }
+    let e = rejects(
+        world.settle(sdk.update_user_profile(&no_options(), None)),
+        ErrorCode::PrivacyNotDeclared,
+        "getUserInfo",
+    );
+    assert!(e.err_msg.unwrap().starts_with("getUserInfo:fail"));
+    {
+        let mut wx = world.wx.borrow_mut();
+        wx.authorised = false;
+        wx.privacy = Some(104);
+    }
+    let call = sdk.update_user_profile(&no_options(), None);
+    world.run();
+    assert_eq!(world.buttons_on_screen(), 1, "the user-info button");
+    world.tap_button();
+    rejects(world.settle(call), ErrorCode::PrivacyDenied, "button tap");
+    let c = world.counts();
+    assert_eq!(
+        (c.buttons, c.buttons_destroyed),
+        (1, 1),
+        "the button is destroyed"
+    );
+}
+
+fn scenario_offline_login() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("autoLogin", Input::Bool(false))]);
+    world.backend.borrow_mut().script_login.push_back(Step {
+        fail: Some("request:fail net::ERR_INTERNET_DISCONNECTED"),
+        ..Step::default()
+    });
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Network,
+        "offline login",
+    );
+    assert!(e.err_msg.unwrap().starts_with("request:fail"));
+    assert!(e.message.starts_with("While logging in"), "{}", e.message);
+    world.backend.borrow_mut().script_login.push_back(Step {
+        body: Some(json!({"err": 40029, "msg": "invalid code"}).to_string()),
+        ..Step::default()
+    });
+    let e = rejects(
+        world.settle(sdk.login()),
+        ErrorCode::LoginFailed,
+        "refused login",
+    );
+    assert_eq!(e.server_err, Some(40029));
+    let p = tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(p.nick_name, "小明", "back online, the next call succeeds");
+}
+
+fn scenario_placeholder() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    world.wx.borrow_mut().nick_name = "微信用户".into();
+    let p = authorise(&world, &sdk);
+    assert!(p.is_placeholder());
+    assert!(
+        sdk.cached_profile().unwrap().placeholder,
+        "getCachedProfile().placeholder"
+    );
+    world.reset_counts();
+    assert_eq!(
+        tap_update(&world, &sdk, no_options()).unwrap(),
+        p,
+        "reused like any profile"
+    );
+    assert_eq!(
+        world.counts().get_user_profile,
+        0,
+        "no useless second popup"
+    );
+}
+
+fn scenario_in_region() {
+    use tmsdk_profile::region::in_region;
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    let p = authorise(&world, &sdk);
+    assert_eq!(p.login_province, "广东省");
+    assert!(!sdk.cached_profile().unwrap().placeholder);
+    let profile = Input::object([("login_province", Input::str(&p.login_province))]);
+    let regions = |names: &[&str]| names.iter().map(|n| Input::str(n)).collect::<Vec<_>>();
+    assert_eq!(
+        in_region(&profile, Some(&regions(&["西藏", "广东"]))),
+        Ok(true)
+    );
+    assert_eq!(
+        in_region(&profile, Some(&regions(&["广西壮族自治区"]))),
+        Ok(false)
+    );
+    let e = in_region(&profile, None).unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidOptions, Some("regions"))
     );
 }

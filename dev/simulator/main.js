@@ -22,8 +22,18 @@ const localStorageMap = {
 // The simulated WeChat user: nickname and avatar (what the sheet shares).
 $("player-nick").addEventListener("input", (e) => {
   player.nickName = e.target.value;
-  sim.user.nickName = player.nickName;
+  syncUser();
 });
+// What WeChat shares: the player's own nickname and avatar, or the anonymous placeholder that mini-programs
+// released after 2022-11-08 get (微信用户, gray avatar).
+const PLACEHOLDER_AVATAR = 9;
+function syncUser() {
+  const placeholder = $("placeholder").checked;
+  sim.user = placeholder
+    ? { nickName: "微信用户", avatarUrl: avatarUrl(PLACEHOLDER_AVATAR) }
+    : { nickName: player.nickName, avatarUrl: avatarUrl(player.avatar) };
+}
+$("placeholder").addEventListener("change", syncUser);
 for (let n = 0; n < 5; n++) {
   const b = document.createElement("button");
   b.type = "button";
@@ -31,32 +41,34 @@ for (let n = 0; n < 5; n++) {
   b.innerHTML = `<img src="${avatarUrl(n)}" alt="avatar ${n}">`;
   b.addEventListener("click", () => {
     player.avatar = n;
-    sim.user.avatarUrl = avatarUrl(n);
+    syncUser();
     for (const other of $("avatars").children) other.setAttribute("aria-pressed", String(other === b));
   });
   $("avatars").append(b);
 }
 
-/** The authorisation sheet: resolves true on 允许, false on 拒绝. */
+/** The authorisation sheet: resolves true on 允许, false on 拒绝, `{ privacy }` for WeChat's privacy answers. */
 function askUser(desc) {
   $("sheet-desc").textContent = desc;
-  $("sheet-nick").textContent = player.nickName;
-  $("sheet-avatar").src = avatarUrl(player.avatar);
+  $("sheet-nick").textContent = sim.user.nickName;
+  $("sheet-avatar").src = sim.user.avatarUrl;
   $("sheet").hidden = false;
   return new Promise((resolve) => {
     const answer = (allowed) => () => {
       $("sheet").hidden = true;
-      $("allow").onclick = $("deny").onclick = null;
+      $("allow").onclick = $("deny").onclick = $("privacy-denied").onclick = $("privacy-undeclared").onclick = null;
       resolve(allowed);
     };
     $("allow").onclick = answer(true);
     $("deny").onclick = answer(false);
+    $("privacy-denied").onclick = answer({ privacy: 104 });
+    $("privacy-undeclared").onclick = answer({ privacy: 112 });
   });
 }
 
 const { wx, sim } = createSimWx({ transport: webTransport, appId: APP_ID, askUser, storage: localStorageMap });
 sim.openId = player.openId;
-sim.user = { nickName: player.nickName, avatarUrl: avatarUrl(player.avatar) };
+syncUser();
 // The page's launch: the simulator's own scene and channel.
 wx.getLaunchOptionsSync = () => ({ scene: 1001, query: { channelCode: "simulator" } });
 
@@ -64,6 +76,7 @@ function showProfile(profile, source) {
   $("profile-card").hidden = false;
   $("avatar").src = profile.avatar_url || avatarUrl(0);
   $("nick").textContent = profile.nick_name || "(no nickname yet)";
+  $("placeholder-badge").hidden = !wx.tmSDK.isPlaceholderProfile(profile);
   $("open-id").textContent = profile.open_id;
   $("login-times").textContent = profile.login_times;
   $("last-login").textContent = new Date(profile.last_login_time * 1000).toLocaleString();
@@ -94,7 +107,7 @@ function showCache() {
   $("cache").textContent =
     `cachedAt  ${new Date(cached.cachedAt).toLocaleString()} (${duration(now - cached.cachedAt)} ago)\n` +
     `expiresAt ${new Date(cached.expiresAt).toLocaleString()} (${cached.expiresAt > now ? `in ${duration(cached.expiresAt - now)}` : "expired"})\n` +
-    `nick_name ${JSON.stringify(cached.profile.nick_name)}`;
+    `nick_name ${JSON.stringify(cached.profile.nick_name)}  placeholder ${cached.placeholder}`;
 }
 
 $("tap").addEventListener("click", () => {

@@ -22,7 +22,8 @@ function memoryStorage() {
  * @param {string} [o.wechat] base URL of the simulated WeChat servers (the dev backend); "" = same origin
  * @param {string} [o.appId]
  * @param {"minigame"|"miniprogram"|"bare"} [o.kind] which user-info APIs exist
- * @param {(desc: string) => Promise<boolean>} [o.askUser] the authorisation sheet; default: `sim.decision`
+ * @param {(desc: string) => Promise<boolean | { privacy: 104 | 112 }>} [o.askUser] the authorisation sheet: allow,
+ *   deny, or WeChat's privacy answer instead; default: `sim.decision`
  * @param {{ get(k: string): any, set(k: string, v: any): any, has(k: string): boolean, delete(k: string): any }} [o.storage]
  * @returns {{ wx: object, sim: object }}
  */
@@ -33,6 +34,7 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     decision: "allow", // or "deny"
     authorised: false, // mini-game: scope.userInfo already granted
     tamperRawData: false, // change rawData after WeChat signed it, as a man in the middle would
+    privacy: null, // WeChat's privacy errno for every user-info API: 104 declined the guide, 112 not declared
     storageThrows: { get: false, set: false, remove: false },
     counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0 },
     lastUserProfileOptions: null,
@@ -59,7 +61,11 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     tapButton() {
       const button = sim.buttons[sim.buttons.length - 1];
       if (!button) throw new Error("no user-info button on screen");
-      const answer = sim.decision === "allow" ? userInfo("getUserInfo") : Promise.resolve({ errMsg: "getUserInfo:fail auth deny" });
+      const answer = sim.privacy
+        ? Promise.resolve(privacyFailure("getUserInfo"))
+        : sim.decision === "allow"
+          ? userInfo("getUserInfo")
+          : Promise.resolve({ errMsg: "getUserInfo:fail auth deny" });
       answer.then((res) => {
         for (const listener of [...button.listeners]) listener(res);
       });
@@ -77,6 +83,13 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
       body: JSON.stringify(body),
       timeoutMs: 10000,
     }).then(({ text }) => JSON.parse(text));
+  }
+
+  /** WeChat's failure when the privacy agreement stands in the way (errno 104 or 112). */
+  function privacyFailure(api, errno = sim.privacy) {
+    return errno === 104
+      ? { errMsg: `${api}:fail privacy permission is not authorized`, errno: 104 }
+      : { errMsg: `${api}:fail api scope is not declared in the privacy agreement`, errno: 112 };
   }
 
   /** What WeChat gives a user-info API: signed and encrypted by the simulated WeChat servers. */
@@ -137,8 +150,15 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
       if (typeof options.desc !== "string" || options.desc.length === 0 || options.desc.length > 30) {
         return later(() => fail({ errMsg: "getUserProfile:fail desc length does not meet the requirements" }));
       }
+      if (sim.privacy) return later(() => fail(privacyFailure("getUserProfile")));
       ask(options.desc)
-        .then((allowed) => (allowed ? userInfo("getUserProfile") : { errMsg: "getUserProfile:fail auth deny" }))
+        .then((answer) =>
+          answer === true
+            ? userInfo("getUserProfile")
+            : answer && answer.privacy
+              ? privacyFailure("getUserProfile", answer.privacy)
+              : { errMsg: "getUserProfile:fail auth deny" },
+        )
         .then((res) => (res.errMsg.endsWith(":ok") ? success(res) : fail(res)));
     };
   }
@@ -151,6 +171,7 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     wx.getUserInfo = function getUserInfo({ success, fail }) {
       sim.counts.getUserInfo += 1;
       if (!sim.authorised) return later(() => fail({ errMsg: "getUserInfo:fail scope unauthorized" }));
+      if (sim.privacy) return later(() => fail(privacyFailure("getUserInfo")));
       userInfo("getUserInfo").then((res) => (res.errMsg.endsWith(":ok") ? success(res) : fail(res)));
     };
     wx.createUserInfoButton = function createUserInfoButton(options) {

@@ -4,13 +4,15 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Function, Object, Promise};
+use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::error::TmError;
 use crate::flow::{self, Call};
+use crate::input::Input;
 use crate::profile::{self, Profile};
+use crate::region;
 use crate::wasm::convert::{self, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
 use crate::wasm::host::{opened_popup, JsHost, WasmHost};
 
@@ -73,6 +75,26 @@ pub fn parse_profile(body: JsValue, app_id: JsValue) -> Result<JsValue, JsValue>
     Ok(to_js(&p))
 }
 
+/// `wx.tmSDK.isPlaceholderProfile(profile)`: whether `profile` is WeChat's anonymous "微信用户".
+#[wasm_bindgen(js_name = isPlaceholderProfile)]
+pub fn is_placeholder_profile(profile: JsValue) -> bool {
+    region::is_placeholder(&to_input(&profile, &["nick_name"]))
+}
+
+/// `wx.tmSDK.inRegion(profile, regions)`: whether `login_province` is one of `regions` (first two characters);
+/// `INVALID_OPTIONS` unless `regions` is an array of strings.
+#[wasm_bindgen(js_name = inRegion)]
+pub fn in_region(profile: JsValue, regions: JsValue) -> Result<bool, JsValue> {
+    let entries: Option<Vec<Input>> = Array::is_array(&regions).then(|| {
+        Array::from(&regions)
+            .iter()
+            .map(|v| to_input(&v, &[]))
+            .collect()
+    });
+    region::in_region(&to_input(&profile, &["login_province"]), entries.as_deref())
+        .map_err(|e| to_js_error(&e))
+}
+
 /// One installed SDK: what `wx.tmSDK`'s members call.
 #[wasm_bindgen(js_name = Sdk)]
 pub struct JsSdk {
@@ -124,6 +146,7 @@ impl JsSdk {
         set(&out, "profile", &to_js(&cached.profile));
         set(&out, "cachedAt", &(cached.cached_at as f64).into());
         set(&out, "expiresAt", &(cached.expires_at as f64).into());
+        set(&out, "placeholder", &cached.placeholder.into());
         out.into()
     }
 

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::host::{
-    Host, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
+    Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     UserInfoReply,
 };
 use crate::options::Lang;
@@ -92,17 +92,33 @@ fn outcome<T: 'static>(
     read: impl FnOnce(JsValue) -> T + 'static,
 ) -> HostFuture<HostResult<T>> {
     Box::pin(async move {
-        let promise = call.map_err(|e| describe(&e))?;
+        let promise = call.map_err(|e| failure(&e))?;
         JsFuture::from(promise)
             .await
             .map(read)
-            .map_err(|e| describe(&e))
+            .map_err(|e| failure(&e))
     })
+}
+
+/// A `fail` result (or a thrown value) as a [`HostFailure`]: its text and WeChat's `errno`.
+fn failure(e: &JsValue) -> HostFailure {
+    HostFailure {
+        err_msg: describe(e),
+        errno: errno_at(e),
+    }
+}
+
+fn errno_at(target: &JsValue) -> Option<i64> {
+    get(target, "errno")
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && n.abs() < 1e15)
+        .map(|n| n as i64)
 }
 
 fn user_info_reply(res: JsValue) -> UserInfoReply {
     UserInfoReply {
         err_msg: string_at(&res, "errMsg"),
+        errno: errno_at(&res),
         raw_data: string_at(&res, "rawData").unwrap_or_default(),
         signature: string_at(&res, "signature").unwrap_or_default(),
         encrypted_data: string_at(&res, "encryptedData").unwrap_or_default(),

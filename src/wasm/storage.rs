@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use gloo_storage::{LocalStorage, Storage as _};
 
-use crate::host::{HostResult, Stored};
+use crate::host::{HostFailure, HostResult, Stored};
 use crate::wasm::convert::describe;
 use crate::wasm::host::JsHost;
 
@@ -63,10 +63,12 @@ impl Storage {
     /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
     pub fn set(&self, key: &str, value: &str) -> HostResult<()> {
         match self {
-            Storage::Wx(host) => host.storage_set(key, value).map_err(|e| describe(&e)),
+            Storage::Wx(host) => host
+                .storage_set(key, value)
+                .map_err(|e| HostFailure::new(describe(&e))),
             Storage::Local => LocalStorage::raw()
                 .set_item(key, value)
-                .map_err(|e| describe(&e)),
+                .map_err(|e| HostFailure::new(describe(&e))),
             Storage::Memory(map) => {
                 map.borrow_mut().insert(key.to_string(), value.to_string());
                 Ok(())

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use tmsdk_profile::error::TmError;
 use tmsdk_profile::flow::{Call, Sdk};
 use tmsdk_profile::host::{
-    Host, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
+    Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     UserInfoReply,
 };
 use tmsdk_profile::input::Input;
@@ -90,6 +90,9 @@ pub struct Wx {
     pub request_throws: Option<String>,
     /// Change `rawData` after WeChat signed it, as a man in the middle would.
     pub tamper_raw_data: bool,
+    /// WeChat's privacy answer to every user-info API: `Some(104)` the player declined the privacy guide,
+    /// `Some(112)` the game did not declare user info in it.
+    pub privacy: Option<i64>,
     pub clock_ms: u64,
     login_count: u32,
     buttons: Vec<Rc<Gate<HostResult<UserInfoReply>>>>,
@@ -132,6 +135,7 @@ impl World {
                 },
                 request_throws: None,
                 tamper_raw_data: false,
+                privacy: None,
                 clock_ms: T0,
                 login_count: 0,
                 buttons: Vec::new(),
@@ -300,7 +304,34 @@ fn ready<T: 'static>(value: T) -> HostFuture<T> {
     Box::pin(std::future::ready(value))
 }
 
+/// WeChat's `errMsg` for a privacy `errno`.
+pub fn privacy_message(api: &str, errno: i64) -> String {
+    match errno {
+        104 => format!("{api}:fail privacy permission is not authorized"),
+        _ => format!("{api}:fail api scope is not declared in the privacy agreement"),
+    }
+}
+
+/// A reply as WeChat's callbacks deliver it: `success` for `…:ok`, else `fail` with errMsg and errno.
+fn settled(reply: UserInfoReply) -> HostResult<UserInfoReply> {
+    if reply.err_msg.as_deref().is_some_and(|m| m.ends_with(":ok")) {
+        Ok(reply)
+    } else {
+        Err(HostFailure {
+            err_msg: reply.err_msg.unwrap_or_default(),
+            errno: reply.errno,
+        })
+    }
+}
+
 fn user_info_reply(wx: &Wx, api: &str, allowed: bool) -> UserInfoReply {
+    if let Some(errno) = wx.privacy {
+        return UserInfoReply {
+            err_msg: Some(privacy_message(api, errno)),
+            errno: Some(errno),
+            ..UserInfoReply::default()
+        };
+    }
     if !allowed {
         return UserInfoReply {
             err_msg: Some(format!("{api}:fail auth deny")),
@@ -320,6 +351,7 @@ fn user_info_reply(wx: &Wx, api: &str, allowed: bool) -> UserInfoReply {
     };
     UserInfoReply {
         err_msg: Some(format!("{api}:ok")),
+        errno: None,
         signature,
         raw_data,
         encrypted_data: "ZW5jcnlwdGVk".into(),
@@ -358,15 +390,9 @@ impl Host for FakeHost {
         wx.counts.get_user_profile += 1;
         wx.last_user_profile = Some((desc.to_string(), lang));
         if !wx.in_tap {
-            return ready(Err(TAP_MESSAGE.to_string()));
+            return ready(Err(HostFailure::new(TAP_MESSAGE)));
         }
-        let reply = user_info_reply(&wx, "getUserProfile", wx.allow);
-        // WeChat calls `fail` for a refusal.
-        ready(if wx.allow {
-            Ok(reply)
-        } else {
-            Err(reply.err_msg.unwrap_or_default())
-        })
+        ready(settled(user_info_reply(&wx, "getUserProfile", wx.allow)))
     }
 
     fn user_info_authorised(&self) -> HostFuture<HostResult<bool>> {
@@ -379,9 +405,9 @@ impl Host for FakeHost {
         let mut wx = self.0.wx.borrow_mut();
         wx.counts.get_user_info += 1;
         if !wx.authorised {
-            return ready(Err("getUserInfo:fail scope unauthorized".into()));
+            return ready(Err(HostFailure::new("getUserInfo:fail scope unauthorized")));
         }
-        ready(Ok(user_info_reply(&wx, "getUserInfo", true)))
+        ready(settled(user_info_reply(&wx, "getUserInfo", true)))
     }
 
     fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
@@ -416,7 +442,7 @@ impl Host for FakeHost {
             (wx.request_throws.clone(), wx.clock_ms)
         };
         if let Some(message) = throws {
-            return ready(Err(message));
+            return ready(Err(HostFailure::new(message)));
         }
         let answer = self.0.backend.borrow_mut().handle(&request, now);
         ready(answer)
@@ -439,7 +465,9 @@ impl Host for FakeHost {
     fn storage_set(&self, key: &str, value: &str) -> HostResult<()> {
         let mut wx = self.0.wx.borrow_mut();
         if wx.storage_throws.set {
-            return Err("setStorageSync:fail exceed storage max size 10MB".into());
+            return Err(HostFailure::new(
+                "setStorageSync:fail exceed storage max size 10MB",
+            ));
         }
         wx.storage.insert(key.into(), value.into());
         Ok(())
@@ -569,7 +597,7 @@ impl Backend {
         };
         let step = step.unwrap_or_default();
         if let Some(message) = step.fail {
-            return Err(message.to_string());
+            return Err(HostFailure::new(message));
         }
         if let Some(text) = step.body {
             return Ok(Response {

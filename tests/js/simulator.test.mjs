@@ -82,13 +82,30 @@ test("the simulator page: Allow, cache, refresh, Deny", async () => {
     await settled();
     assert.equal(await page.textContent("#error-code"), "AUTH_DENIED");
     assert.match(await page.textContent("#error-errmsg"), /auth deny/);
+
+    // WeChat's privacy answers from the sheet.
+    for (const [button, code] of [["#privacy-denied", "PRIVACY_DENIED"], ["#privacy-undeclared", "PRIVACY_NOT_DECLARED"]]) {
+      await tapAndSettle();
+      await page.click(button);
+      await settled();
+      assert.equal(await page.textContent("#error-code"), code);
+    }
+
+    // The 微信用户 placeholder: resolved, flagged on the card and in the cache.
+    await page.check("#placeholder");
+    await tapAndSettle();
+    await page.click("#allow");
+    await settled();
+    assert.equal(await page.textContent("#nick"), "微信用户");
+    assert.equal(await page.isVisible("#placeholder-badge"), true, "the placeholder badge");
+    await page.waitForFunction(() => document.getElementById("cache").textContent.includes("placeholder true"));
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
   }
   // The backend kept the profile on disk.
   const stored = JSON.parse(readFileSync(join(dataDir, "profiles.json"), "utf8"));
-  assert.equal(stored.users.oDevPlayer_0001.nick_name, "小明");
+  assert.equal(stored.users.oDevPlayer_0001.nick_name, "微信用户");
 });
 
 test("dev backend: code2session, signature check, login counters, persistence", async () => {

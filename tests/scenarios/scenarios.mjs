@@ -442,7 +442,7 @@ export const scenarios = [
       const p = await authorise(tm, sim);
       resetCounts(sim);
       const cached = tm.getCachedProfile();
-      eq(Object.keys(cached), ["profile", "cachedAt", "expiresAt"], "shape");
+      eq(Object.keys(cached), ["profile", "cachedAt", "expiresAt", "placeholder"], "shape");
       eq(cached.profile, p, "the profile");
       eq(cached.expiresAt - cached.cachedAt, 3600 * 1000, "expiresAt = cachedAt + TTL");
       eq(sim.counts.getUserProfile + sim.counts.request, 0, "never prompts");
@@ -486,8 +486,10 @@ export const scenarios = [
       wx.request = () => {
         throw new Error("request exploded");
       };
-      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "LOGIN_FAILED", env, "throwing wx.request");
+      // A wx.request that throws is a transport failure: NETWORK, said to have happened while logging in.
+      const e = await rejects(sim.tap(() => tm.updateUserProfile()), "NETWORK", env, "throwing wx.request");
       eq(e.errMsg, "request exploded", "the thrown message is kept");
+      ok(e.message.startsWith("While logging in"), `the message says when (${e.message})`);
       wx.request = request;
       const p = await sim.tap(() => tm.updateUserProfile());
       eq(p.nick_name, "小明", "the next call succeeds");
@@ -538,6 +540,89 @@ export const scenarios = [
       eq(sim.lastButtonOptions.style, style, "style passed through");
       sim.tapButton();
       await pending;
+    },
+  },
+  {
+    name: "privacy declined or not declared → PRIVACY_DENIED / PRIVACY_NOT_DECLARED, record intact, error.cached set",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      const first = await authorise(tm, sim);
+      const record = sim.storage.get(KEY);
+      for (const [errno, code, hint] of [[104, "PRIVACY_DENIED", "privacy"], [112, "PRIVACY_NOT_DECLARED", "用户隐私保护指引"]]) {
+        sim.privacy = errno;
+        const e = await rejects(sim.tap(() => tm.updateUserProfile({ refresh: true })), code, env, `errno ${errno}`);
+        ok(e.errMsg.startsWith("getUserProfile:fail"), `WeChat's errMsg kept (${e.errMsg})`);
+        ok(e.message.includes(hint), `the message says what to do (${e.message})`);
+        eq(e.cached, first, "error.cached");
+        eq(sim.storage.get(KEY), record, "record intact");
+      }
+    },
+  },
+  {
+    name: "mini-game: privacy errors on getUserInfo and on the button tap, the button destroyed",
+    async run(env) {
+      const { sim, tm } = await setup(env, { kind: "minigame" });
+      sim.authorised = true;
+      sim.privacy = 112;
+      const e = await rejects(tm.updateUserProfile(), "PRIVACY_NOT_DECLARED", env, "getUserInfo");
+      ok(e.errMsg.startsWith("getUserInfo:fail"), `errMsg (${e.errMsg})`);
+      sim.authorised = false;
+      sim.privacy = 104;
+      const pending = tm.updateUserProfile();
+      await until(() => sim.buttons.length === 1, "the user-info button");
+      sim.tapButton();
+      await rejects(pending, "PRIVACY_DENIED", env, "button tap");
+      eq([sim.counts.buttons, sim.counts.buttonsDestroyed], [1, 1], "the button is destroyed");
+    },
+  },
+  {
+    name: "offline at first launch: request:fail during /v1/login → NETWORK while logging in; a refused login → LOGIN_FAILED",
+    async run(env) {
+      const { sim, tm } = await setup(env, { config: { autoLogin: false } });
+      await script(env, "/v1/login", { destroy: true });
+      const offline = await rejects(sim.tap(() => tm.updateUserProfile()), "NETWORK", env, "offline login");
+      ok(offline.errMsg.startsWith("request:fail"), `errMsg kept (${offline.errMsg})`);
+      ok(offline.message.startsWith("While logging in"), `says when (${offline.message})`);
+      await script(env, "/v1/login", { body: { err: 40029, msg: "invalid code" } });
+      const refused = await rejects(tm.login(), "LOGIN_FAILED", env, "refused login");
+      eq(refused.serverErr, 40029, "the backend's err");
+      const p = await sim.tap(() => tm.updateUserProfile());
+      eq(p.nick_name, "小明", "back online, the next call succeeds");
+    },
+  },
+  {
+    name: "the 微信用户 placeholder is cached, flagged, and not asked for again",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      sim.user = { nickName: "微信用户", avatarUrl: "https://thirdwx.qlogo.cn/mmopen/vi_32/POgEwh4mIHO4nibH0KlMECNjjGxQUq24ZEaGT4poC6icRiccVGKSyXwibcPq4BWmiaIGuG1icwxaQX6grC9VemZoJ8rg/132" };
+      const p = await authorise(tm, sim);
+      eq(tm.isPlaceholderProfile(p), true, "isPlaceholderProfile");
+      eq(tm.getCachedProfile().placeholder, true, "getCachedProfile().placeholder");
+      resetCounts(sim);
+      eq(await sim.tap(() => tm.updateUserProfile()), p, "reused like any profile");
+      eq(sim.counts.getUserProfile, 0, "no useless second popup");
+      eq(tm.isPlaceholderProfile({ ...p, nick_name: "小明" }), false, "a real nickname is not a placeholder");
+    },
+  },
+  {
+    name: "inRegion matches the first two characters of login_province; bad regions → INVALID_OPTIONS",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      const p = await authorise(tm, sim);
+      eq(p.login_province, "广东省", "the backend's IP province");
+      eq(tm.inRegion(p, ["西藏", "广东"]), true, "广东 matches 广东省");
+      eq(tm.inRegion(p, ["广西壮族自治区"]), false, "广西 does not match 广东省");
+      eq(tm.inRegion({ ...p, login_province: "" }, ["广东"]), false, "an empty province matches nothing");
+      eq(tm.getCachedProfile().placeholder, false, "a real nickname is not a placeholder");
+      for (const regions of ["广东", [1], null, [["广东"]]]) {
+        let error;
+        try {
+          tm.inRegion(p, regions);
+        } catch (e) {
+          error = e;
+        }
+        ok(error instanceof env.TmSdkError && error.code === "INVALID_OPTIONS" && error.field === "regions", `${JSON.stringify(regions)} → INVALID_OPTIONS (${error})`);
+      }
     },
   },
 ];

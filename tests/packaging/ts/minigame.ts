@@ -30,3 +30,10 @@ const parsed: Profile = parseProfile('{"err":0,"data":{"open_id":"o1"}}', "wx1")
 console.log(parsed.open_id, parseProfile({ open_id: "o1" }, "wx1").jwt);
 // @ts-expect-error the appId is required
 parseProfile("{}");
+// The placeholder and region questions.
+wx.tmSDK.updateUserProfile().then((p) => {
+  const blocked: boolean = wx.tmSDK.inRegion(p, ["西藏", "新疆"]) || wx.tmSDK.isPlaceholderProfile(p);
+  console.log(blocked, wx.tmSDK.getCachedProfile()?.placeholder);
+  // @ts-expect-error regions must be an array of strings
+  wx.tmSDK.inRegion(p, "西藏");
+});
