@@ -20,8 +20,12 @@ const loadCore = retryingLoader(
 
 export const install = createInstall(loadCore);
 
-// Synchronous: the first call loads the package's wasm with initSync (a no-op once loaded).
+// Synchronous: the first call loads the package's wasm with initSync, unless install() loaded it already.
+let loadedSync = false;
 export const parseProfile = createParseProfile(() => {
-  glue.initSync({ module: readFileSync(packageWasm) });
+  if (!loadedSync) {
+    glue.initSync({ module: readFileSync(packageWasm) }); // returns at once when the wasm is loaded
+    loadedSync = true;
+  }
   return glue;
 });

@@ -22,9 +22,13 @@ export function createParseProfile(loadedGlue) {
    * @param {string} appId the game's appId; a profile of another app is refused
    * @returns {object} the profile
    */
+  let registered = null;
   return function parseProfile(body, appId) {
     const glue = loadedGlue();
-    glue.setErrorClass(TmSdkError);
+    if (registered !== glue) {
+      glue.setErrorClass(TmSdkError);
+      registered = glue;
+    }
     return glue.parseProfile(body, appId);
   };
 }

@@ -10,7 +10,9 @@ use crate::cache::{self, CacheRecord, Decision};
 use crate::config::Config;
 use crate::error::{ErrorCode, Result, TmError};
 use crate::flight::Flight;
-use crate::host::{Host, HostFailure, HostFuture, HostResult, Request, Stored, UserInfoReply};
+use crate::host::{
+    Host, HostFailure, HostFuture, HostResult, Request, Stored, StoredText, UserInfoReply,
+};
 use crate::input::Input;
 use crate::launch::Launch;
 use crate::options::{Lang, UpdateOptions};
@@ -67,6 +69,9 @@ struct Inner<H: Host> {
     /// Set after a 401: the cached `jwt` is not used again until a login succeeds.
     session_dropped: Cell<bool>,
     storage_warned: Cell<bool>,
+    /// The last record this SDK validated, by its exact stored text: a cache hit compares the text and
+    /// rechecks only the clock. Forgotten on every write and removal.
+    memo: RefCell<Option<(H::Text, Rc<CacheRecord>)>>,
     update: RefCell<Option<Flight<Result<Profile>>>>,
     login: RefCell<Option<Flight<Result<Profile>>>>,
 }
@@ -83,6 +88,7 @@ impl<H: Host + 'static> Sdk<H> {
                 host,
                 session_dropped: Cell::new(false),
                 storage_warned: Cell::new(false),
+                memo: RefCell::new(None),
                 update: RefCell::new(None),
                 login: RefCell::new(None),
             }),
@@ -114,13 +120,14 @@ impl<H: Host + 'static> Sdk<H> {
         let inner = &self.inner;
         // 1. Options, then the no-login build.
         let record = inner.read_record();
-        let cached = record.as_ref().map(|r| r.profile.clone());
+        // What a failure hands back as `error.cached`: the record it leaves intact.
+        let cached = |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
         let options = match UpdateOptions::parse(options) {
             Ok(o) => o,
-            Err(e) => return Call::Ready(Err(e.with_cached(cached))),
+            Err(e) => return Call::Ready(Err(e.with_cached(cached(&record)))),
         };
         if inner.config.no_login {
-            return Call::Ready(Err(no_login_error().with_cached(cached)));
+            return Call::Ready(Err(no_login_error().with_cached(cached(&record))));
         }
         // Concurrent calls share one operation: one popup, one request, one result.
         if let Some(running) = inner.update.borrow().as_ref() {
@@ -128,13 +135,13 @@ impl<H: Host + 'static> Sdk<H> {
         }
         // 2. Reuse a fresh authorised profile without any host call.
         let decision = cache::decide(
-            record.as_ref(),
+            record.as_deref(),
             inner.config.profile_ttl_secs,
             inner.host.now_ms(),
             options.refresh || popup.is_some(),
         );
-        if let (Decision::Reuse, Some(profile)) = (decision, cached.as_ref()) {
-            return Call::Ready(Ok(profile.clone()));
+        if let (Decision::Reuse, Some(record)) = (decision, record.as_ref()) {
+            return Call::Ready(Ok(record.profile.clone()));
         }
         // 3a. getUserProfile, synchronously, still inside the tap.
         let lang = options.lang.unwrap_or(inner.config.lang);
@@ -152,7 +159,7 @@ impl<H: Host + 'static> Sdk<H> {
             let result = this
                 .run_update(popup, lang)
                 .await
-                .map_err(|e| e.with_cached(cached));
+                .map_err(|e| e.with_cached(cached(&record)));
             this.update.replace(None);
             done.complete(result);
         }));
@@ -173,18 +180,17 @@ impl<H: Host + 'static> Sdk<H> {
     /// `wx.tmSDK.getCachedProfile()`: the usable record, if any (a corrupt one is removed).
     pub fn cached_profile(&self) -> Option<CachedProfile> {
         let record = self.inner.read_record()?;
-        let expires_at = record.expires_at(self.inner.config.profile_ttl_secs);
         Some(CachedProfile {
             placeholder: record.profile.is_placeholder(),
-            profile: record.profile,
+            profile: record.profile.clone(),
             cached_at: record.cached_at,
-            expires_at,
+            expires_at: record.expires_at(self.inner.config.profile_ttl_secs),
         })
     }
 
     /// `wx.tmSDK.clearProfileCache()`: removes the record (and with it the session).
     pub fn clear_profile_cache(&self) {
-        self.inner.host.storage_remove(&self.inner.key);
+        self.inner.remove_record();
     }
 }
 
@@ -271,8 +277,8 @@ impl<H: Host + 'static> Inner<H> {
             return None;
         }
         self.read_record()
-            .map(|r| r.profile)
-            .filter(|p| !p.jwt.is_empty())
+            .filter(|r| !r.profile.jwt.is_empty())
+            .map(|r| r.profile.clone())
     }
 
     fn shared_login(self: &Rc<Self>) -> Flight<Result<Profile>> {
@@ -347,25 +353,42 @@ impl<H: Host + 'static> Inner<H> {
     }
 
     /// The record, if usable; a corrupt one is removed.
-    fn read_record(&self) -> Option<CacheRecord> {
+    fn read_record(&self) -> Option<Rc<CacheRecord>> {
         match self.host.storage_get(&self.key) {
             Stored::Absent => None,
-            Stored::Text(text) => match CacheRecord::parse(&text, &self.config.app_id) {
-                Ok(record) => Some(record),
-                Err(_) => {
-                    self.host.storage_remove(&self.key);
-                    None
+            Stored::Text(text) => {
+                if let Some((known, record)) = self.memo.borrow().as_ref() {
+                    if *known == text {
+                        return Some(record.clone());
+                    }
                 }
-            },
+                match CacheRecord::parse(&text.to_text(), &self.config.app_id) {
+                    Ok(record) => {
+                        let record = Rc::new(record);
+                        self.memo.replace(Some((text, record.clone())));
+                        Some(record)
+                    }
+                    Err(_) => {
+                        self.remove_record();
+                        None
+                    }
+                }
+            }
             Stored::Other => {
-                self.host.storage_remove(&self.key);
+                self.remove_record();
                 None
             }
         }
     }
 
+    fn remove_record(&self) {
+        self.memo.replace(None);
+        self.host.storage_remove(&self.key);
+    }
+
     /// Writes the record; a failed write warns once and loses nothing else.
     fn write_record(&self, record: &CacheRecord) {
+        self.memo.replace(None);
         if let Err(HostFailure {
             err_msg: message, ..
         }) = self.host.storage_set(&self.key, &record.to_json())

@@ -106,19 +106,35 @@ pub struct Response {
     pub body: String,
 }
 
+/// A string as the host's storage holds it. The flow compares it with the text of the last record it
+/// validated and reads it into Rust only when they differ, so a cache hit copies nothing (in wasm the text
+/// stays a JS string, compared with `===`).
+pub trait StoredText: Clone + PartialEq + 'static {
+    /// The text, in Rust.
+    fn to_text(&self) -> String;
+}
+
+impl StoredText for String {
+    fn to_text(&self) -> String {
+        self.clone()
+    }
+}
+
 /// A stored value as read.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Stored {
+pub enum Stored<T = String> {
     /// Nothing under the key (WeChat's `""`, the browser's `null`), or the read failed.
     Absent,
     /// A string.
-    Text(String),
+    Text(T),
     /// Something that is not a string: a corrupt record.
     Other,
 }
 
 /// Everything the flow asks of its platform.
 pub trait Host {
+    /// How the host hands over a stored string.
+    type Text: StoredText;
     /// Whether `wx.getUserProfile` exists.
     fn has_user_profile(&self) -> bool;
     /// Whether `wx.getSetting` and `wx.getUserInfo` both exist.
@@ -142,7 +158,7 @@ pub trait Host {
     /// `wx.request`: `Ok` for any HTTP answer, `Err(errMsg)` when none came (`request:fail …`).
     fn request(&self, request: Request) -> HostFuture<HostResult<Response>>;
     /// Reads `key` from the host's storage; a read that throws reads as [`Stored::Absent`].
-    fn storage_get(&self, key: &str) -> Stored;
+    fn storage_get(&self, key: &str) -> Stored<Self::Text>;
     /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
     fn storage_set(&self, key: &str, value: &str) -> HostResult<()>;
     /// Removes `key`; failures are ignored (the record is checked again on every read).

@@ -739,6 +739,48 @@ const JS_ONLY: &[&str] =
     &["a host without storage: localStorage where a window exists, memory otherwise"];
 
 #[test]
+fn a_cache_hit_rechecks_only_the_clock_and_every_write_or_clear_forgets_the_record() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("profileTtl", Input::Number(60.0))]);
+    let p = authorise(&world, &sdk);
+    let reads = || world.text_reads.get();
+    let first = reads();
+    for _ in 0..5 {
+        assert_eq!(tap_update(&world, &sdk, no_options()).unwrap(), p);
+        assert_eq!(sdk.cached_profile().unwrap().profile, p);
+    }
+    assert!(first <= 1, "validated at most once so far ({first})");
+    assert_eq!(
+        reads(),
+        first.max(1),
+        "hits compare the stored text and read nothing"
+    );
+    // The clock is still checked on a hit.
+    world.advance_ms(60_000);
+    world.reset_counts();
+    tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(world.counts().get_user_profile, 1, "expired: asked again");
+    // A write forgets the remembered record: the new one is read once, then remembered.
+    let after_write = reads();
+    tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(reads(), after_write + 1, "the new record is validated once");
+    tap_update(&world, &sdk, no_options()).unwrap();
+    assert_eq!(reads(), after_write + 1, "then remembered");
+    // Another text under the key (edited outside the SDK) is validated again.
+    world.edit_record(|r| r["profile"]["nick_name"] = json!("小红"));
+    assert_eq!(
+        tap_update(&world, &sdk, no_options()).unwrap().nick_name,
+        "小红"
+    );
+    assert_eq!(reads(), after_write + 2);
+    // Clearing forgets it too: the same text written back is validated again.
+    let text = world.record().unwrap();
+    sdk.clear_profile_cache();
+    world.wx.borrow_mut().storage.insert(KEY.into(), text);
+    sdk.cached_profile().unwrap();
+    assert_eq!(reads(), after_write + 3, "validated again after a clear");
+}
+
+#[test]
 fn every_js_scenario_has_a_native_run() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -123,10 +123,13 @@ pub fn json_of(value: &JsValue) -> Option<serde_json::Value> {
         .and_then(|s| serde_json::from_str(&s).ok())
 }
 
-/// A serialisable value as a plain JS object (structs become objects, `None` fields are skipped).
+/// A serialisable value as a fresh plain JS object (structs become objects, `None` fields are skipped):
+/// serialised to JSON text in Rust, parsed by the engine's `JSON.parse`. One string crosses instead of a
+/// property set per field, which is several times faster (see the README, Performance).
 pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::new())
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::UNDEFINED)
 }
 

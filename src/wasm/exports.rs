@@ -16,6 +16,13 @@ use crate::region;
 use crate::wasm::convert::{self, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
 use crate::wasm::host::{opened_popup, JsHost, WasmHost};
 
+#[wasm_bindgen(inline_js = "export function fresh(o) { return { ...o }; }")]
+extern "C" {
+    /// A shallow copy of a profile object: every field is a primitive, so the copy is fresh and independent.
+    /// Object spread keeps the engine's fast property layout (`Object.assign` onto `{}` loses it).
+    fn fresh(object: &JsValue) -> JsValue;
+}
+
 thread_local! {
     static PANIC_HANDLER: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
@@ -99,6 +106,9 @@ pub fn in_region(profile: JsValue, regions: JsValue) -> Result<bool, JsValue> {
 #[wasm_bindgen(js_name = Sdk)]
 pub struct JsSdk {
     sdk: flow::Sdk<WasmHost>,
+    /// The last profile handed to JS, and a private JS object of it: a cache hit hands out a copy of that
+    /// object instead of converting again.
+    last: RefCell<Option<(Profile, JsValue)>>,
 }
 
 #[wasm_bindgen(js_class = Sdk)]
@@ -111,7 +121,10 @@ impl JsSdk {
         let app_id = host.app_id();
         let sdk = flow::Sdk::new(&to_input(&config, CONFIG_KEYS), app_id.as_deref(), host)
             .map_err(|e| to_js_error(&e))?;
-        Ok(JsSdk { sdk })
+        Ok(JsSdk {
+            sdk,
+            last: RefCell::new(None),
+        })
     }
 
     /// Whether `install` should log in at once (`autoLogin`, and not the no-login build).
@@ -125,7 +138,7 @@ impl JsSdk {
     #[wasm_bindgen(js_name = updateUserProfile)]
     pub fn update_user_profile(&self, options: JsValue, popup: Option<Promise>) -> Promise {
         let options = to_input(&options, OPTION_KEYS);
-        to_promise(
+        self.to_promise(
             self.sdk
                 .update_user_profile(&options, popup.map(opened_popup)),
         )
@@ -133,7 +146,7 @@ impl JsSdk {
 
     /// `wx.tmSDK.login()`.
     pub fn login(&self) -> Promise {
-        to_promise(self.sdk.login())
+        self.to_promise(self.sdk.login())
     }
 
     /// `wx.tmSDK.getCachedProfile()`: `{ profile, cachedAt, expiresAt }` (epoch ms) or `null`.
@@ -143,7 +156,7 @@ impl JsSdk {
             return JsValue::NULL;
         };
         let out = Object::new();
-        set(&out, "profile", &to_js(&cached.profile));
+        set(&out, "profile", &self.profile_to_js(&cached.profile));
         set(&out, "cachedAt", &(cached.cached_at as f64).into());
         set(&out, "expiresAt", &(cached.expires_at as f64).into());
         set(&out, "placeholder", &cached.placeholder.into());
@@ -157,9 +170,28 @@ impl JsSdk {
     }
 }
 
-fn to_promise(call: Call<Profile>) -> Promise {
+impl JsSdk {
+    /// A fresh JS object for `profile`.
+    fn profile_to_js(&self, profile: &Profile) -> JsValue {
+        if let Some((known, object)) = self.last.borrow().as_ref() {
+            if known == profile {
+                return fresh(object);
+            }
+        }
+        let kept = to_js(profile);
+        let value = fresh(&kept);
+        self.last.replace(Some((profile.clone(), kept)));
+        value
+    }
+
+    fn to_promise(&self, call: Call<Profile>) -> Promise {
+        to_promise(call, |p| self.profile_to_js(p))
+    }
+}
+
+fn to_promise(call: Call<Profile>, ready: impl Fn(&Profile) -> JsValue) -> Promise {
     match call {
-        Call::Ready(Ok(profile)) => Promise::resolve(&to_js(&profile)),
+        Call::Ready(Ok(profile)) => Promise::resolve(&ready(&profile)),
         Call::Ready(Err(e)) => Promise::reject(&to_js_error(&e)),
         // Each caller gets its own promise and its own object of the one shared result.
         Call::InFlight(flight) => future_to_promise(async move {

@@ -16,7 +16,7 @@ use crate::host::{
 };
 use crate::options::Lang;
 use crate::wasm::convert::{describe, get, json_of, non_negative, set, string_at, to_input};
-use crate::wasm::storage::Storage;
+use crate::wasm::storage::{JsText, Storage};
 
 type Caught<T> = Result<T, JsValue>;
 
@@ -134,6 +134,8 @@ fn lang_options(lang: Lang) -> Object {
 }
 
 impl Host for WasmHost {
+    type Text = JsText;
+
     fn has_user_profile(&self) -> bool {
         self.js.has_api("getUserProfile")
     }
@@ -217,7 +219,7 @@ impl Host for WasmHost {
         })
     }
 
-    fn storage_get(&self, key: &str) -> Stored {
+    fn storage_get(&self, key: &str) -> Stored<JsText> {
         self.storage.get(key)
     }
 

@@ -5,10 +5,52 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use gloo_storage::{LocalStorage, Storage as _};
+use wasm_bindgen::prelude::*;
 
-use crate::host::{HostFailure, HostResult, Stored};
+use crate::host::{HostFailure, HostResult, Stored, StoredText};
 use crate::wasm::convert::describe;
 use crate::wasm::host::JsHost;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `window.localStorage`, bound by shape.
+    type WebStorage;
+    /// `localStorage.getItem(key)`, kept a JS string (no copy into wasm).
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_item_js(this: &WebStorage, key: &str) -> Result<JsValue, JsValue>;
+}
+
+/// A stored string, left in JS: compared with `===`, copied into Rust only when the flow reads it.
+#[derive(Clone)]
+pub struct JsText(JsValue);
+
+impl PartialEq for JsText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl StoredText for JsText {
+    fn to_text(&self) -> String {
+        self.0.as_string().unwrap_or_default()
+    }
+}
+
+/// A JS value read from storage: absent (`""` is WeChat's value for a missing key, `null` the browser's),
+/// a string, or something else (a corrupt record).
+fn stored(value: JsValue) -> Stored<JsText> {
+    if value.is_undefined() || value.is_null() {
+        Stored::Absent
+    } else if value.is_string() {
+        if value.unchecked_ref::<js_sys::JsString>().length() == 0 {
+            Stored::Absent
+        } else {
+            Stored::Text(JsText(value))
+        }
+    } else {
+        Stored::Other
+    }
+}
 
 /// One of the three backends.
 pub enum Storage {
@@ -17,7 +59,7 @@ pub enum Storage {
     /// `window.localStorage`.
     Local,
     /// A map that lives as long as the SDK instance.
-    Memory(RefCell<HashMap<String, String>>),
+    Memory(RefCell<HashMap<String, JsValue>>),
 }
 
 impl Storage {
@@ -36,27 +78,18 @@ impl Storage {
     }
 
     /// Reads `key`; a read that throws reads as absent (the record is then rewritten, not lost twice).
-    pub fn get(&self, key: &str) -> Stored {
+    pub fn get(&self, key: &str) -> Stored<JsText> {
         match self {
-            Storage::Wx(host) => match host.storage_get(key) {
-                Ok(v) if v.is_undefined() || v.is_null() => Stored::Absent,
-                Ok(v) => match v.as_string() {
-                    // WeChat's getStorageSync gives "" for a missing key.
-                    Some(s) if s.is_empty() => Stored::Absent,
-                    Some(s) => Stored::Text(s),
-                    None => Stored::Other,
-                },
-                Err(_) => Stored::Absent,
-            },
-            Storage::Local => match LocalStorage::raw().get_item(key) {
-                Ok(Some(s)) => Stored::Text(s),
-                _ => Stored::Absent,
-            },
+            Storage::Wx(host) => host.storage_get(key).map_or(Stored::Absent, stored),
+            Storage::Local => LocalStorage::raw()
+                .unchecked_ref::<WebStorage>()
+                .get_item_js(key)
+                .map_or(Stored::Absent, stored),
             Storage::Memory(map) => map
                 .borrow()
                 .get(key)
                 .cloned()
-                .map_or(Stored::Absent, Stored::Text),
+                .map_or(Stored::Absent, stored),
         }
     }
 
@@ -70,7 +103,8 @@ impl Storage {
                 .set_item(key, value)
                 .map_err(|e| HostFailure::new(describe(&e))),
             Storage::Memory(map) => {
-                map.borrow_mut().insert(key.to_string(), value.to_string());
+                map.borrow_mut()
+                    .insert(key.to_string(), JsValue::from_str(value));
                 Ok(())
             }
         }

@@ -4,7 +4,7 @@
 //! as `sha1(raw_data + session_key)`), with the same fault script as the JS test backend.
 #![allow(dead_code)]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
@@ -18,7 +18,7 @@ use tmsdk_profile::error::TmError;
 use tmsdk_profile::flow::{Call, Sdk};
 use tmsdk_profile::host::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
-    UserInfoReply,
+    StoredText, UserInfoReply,
 };
 use tmsdk_profile::input::Input;
 use tmsdk_profile::options::Lang;
@@ -101,6 +101,8 @@ pub struct Wx {
 /// Everything one scenario runs against.
 pub struct World {
     pub wx: RefCell<Wx>,
+    /// How many times the flow read a stored string into Rust (to parse and validate it).
+    pub text_reads: Rc<Cell<u32>>,
     pub backend: RefCell<Backend>,
     tasks: RefCell<Vec<Task>>,
     woken: Arc<Flag>,
@@ -141,6 +143,7 @@ impl World {
                 buttons: Vec::new(),
             }),
             backend: RefCell::new(Backend::default()),
+            text_reads: Rc::new(Cell::new(0)),
             tasks: RefCell::new(Vec::new()),
             woken: Arc::new(Flag(AtomicBool::new(false))),
         })
@@ -373,6 +376,8 @@ pub fn sign(raw_data: &str, session_key: &str) -> String {
 }
 
 impl Host for FakeHost {
+    type Text = FakeText;
+
     fn has_user_profile(&self) -> bool {
         self.0.wx.borrow().kind == Kind::MiniProgram
     }
@@ -448,7 +453,7 @@ impl Host for FakeHost {
         ready(answer)
     }
 
-    fn storage_get(&self, key: &str) -> Stored {
+    fn storage_get(&self, key: &str) -> Stored<FakeText> {
         let wx = self.0.wx.borrow();
         if wx.storage_throws.get {
             return Stored::Absent;
@@ -457,7 +462,10 @@ impl Host for FakeHost {
             return Stored::Other;
         }
         match wx.storage.get(key) {
-            Some(s) if !s.is_empty() => Stored::Text(s.clone()),
+            Some(s) if !s.is_empty() => Stored::Text(FakeText {
+                text: s.clone(),
+                reads: self.0.text_reads.clone(),
+            }),
             _ => Stored::Absent,
         }
     }
@@ -494,6 +502,26 @@ impl Host for FakeHost {
 
     fn spawn(&self, task: HostFuture<()>) {
         self.0.tasks.borrow_mut().push(task);
+    }
+}
+
+/// A stored string that counts how often the flow reads it into Rust.
+#[derive(Clone)]
+pub struct FakeText {
+    text: String,
+    reads: Rc<Cell<u32>>,
+}
+
+impl PartialEq for FakeText {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl StoredText for FakeText {
+    fn to_text(&self) -> String {
+        self.reads.set(self.reads.get() + 1);
+        self.text.clone()
     }
 }
 
