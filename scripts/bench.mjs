@@ -4,16 +4,21 @@
 // shared machine moves every candidate alike. Sizes are exact. Prints every figure with its ratios, writes
 // target/bench.json, and exits 1 when a target is missed. Never part of `npm test`.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import vm from "node:vm";
 import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 import { install, parseProfile } from "../pkg/shim/node.js";
-import * as handwritten from "../bench/peer/handwritten.mjs";
-import * as zodPeer from "../bench/peer/zod.mjs";
 import { APP, PROFILE_FIXTURES } from "../tests/fixtures/profiles.mjs";
+import { runBench } from "../bench/compare.mjs";
+import { launchChromium } from "../tests/support/chromium.mjs";
+import { createWeChatSandbox } from "../tests/support/wechat-sandbox.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const figures = [];
@@ -23,28 +28,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 };
-
-/**
- * Times each candidate: `rounds` rounds, each running every candidate for `batch` calls in a rotating order;
- * the figure is the median over rounds of the mean time per call, in µs.
- */
-function compare(name, candidates, { batch = 2000, rounds = 15 } = {}) {
-  const labels = Object.keys(candidates);
-  const samples = Object.fromEntries(labels.map((l) => [l, []]));
-  for (const l of labels) for (let i = 0; i < batch; i++) candidates[l](); // warm up
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < labels.length; k++) {
-      const label = labels[(r + k) % labels.length];
-      const run = candidates[label];
-      const t = performance.now();
-      for (let i = 0; i < batch; i++) run();
-      samples[label].push(((performance.now() - t) * 1000) / batch);
-    }
-  }
-  const result = Object.fromEntries(labels.map((l) => [l, median(samples[l])]));
-  figures.push({ name, unit: "µs", runtime: "node", ...result });
-  return result;
-}
 
 function target(name, value, limit, note) {
   const ok = value <= limit;
@@ -63,7 +46,7 @@ const dropIn = sizes["minigame .js"].brotli + sizes["minigame .wasm.br"].brotli;
 const sizeRow = {
   name: "bytes a phone downloads (brotli)",
   unit: "B",
-  runtime: "-",
+  runtime: "any",
   package: dropIn,
   "hand-written": await bundleBrotli(fileURLToPath(new URL("../bench/peer/handwritten.mjs", import.meta.url))),
   zod: await bundleBrotli(fileURLToPath(new URL("../bench/peer/zod.mjs", import.meta.url))),
@@ -89,69 +72,79 @@ figures.push(coldRow);
 target("cold start ≤ 0.3× zod", coldRow.package / coldRow.zod, 0.3, "ratio");
 target("cold start ≤ 3× hand-written", coldRow.package / coldRow["hand-written"], 3, "ratio");
 
-// ---- parse + validate + normalise the sample envelope ----
+// ---- timed figures, in each runtime ----
 const envelope = PROFILE_FIXTURES[0][1];
-const parse = compare("parse + validate + normalise the sample envelope (text)", {
-  package: () => parseProfile(envelope, APP),
-  "hand-written": () => handwritten.parseProfile(envelope, APP),
-  zod: () => zodPeer.parseProfile(envelope, APP),
-  "JSON.parse": () => JSON.parse(envelope),
-});
-target("parse ≤ 1.0× zod", parse.package / parse.zod, 1.0, "ratio");
+const authorised = parseProfile(PROFILE_FIXTURES[2][1], APP);
+const byRuntime = {};
 
-// ---- the cache-hit path: a fresh authorised record in wx storage ----
-const key = `tmsdk.profile.v1.${APP}`;
-const store = new Map();
-const wx = {
-  getStorageSync: (k) => (store.has(k) ? store.get(k) : ""),
-  setStorageSync: (k, v) => store.set(k, v),
-  removeStorageSync: (k) => store.delete(k),
-  getUserProfile: () => {
-    throw new Error("the benchmark's record must be reused: no popup");
-  },
-};
-const profile = parseProfile(PROFILE_FIXTURES[2][1], APP);
-store.set(key, JSON.stringify({ v: 1, app_id: APP, cached_at: Date.now(), profile }));
-const tm = await install({ server: "https://bench.invalid", appId: APP, host: wx, autoLogin: false });
-// The package's call is a promise: time it as one would call it, settling in batches.
-async function timeAsync(run, batch) {
-  const t = performance.now();
-  const all = [];
-  for (let i = 0; i < batch; i++) all.push(run());
-  await Promise.all(all);
-  return ((performance.now() - t) * 1000) / batch;
-}
-async function compareHit(name, pkg, batch = 2000, rounds = 15) {
-  const peers = {
-    "hand-written": () => handwritten.cachedProfile(wx, key, APP, 604800, Date.now()),
-    zod: () => zodPeer.cachedProfile(wx, key, APP, 604800, Date.now()),
+byRuntime.node = await runBench({
+  now: () => performance.now(),
+  install: (config, wx) => install({ ...config, host: wx }),
+  parseProfile,
+  appId: APP,
+  envelope,
+  authorised,
+});
+
+// Headless Chromium: the web entry, bundled with the peers, from a local server.
+{
+  const dir = join(root, "target", "bench");
+  mkdirSync(dir, { recursive: true });
+  await build({ entryPoints: [join(root, "bench", "browser-entry.mjs")], outfile: join(dir, "browser.js"), bundle: true, format: "esm", platform: "browser", logLevel: "error" });
+  const files = {
+    "/": ["text/html", '<!doctype html><meta charset="utf-8"><script type="module" src="/browser.js"></script>'],
+    "/browser.js": ["text/javascript", readFileSync(join(dir, "browser.js"))],
+    "/tmsdk_profile_bg.wasm": ["application/wasm", readFileSync(join(root, "pkg", "tmsdk_profile_bg.wasm"))],
   };
-  const samples = { package: [], "hand-written": [], zod: [] };
-  await timeAsync(pkg, batch);
-  for (let r = 0; r < rounds; r++) {
-    samples.package.push(await timeAsync(pkg, batch));
-    for (const [label, run] of Object.entries(peers)) {
-      const t = performance.now();
-      for (let i = 0; i < batch; i++) run();
-      samples[label].push(((performance.now() - t) * 1000) / batch);
-    }
+  const server = createServer((req, res) => {
+    const file = files[new URL(req.url, "http://127.0.0.1").pathname];
+    res.writeHead(file ? 200 : 404, { "content-type": file ? file[0] : "text/plain" });
+    res.end(file ? file[1] : "not found");
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.benchReady === true);
+    byRuntime.chromium = await page.evaluate((args) => window.runBench(args), { appId: APP, envelope, authorised, wasmPath: "/tmsdk_profile_bg.wasm" });
+  } finally {
+    await browser.close();
+    server.close();
   }
-  const result = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
-  figures.push({ name, unit: "µs", runtime: "node", ...result });
-  return result;
 }
-const hit = await compareHit("updateUserProfile() served from a fresh record", () => tm.updateUserProfile());
-target("updateUserProfile() cache hit ≤ 1.0× hand-written", hit.package / hit["hand-written"], 1.0, "ratio");
-const peek = await compareHit("getCachedProfile()", async () => tm.getCachedProfile());
-target("getCachedProfile() ≤ 1.0× hand-written", peek.package / peek["hand-written"], 1.0, "ratio");
+
+// The WeChat sandbox: the drop-in as a game loads it (no TextDecoder: its own UTF-8 codecs).
+{
+  const gameRoot = mkdtempSync(join(tmpdir(), "tmsdk-bench-"));
+  try {
+    cpSync(join(root, "dist", "minigame"), join(gameRoot, "tmsdk-profile"), { recursive: true });
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", globals: { benchNow: () => performance.now() } });
+    sandbox.context.benchDropIn = sandbox.load("tmsdk-profile/tmsdk-profile.js");
+    const bundled = await build({ entryPoints: [join(root, "bench", "sandbox-entry.mjs")], bundle: true, format: "iife", platform: "neutral", write: false, logLevel: "error" });
+    vm.runInContext(bundled.outputFiles[0].text, sandbox.context);
+    byRuntime["wechat sandbox"] = await sandbox.context.runBench({ appId: APP, envelope, authorised });
+  } finally {
+    rmSync(gameRoot, { recursive: true, force: true });
+  }
+}
+
+for (const [runtime, rows] of Object.entries(byRuntime)) for (const row of rows) figures.push({ ...row, runtime });
+const nodeFigure = (name) => byRuntime.node.find((f) => f.name.startsWith(name));
+const parse = nodeFigure("parse");
+const hit = nodeFigure("updateUserProfile");
+const peek = nodeFigure("getCachedProfile");
+target("parse ≤ 1.0× zod (Node)", parse.package / parse.zod, 1.0, "ratio");
+target("updateUserProfile() cache hit ≤ 1.0× hand-written (Node)", hit.package / hit["hand-written"], 1.0, "ratio");
+target("getCachedProfile() ≤ 1.0× hand-written (Node)", peek.package / peek["hand-written"], 1.0, "ratio");
 
 // ---- report ----
 const fmt = (v) => (v === undefined ? "-" : v >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(2));
-console.log("\nfigure (Node)                                              package  hand-written       zod  JSON.parse   pkg/hw  pkg/zod");
+console.log(`\n${"figure".padEnd(56)} ${"runtime".padEnd(15)} ${"package".padStart(9)} ${"hand-written".padStart(13)} ${"zod".padStart(9)} ${"JSON.parse".padStart(11)}   pkg/hw  pkg/zod`);
 for (const f of figures) {
   const ratio = (peer) => (f[peer] ? `${(f.package / f[peer]).toFixed(2)}×` : "-");
   console.log(
-    `${`${f.name} (${f.unit})`.padEnd(56)} ${fmt(f.package).padStart(9)} ${fmt(f["hand-written"]).padStart(13)} ${fmt(f.zod).padStart(9)} ${fmt(f["JSON.parse"]).padStart(11)} ${ratio("hand-written").padStart(8)} ${ratio("zod").padStart(8)}`,
+    `${`${f.name} (${f.unit})`.padEnd(56)} ${f.runtime.padEnd(15)} ${fmt(f.package).padStart(9)} ${fmt(f["hand-written"]).padStart(13)} ${fmt(f.zod).padStart(9)} ${fmt(f["JSON.parse"]).padStart(11)} ${ratio("hand-written").padStart(8)} ${ratio("zod").padStart(8)}`,
   );
 }
 console.log(`wasm raw (what a phone compiles): ${sizes.wasm.raw.toLocaleString("en")} B\n`);

@@ -2,8 +2,8 @@
 //! decision is a pure function of (record, policy, now).
 
 use serde::Serialize;
-use serde_json::Value;
 
+use crate::profile::raw::{RecordBody, Scalar};
 use crate::profile::Profile;
 
 /// The record format version written in `"v"`.
@@ -80,24 +80,26 @@ impl CacheRecord {
         if text.len() > MAX_RECORD_BYTES {
             return Err(CorruptRecord::NotARecord);
         }
-        let value: Value = serde_json::from_str(text).map_err(|_| CorruptRecord::NotARecord)?;
-        let Value::Object(obj) = &value else {
+        let RecordBody::Object(raw) =
+            serde_json::from_str(text).map_err(|_| CorruptRecord::NotARecord)?
+        else {
             return Err(CorruptRecord::NotARecord);
         };
-        if obj.get("v").and_then(Value::as_u64) != Some(RECORD_VERSION) {
+        if raw.v != Some(Scalar::Unsigned(RECORD_VERSION)) {
             return Err(CorruptRecord::WrongVersion);
         }
-        if obj.get("app_id").and_then(Value::as_str) != Some(app_id) {
-            return Err(CorruptRecord::OtherApp);
+        match &raw.app_id {
+            Some(Scalar::Str(a)) if a == app_id => {}
+            _ => return Err(CorruptRecord::OtherApp),
         }
-        let cached_at = obj
-            .get("cached_at")
-            .and_then(Value::as_u64)
-            .ok_or(CorruptRecord::BadTimestamp)?;
-        let profile = obj
-            .get("profile")
+        let Some(Scalar::Unsigned(cached_at)) = raw.cached_at else {
+            return Err(CorruptRecord::BadTimestamp);
+        };
+        let profile = raw
+            .profile
+            .as_ref()
             .ok_or(CorruptRecord::BadProfile)
-            .and_then(|p| Profile::from_value(p, app_id).map_err(|_| CorruptRecord::BadProfile))?;
+            .and_then(|p| Profile::from_body(p, app_id).map_err(|_| CorruptRecord::BadProfile))?;
         Ok(CacheRecord::new(app_id, cached_at, profile))
     }
 

@@ -206,7 +206,7 @@ impl<H: Host + 'static> Inner<H> {
         // 4. A session, after the popup, never before.
         let jwt = self.session().await?;
         // 5. POST /v1/profile; a 401 drops the session, logs in once and retries once.
-        let body = protocol::to_json(&ProfileRequest::new(&self.config.app_id, &info));
+        let body = ProfileRequest::new(&self.config.app_id, &info).to_json();
         let (answer, jwt) = match self
             .post(PROFILE_PATH, &body, Some(&jwt), Endpoint::Profile)
             .await?

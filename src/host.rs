@@ -39,7 +39,7 @@ pub type HostResult<T> = std::result::Result<T, HostFailure>;
 
 /// What a user-info API gave on success (`getUserProfile`, `getUserInfo`, the button's tap): its fields as
 /// strings, and `userInfo` as JSON data. `err_msg` is kept: a tap result reports a refusal in it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct UserInfoReply {
     /// `errMsg` (`"getUserProfile:ok"`, `"getUserInfo:fail auth deny"` …), if the host gave one.
     pub err_msg: Option<String>,
@@ -53,8 +53,9 @@ pub struct UserInfoReply {
     pub encrypted_data: String,
     /// `iv`.
     pub iv: String,
-    /// `userInfo`, as JSON data (`Null` when absent).
-    pub user_info: serde_json::Value,
+    /// `userInfo`, as JSON text (`None` when absent): forwarded as is, never read. A host hands over valid
+    /// JSON (`JSON.stringify`'s output).
+    pub user_info: Option<String>,
 }
 
 /// What `wx.login` gave on success.

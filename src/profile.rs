@@ -3,7 +3,11 @@
 //! in the documented order.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+pub mod raw;
+
+use raw::{Body, RawProfile, Scalar};
 
 use crate::error::{ErrorCode, Result, TmError};
 
@@ -90,15 +94,29 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// Validates and normalises one profile object (`Value::Object`) for the app `app_id`.
+    /// Validates and normalises one profile given as JSON data, for the app `app_id`.
     pub fn from_value(value: &Value, app_id: &str) -> Result<Profile> {
-        let Value::Object(obj) = value else {
-            return Err(TmError::invalid_profile(
+        let text = serde_json::to_string(value).unwrap_or_default();
+        match serde_json::from_str::<Body>(&text) {
+            Ok(body) => Profile::from_body(&body, app_id),
+            Err(_) => Err(TmError::invalid_profile(None, "is not JSON data")),
+        }
+    }
+
+    /// Validates and normalises a profile read by [`raw`] (an object, or what stands in its place).
+    pub fn from_body(body: &Body, app_id: &str) -> Result<Profile> {
+        match body {
+            Body::Object(raw) => Profile::from_raw(raw, app_id),
+            Body::Other(kind) => Err(TmError::invalid_profile(
                 None,
-                &format!("is {}, not a JSON object", json_kind(value)),
-            ));
-        };
-        let f = Fields(obj);
+                &format!("is {kind}, not a JSON object"),
+            )),
+        }
+    }
+
+    /// Validates and normalises one profile object for the app `app_id`.
+    pub fn from_raw(raw: &RawProfile, app_id: &str) -> Result<Profile> {
+        let f = Fields(raw);
         let profile = Profile {
             pid: f.string("pid")?,
             app_id: f.string("app_id")?,
@@ -190,7 +208,7 @@ pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
             ),
         ));
     }
-    let value: Value = serde_json::from_str(body).map_err(|e| {
+    let value: Body = serde_json::from_str(body).map_err(|e| {
         // Position only: a serde error's Display pulls float formatting into the wasm.
         let at = format!(
             "body is not valid JSON (line {}, column {})",
@@ -199,33 +217,31 @@ pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
         );
         TmError::invalid_profile(None, &at)
     })?;
-    Profile::from_value(unwrap_envelope(&value)?, app_id)
+    Profile::from_body(unwrap_envelope(&value)?, app_id)
 }
 
 /// Returns the profile inside a SkyRiver envelope, or the value itself when it is a bare profile.
-fn unwrap_envelope(value: &Value) -> Result<&Value> {
-    let Value::Object(obj) = value else {
+fn unwrap_envelope<'b, 'a>(value: &'b Body<'a>) -> Result<&'b Body<'a>> {
+    let Body::Object(obj) = value else {
         return Ok(value);
     };
-    if !obj.contains_key("err") && !obj.contains_key("data") {
+    if obj.err.is_none() && obj.data.is_none() {
         return Ok(value);
     }
-    let err = match obj.get("err") {
-        None | Some(Value::Null) => 0,
-        Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or(0),
+    let err = match &obj.err {
+        None | Some(Scalar::Null) => 0,
+        Some(Scalar::Unsigned(n)) if *n <= i64::MAX as u64 => *n as i64,
+        Some(Scalar::Negative(n)) => *n,
         Some(other) => {
             return Err(TmError::invalid_profile(
                 Some("err"),
-                &format!(
-                    "is {}; the envelope's err must be an integer",
-                    json_kind(other)
-                ),
+                &format!("is {}; the envelope's err must be an integer", other.kind()),
             ))
         }
     };
     if err != 0 {
-        let msg = match obj.get("msg") {
-            Some(Value::String(s)) => s.chars().take(MAX_STRING_CHARS).collect(),
+        let msg = match &obj.msg {
+            Some(Scalar::Str(s)) => s.chars().take(MAX_STRING_CHARS).collect(),
             _ => String::new(),
         };
         let mut e = TmError::new(
@@ -239,7 +255,7 @@ fn unwrap_envelope(value: &Value) -> Result<&Value> {
         e.err_msg = Some(msg);
         return Err(e);
     }
-    match obj.get("data") {
+    match &obj.data {
         Some(data) => Ok(data),
         None => Err(TmError::invalid_profile(
             Some("data"),
@@ -248,34 +264,23 @@ fn unwrap_envelope(value: &Value) -> Result<&Value> {
     }
 }
 
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// Field readers over one profile object. Missing or `null` gives the type's empty value.
-struct Fields<'a>(&'a Map<String, Value>);
+struct Fields<'r, 'a>(&'r RawProfile<'a>);
 
-impl Fields<'_> {
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key).filter(|v| !v.is_null())
+impl<'a> Fields<'_, 'a> {
+    fn get(&self, key: &str) -> Option<&Scalar<'a>> {
+        self.0.get(key).filter(|v| **v != Scalar::Null)
     }
 
     fn wrong(&self, key: &str, expected: &str) -> TmError {
-        let got = self.get(key).map_or("null", json_kind);
+        let got = self.get(key).map_or("null", Scalar::kind);
         TmError::invalid_profile(Some(key), &format!("must be {expected}, not {got}"))
     }
 
     fn string_capped(&self, key: &str, cap: usize) -> Result<String> {
         match self.get(key) {
             None => Ok(String::new()),
-            Some(Value::String(s)) => check_length(key, s.clone(), cap),
+            Some(Scalar::Str(s)) => check_length(key, s.to_string(), cap),
             Some(_) => Err(self.wrong(key, "a string")),
         }
     }
@@ -294,10 +299,12 @@ impl Fields<'_> {
     /// `from_scene`/`from_code`: documented as strings, sent as numbers by some servers.
     fn code_string(&self, key: &str) -> Result<String> {
         match self.get(key) {
-            Some(Value::Number(n)) => match integer_of(n) {
-                Some(i) => Ok(i.to_string()),
-                None => Err(self.wrong(key, "a string or a non-negative whole number")),
-            },
+            Some(n @ (Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Float(_))) => {
+                match integer_of(n) {
+                    Some(i) => Ok(i.to_string()),
+                    None => Err(self.wrong(key, "a string or a non-negative whole number")),
+                }
+            }
             _ => self.string(key),
         }
     }
@@ -306,8 +313,10 @@ impl Fields<'_> {
         let expected = "a whole number from 0 to 2^53-1 (or such a number as a string)";
         match self.get(key) {
             None => Ok(0),
-            Some(Value::Number(n)) => integer_of(n).ok_or_else(|| self.wrong(key, expected)),
-            Some(Value::String(s)) => {
+            Some(n @ (Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Float(_))) => {
+                integer_of(n).ok_or_else(|| self.wrong(key, expected))
+            }
+            Some(Scalar::Str(s)) => {
                 let t = s.trim();
                 if t.is_empty() {
                     return Ok(0);
@@ -384,9 +393,8 @@ impl Fields<'_> {
     fn gender(&self) -> Result<u8> {
         let g = match self.get("gender") {
             None => Some(0),
-            Some(Value::Number(n)) => integer_of(n),
-            Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
-            Some(_) => None,
+            Some(Scalar::Str(s)) => s.trim().parse::<u64>().ok(),
+            Some(n) => integer_of(n),
         };
         match g {
             Some(g @ 0..=2) => Ok(g as u8),
@@ -397,25 +405,27 @@ impl Fields<'_> {
     fn flag(&self, key: &str) -> Result<bool> {
         match self.get(key) {
             None => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(Value::Number(n)) => match integer_of(n) {
+            Some(Scalar::Bool(b)) => Ok(*b),
+            Some(n) => match integer_of(n) {
                 Some(0) => Ok(false),
                 Some(1) => Ok(true),
                 _ => Err(self.wrong(key, "true, false, 0 or 1")),
             },
-            Some(_) => Err(self.wrong(key, "true, false, 0 or 1")),
         }
     }
 }
 
-/// A JSON number as a safe non-negative integer (`12` and `12.0` are; `-1`, `1.5`, `2^53` are not).
-fn integer_of(n: &serde_json::Number) -> Option<u64> {
-    if let Some(u) = n.as_u64() {
-        return (u <= MAX_SAFE_INTEGER).then_some(u);
+/// A JSON number as a safe non-negative integer (`12` and `12.0` are; `-1`, `1.5`, `2^53` are not);
+/// `None` for anything else.
+fn integer_of(n: &Scalar) -> Option<u64> {
+    match *n {
+        Scalar::Unsigned(u) => (u <= MAX_SAFE_INTEGER).then_some(u),
+        Scalar::Float(f) => {
+            (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE_INTEGER as f64)
+                .then_some(f as u64)
+        }
+        _ => None,
     }
-    let f = n.as_f64()?;
-    (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE_INTEGER as f64)
-        .then_some(f as u64)
 }
 
 fn check_length(key: &str, s: String, cap: usize) -> Result<String> {

@@ -2,7 +2,6 @@
 //! the classification of HTTP answers, `request:fail …` messages and `wx.*` `errMsg`s. Pure Rust.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::{ErrorCode, Result, TmError};
 use crate::host::{HostFailure, HostResult, LoginReply, UserInfoReply};
@@ -28,8 +27,9 @@ pub struct LoginRequest<'a> {
     pub channel: &'a str,
 }
 
-/// Body of `POST /v1/profile`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Body of `POST /v1/profile`. `user_info` is spliced in as the JSON text the host gave (see
+/// [`ProfileRequest::to_json`]), so it is never parsed.
+#[derive(Debug, Clone, Serialize)]
 pub struct ProfileRequest<'a> {
     /// The game's appId.
     pub app_id: &'a str,
@@ -41,8 +41,9 @@ pub struct ProfileRequest<'a> {
     pub encrypted_data: &'a str,
     /// `iv`.
     pub iv: &'a str,
-    /// `userInfo`.
-    pub user_info: &'a Value,
+    /// `userInfo` as JSON text (`null` when absent).
+    #[serde(skip)]
+    pub user_info: Option<&'a str>,
 }
 
 impl<'a> ProfileRequest<'a> {
@@ -54,8 +55,18 @@ impl<'a> ProfileRequest<'a> {
             signature: &info.signature,
             encrypted_data: &info.encrypted_data,
             iv: &info.iv,
-            user_info: &info.user_info,
+            user_info: info.user_info.as_deref(),
         }
+    }
+
+    /// The body as JSON text: the fields, then `"user_info":` and the host's JSON text.
+    pub fn to_json(&self) -> String {
+        let mut body = to_json(self);
+        body.pop(); // the closing brace
+        body.push_str(",\"user_info\":");
+        body.push_str(self.user_info.unwrap_or("null"));
+        body.push('}');
+        body
     }
 }
 
@@ -294,10 +305,10 @@ mod tests {
             signature: "sig".into(),
             encrypted_data: "enc".into(),
             iv: "iv".into(),
-            user_info: json!({"nickName": "Ann"}),
+            user_info: Some(json!({"nickName": "Ann"}).to_string()),
         };
         assert_eq!(
-            to_json(&ProfileRequest::new(APP, &info)),
+            ProfileRequest::new(APP, &info).to_json(),
             r#"{"app_id":"wx1","raw_data":"{\"nickName\":\"Ann\"}","signature":"sig","encrypted_data":"enc","iv":"iv","user_info":{"nickName":"Ann"}}"#
         );
     }

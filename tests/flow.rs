@@ -13,38 +13,11 @@ use tmsdk_profile::error::{ErrorCode, TmError};
 use tmsdk_profile::flow::Sdk;
 use tmsdk_profile::input::Input;
 use tmsdk_profile::options::Lang;
+use tmsdk_profile::profile::raw::FIELD_NAMES;
 use tmsdk_profile::profile::Profile;
 
-/// The documented fields, in order.
-const FIELDS: [&str; 27] = [
-    "pid",
-    "app_id",
-    "open_id",
-    "union_id",
-    "nick_name",
-    "avatar_url",
-    "gender",
-    "city",
-    "province",
-    "country",
-    "language",
-    "gold",
-    "diamond",
-    "share_new",
-    "share_times",
-    "online_days",
-    "online_duration",
-    "last_login_time",
-    "login_times",
-    "from_scene",
-    "from_code",
-    "is_new",
-    "ofp",
-    "jwt",
-    "login_province",
-    "login_city",
-    "login_district",
-];
+/// The documented fields, in order (the optional `lst` and `xh_uid` come after them).
+const FIELDS: &[&str] = FIELD_NAMES.split_at(27).0;
 
 /// The top-level keys of a JSON object text, in the order they appear (serde_json's map sorts them).
 fn key_order(text: &str) -> Vec<String> {

@@ -115,12 +115,18 @@ pub fn describe(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| "unknown error".to_string())
 }
 
-/// A JS value as JSON data, through `JSON.stringify` (functions and symbols drop out, cycles fail).
-pub fn json_of(value: &JsValue) -> Option<serde_json::Value> {
+/// A JS value as JSON text, through `JSON.stringify` (functions and symbols drop out, cycles fail;
+/// `undefined` has none).
+pub fn json_text(value: &JsValue) -> Option<String> {
     js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .and_then(|s| serde_json::from_str(&s).ok())
+}
+
+/// A JS value as JSON data (test exports only).
+#[cfg(feature = "test-exports")]
+pub fn json_of(value: &JsValue) -> Option<serde_json::Value> {
+    json_text(value).and_then(|text| serde_json::from_str(&text).ok())
 }
 
 /// A serialisable value as a fresh plain JS object (structs become objects, `None` fields are skipped):

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, Object, Promise};
+use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -13,14 +13,25 @@ use crate::flow::{self, Call};
 use crate::input::Input;
 use crate::profile::{self, Profile};
 use crate::region;
-use crate::wasm::convert::{self, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
+use crate::wasm::convert::{self, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
 use crate::wasm::host::{opened_popup, JsHost, WasmHost};
 
-#[wasm_bindgen(inline_js = "export function fresh(o) { return { ...o }; }")]
+#[wasm_bindgen(inline_js = "export function fresh(o) { return { ...o }; }
+export function cachedView(profile, cachedAt, expiresAt, placeholder) {
+  return { profile, cachedAt, expiresAt, placeholder };
+}")]
 extern "C" {
     /// A shallow copy of a profile object: every field is a primitive, so the copy is fresh and independent.
     /// Object spread keeps the engine's fast property layout (`Object.assign` onto `{}` loses it).
     fn fresh(object: &JsValue) -> JsValue;
+    /// `getCachedProfile()`'s object, built in JS: no key string crosses the boundary.
+    #[wasm_bindgen(js_name = cachedView)]
+    fn cached_view(
+        profile: &JsValue,
+        cached_at: f64,
+        expires_at: f64,
+        placeholder: bool,
+    ) -> JsValue;
 }
 
 thread_local! {
@@ -155,12 +166,12 @@ impl JsSdk {
         let Some(cached) = self.sdk.cached_profile() else {
             return JsValue::NULL;
         };
-        let out = Object::new();
-        set(&out, "profile", &self.profile_to_js(&cached.profile));
-        set(&out, "cachedAt", &(cached.cached_at as f64).into());
-        set(&out, "expiresAt", &(cached.expires_at as f64).into());
-        set(&out, "placeholder", &cached.placeholder.into());
-        out.into()
+        cached_view(
+            &self.profile_to_js(&cached.profile),
+            cached.cached_at as f64,
+            cached.expires_at as f64,
+            cached.placeholder,
+        )
     }
 
     /// `wx.tmSDK.clearProfileCache()`.

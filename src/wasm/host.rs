@@ -15,7 +15,7 @@ use crate::host::{
     UserInfoReply,
 };
 use crate::options::Lang;
-use crate::wasm::convert::{describe, get, json_of, non_negative, set, string_at, to_input};
+use crate::wasm::convert::{describe, get, json_text, non_negative, set, string_at, to_input};
 use crate::wasm::storage::{JsText, Storage};
 
 type Caught<T> = Result<T, JsValue>;
@@ -123,7 +123,7 @@ fn user_info_reply(res: JsValue) -> UserInfoReply {
         signature: string_at(&res, "signature").unwrap_or_default(),
         encrypted_data: string_at(&res, "encryptedData").unwrap_or_default(),
         iv: string_at(&res, "iv").unwrap_or_default(),
-        user_info: json_of(&get(&res, "userInfo")).unwrap_or(serde_json::Value::Null),
+        user_info: json_text(&get(&res, "userInfo")),
     }
 }
 

@@ -359,7 +359,7 @@ fn user_info_reply(wx: &Wx, api: &str, allowed: bool) -> UserInfoReply {
         raw_data,
         encrypted_data: "ZW5jcnlwdGVk".into(),
         iv: "aXYtc2lt".into(),
-        user_info,
+        user_info: Some(user_info.to_string()),
     }
 }
 
