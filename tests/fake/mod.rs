@@ -93,6 +93,8 @@ pub struct Wx {
     /// WeChat's privacy answer to every user-info API: `Some(104)` the player declined the privacy guide,
     /// `Some(112)` the game did not declare user info in it.
     pub privacy: Option<i64>,
+    /// Every value the SDK wrote to storage successfully, in order.
+    pub writes: Vec<String>,
     pub clock_ms: u64,
     login_count: u32,
     buttons: Vec<Rc<Gate<HostResult<UserInfoReply>>>>,
@@ -138,6 +140,7 @@ impl World {
                 request_throws: None,
                 tamper_raw_data: false,
                 privacy: None,
+                writes: Vec::new(),
                 clock_ms: T0,
                 login_count: 0,
                 buttons: Vec::new(),
@@ -478,6 +481,7 @@ impl Host for FakeHost {
             ));
         }
         wx.storage.insert(key.into(), value.into());
+        wx.writes.push(value.into());
         Ok(())
     }
 
