@@ -1,7 +1,7 @@
 // The scenario page's script: loaded as an ES module by scenarios.html, and bundled by webpack
 // (webpack.config.js) for scenarios-webpack.html. tests/js/scenarios-browser.test.mjs drives both.
 import { install, TmSdkError } from "../../pkg/shim/web.js";
-import { scenarios } from "../scenarios/scenarios.mjs";
+import { allScenarios as scenarios } from "../scenarios/all.mjs";
 import { webTransport } from "../../dev/simulator/transport-web.js";
 
 const env = { install, TmSdkError, transport: webTransport, backendUrl: location.origin };
@@ -14,4 +14,6 @@ window.runScenario = async (name) => {
     return { ok: false, error: String((e && e.stack) || e) };
   }
 };
+// For the loading-failure test: install() itself, before any scenario has loaded the wasm.
+window.installForTest = install;
 window.scenariosReady = true;

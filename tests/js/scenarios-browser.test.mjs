@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { scenarios } from "../scenarios/scenarios.mjs";
+import { allScenarios as scenarios } from "../scenarios/all.mjs";
 import { startBackend } from "../support/backend.mjs";
 import { launchChromium } from "../support/chromium.mjs";
 
@@ -25,6 +25,26 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await backend?.stop();
+});
+
+test("chromium: the wasm failing to load rejects INVALID_CONFIG (wasmPath), then loads on retry", async () => {
+  const tab = await browser.newPage();
+  try {
+    await tab.goto(`${backend.url}/tests/browser/scenarios.html`);
+    await tab.waitForFunction(() => window.scenariosReady === true, null, { timeout: 15_000 });
+    const outcome = await tab.evaluate(async () => {
+      const config = { noLogin: true, appId: "wxsimapp0000000001", host: {} };
+      const first = await window.installForTest({ ...config, wasmPath: "/nowhere/tmsdk.wasm" }).then(
+        () => "resolved",
+        (e) => `${e.name}/${e.code}/${e.field}`,
+      );
+      const retry = await window.installForTest(config).then((tm) => typeof tm.updateUserProfile, (e) => `rejected ${e.code}`);
+      return { first, retry };
+    });
+    assert.deepEqual(outcome, { first: "TmSdkError/INVALID_CONFIG/wasmPath", retry: "function" });
+  } finally {
+    await tab.close();
+  }
 });
 
 for (const [flavour, page] of [["esm", "scenarios.html"], ["webpack", "scenarios-webpack.html"]]) {

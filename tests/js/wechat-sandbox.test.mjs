@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { scenarios } from "../scenarios/scenarios.mjs";
+import { allScenarios as scenarios } from "../scenarios/all.mjs";
 import { startBackend } from "../support/backend.mjs";
 import { createSimWx } from "../../dev/simulator/wx-sim.js";
 import { nodeTransport } from "../../dev/transport-node.mjs";
@@ -49,6 +49,7 @@ for (const resultShape of ["instance", "pair"]) {
         },
         TmSdkError: dropIn.TmSdkError,
         Error: sandbox.Error,
+        Date: sandbox.Date,
         transport: nodeTransport,
         backendUrl: backend.url,
       };
@@ -80,6 +81,10 @@ describe("wechat sandbox: loading failures", () => {
     assert.equal(e.code, "INVALID_CONFIG");
     assert.equal(e.field, "wasmPath");
     assert.match(e.message, /tmsdk-profile\//);
+    // The failed load is not remembered: the next install() loads the wasm from its default path.
+    const tm = await dropIn.install({ server: backend.url, autoLogin: false });
+    assert.equal(typeof tm.updateUserProfile, "function");
+    assert.deepEqual(sandbox.loads, ["nowhere/x.wasm.br", "tmsdk-profile/tmsdk-profile.wasm.br"]);
   });
 
   test("no WXWebAssembly (base library < 2.13) → UNSUPPORTED", async () => {

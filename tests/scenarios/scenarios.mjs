@@ -1,13 +1,14 @@
 // The scenarios of the end-to-end issue, one test each, runtime-agnostic: tests/js/scenarios.test.mjs runs them
-// in Node, tests/js/scenarios-browser.test.mjs in headless Chromium. Each gets:
+// in Node, tests/js/scenarios-browser.test.mjs in headless Chromium, tests/js/wechat-sandbox.test.mjs in the
+// WeChat sandbox, and tests/flow.rs natively (it keeps its list equal to this one). Each gets:
 //   env = { install, TmSdkError, transport, backendUrl }
-//   (optionally env.Error, the Error class of the realm the SDK runs in)
+//   (optionally env.Error and env.Date, the classes of the realm the SDK runs in)
 // and talks to the real local backend (tests/support/backend.mjs) through the simulated wx.
 import { createSimWx } from "../../dev/simulator/wx-sim.js";
-
-const APP = "wxsimapp0000000001";
-const KEY = `tmsdk.profile.v1.${APP}`;
-const TAP_MESSAGE = "getUserProfile:fail can only be invoked by user TAP gesture";
+import {
+  APP, KEY, TAP_MESSAGE, authorise, backend, editRecord, eq, ok, promptsAgain, recordIntactOnBadAnswer, rejects,
+  resetCounts, script, setup, simsInUse, stats, until,
+} from "./helpers.mjs";
 
 /** docs/contract.md, "Profile": every documented field, in order, with its type. */
 const FIELD_TYPES = [
@@ -19,94 +20,6 @@ const FIELD_TYPES = [
   ["is_new", "boolean"], ["ofp", "string"], ["jwt", "string"], ["login_province", "string"],
   ["login_city", "string"], ["login_district", "string"],
 ];
-
-// ---- assertions (no node:assert in the browser) ----
-function ok(condition, message) {
-  if (!condition) throw new Error(`assertion failed: ${message}`);
-}
-function eq(actual, expected, message) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${message}: expected ${e}, got ${a}`);
-}
-async function rejects(promise, code, env, message) {
-  let error;
-  try {
-    await promise;
-  } catch (e) {
-    error = e;
-  }
-  ok(error, `${message}: should reject with ${code}`);
-  // env.Error: the realm's Error where the SDK runs in another realm (the WeChat sandbox).
-  ok(error instanceof env.TmSdkError && error instanceof (env.Error || Error), `${message}: a TmSdkError (${error})`);
-  eq(error.name, "TmSdkError", `${message}: name`);
-  eq(error.code, code, `${message}: code (${error.message})`);
-  ok(typeof error.message === "string" && error.message.length > 20, `${message}: a message that says what to do`);
-  return error;
-}
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-async function until(condition, what) {
-  for (let i = 0; i < 200; i++) {
-    if (condition()) return;
-    await tick(5);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-// ---- fixtures ----
-async function backend(env, command, body) {
-  const res = await fetch(`${env.backendUrl}/__control/${command}`, { method: "POST", body: body ? JSON.stringify(body) : "" });
-  return res.json();
-}
-const stats = async (env) => (await backend(env, "stats")).stats;
-const script = (env, path, ...steps) => backend(env, "script", { path, steps });
-
-async function setup(env, { kind = "miniprogram", config = {} } = {}) {
-  await backend(env, "reset");
-  const { wx, sim } = createSimWx({ transport: env.transport, wechat: env.backendUrl, appId: APP, kind });
-  await env.install({ server: env.backendUrl, host: wx, ...config });
-  return { wx, sim, tm: wx.tmSDK };
-}
-
-/** A first successful update: the record exists afterwards. */
-async function authorise(tm, sim) {
-  const profile = await sim.tap(() => tm.updateUserProfile({ desc: "用于排行榜" }));
-  ok(sim.storage.has(KEY), "the record is written");
-  return profile;
-}
-
-function editRecord(sim, edit) {
-  const record = JSON.parse(sim.storage.get(KEY));
-  edit(record);
-  sim.storage.set(KEY, JSON.stringify(record));
-}
-
-function resetCounts(sim) {
-  for (const k of Object.keys(sim.counts)) sim.counts[k] = 0;
-}
-
-async function promptsAgain(env, edit, message) {
-  const { sim, tm } = await setup(env);
-  await authorise(tm, sim);
-  editRecord(sim, edit);
-  resetCounts(sim);
-  const before = (await stats(env)).profile;
-  const p = await sim.tap(() => tm.updateUserProfile());
-  eq(sim.counts.getUserProfile, 1, `${message}: the popup opens`);
-  eq((await stats(env)).profile, before + 1, `${message}: one /v1/profile request`);
-  eq(p.nick_name, sim.user.nickName, `${message}: the new profile`);
-}
-
-async function recordIntactOnBadAnswer(env, step, field, message) {
-  const { sim, tm } = await setup(env);
-  const first = await authorise(tm, sim);
-  const record = sim.storage.get(KEY);
-  await script(env, "/v1/profile", step);
-  const e = await rejects(sim.tap(() => tm.updateUserProfile({ refresh: true })), "INVALID_PROFILE", env, message);
-  if (field) eq(e.field, field, `${message}: field`);
-  eq(sim.storage.get(KEY), record, `${message}: the record is intact`);
-  eq(e.cached, first, `${message}: error.cached is the previous profile`);
-}
 
 export const scenarios = [
   {

@@ -23,6 +23,13 @@ export async function startBackend({ appId, staticRoot }) {
   let script = { "/v1/login": [], "/v1/profile": [] };
   let stats = { login: 0, profile: 0 };
   let bodies = [];
+  // Every session token the backend issued: the security checks make sure none reaches a log line.
+  const tokens = [];
+  const answered = (answer) => {
+    const jwt = answer.body && answer.body.data && answer.body.data.jwt;
+    if (typeof jwt === "string" && jwt) tokens.push(jwt);
+    return answer;
+  };
 
   function send(res, status, body) {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", connection: "close" });
@@ -32,7 +39,7 @@ export async function startBackend({ appId, staticRoot }) {
   async function before(req, res, raw, pathname, backend) {
     if (pathname.startsWith("/__control/")) {
       control(pathname.slice(11), raw, backend);
-      send(res, 200, { stats, bodies });
+      send(res, 200, { stats, bodies, tokens });
       return true;
     }
     const endpoint = ENDPOINTS[pathname];
@@ -47,7 +54,11 @@ export async function startBackend({ appId, staticRoot }) {
       }
       bodies.push({ path: pathname, body, authorization: req.headers.authorization || null });
       const step = script[pathname].shift();
-      if (!step) return false; // the dev backend answers
+      if (!step) {
+        const answer = answered(backend.handle("POST", pathname, body, req.headers));
+        send(res, answer.status, answer.body);
+        return true;
+      }
       if (step.destroy) {
         req.socket.destroy();
         return true;
@@ -55,7 +66,7 @@ export async function startBackend({ appId, staticRoot }) {
       const respond = () => {
         if (step.body !== undefined) return send(res, step.status || 200, step.body);
         // The real answer, with its status replaced or its profile edited (e.g. another app's app_id).
-        const answer = backend.handle("POST", pathname, body, req.headers);
+        const answer = answered(backend.handle("POST", pathname, body, req.headers));
         if (step.status && step.status !== 200) return send(res, step.status, answer.body);
         if (answer.body.data && step.merge) Object.assign(answer.body.data, step.merge);
         if (answer.body.data && step.drop) for (const k of step.drop) delete answer.body.data[k];

@@ -65,5 +65,7 @@ export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembl
     },
     /** The realm's own Error class (errors made inside are instances of it, not of Node's). */
     Error: vm.runInContext("Error", context),
+    /** The realm's own Date (the drop-in's clock). */
+    Date: vm.runInContext("Date", context),
   };
 }
