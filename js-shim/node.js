@@ -1,7 +1,7 @@
 /** Node entry: loads the wasm from the package folder (or from the file `config.wasmPath`). */
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import init, * as glue from "../tmsdk_profile.js";
+import * as glue from "../tmsdk_profile.js";
 import { createInstall } from "./install.js";
 import { retryingLoader } from "./load.js";
 import { createParseProfile } from "./parse-profile.js";
@@ -10,11 +10,15 @@ export { TmSdkError } from "./tmsdk-error.js";
 
 const packageWasm = new URL("../tmsdk_profile_bg.wasm", import.meta.url);
 
+// Compiled synchronously once the bytes are read: V8's asynchronous instantiate took ~25 ms for this module
+// where `new WebAssembly.Module` + `new WebAssembly.Instance` take ~3 ms (measured; see the README's
+// Performance section). Node has no main-thread size limit on synchronous compiles, unlike browsers.
 const loadCore = retryingLoader(
   ({ wasmPath }) =>
-    readFile(wasmPath || packageWasm)
-      .then((bytes) => init({ module_or_path: bytes }))
-      .then(() => glue),
+    readFile(wasmPath || packageWasm).then((bytes) => {
+      glue.initSync({ module: bytes });
+      return glue;
+    }),
   ({ wasmPath }) => (wasmPath ? `config.wasmPath "${wasmPath}"` : "the package's tmsdk_profile_bg.wasm"),
 );
 

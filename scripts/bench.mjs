@@ -57,7 +57,7 @@ target("drop-in (js + wasm, brotli) ≤ 32 KB", dropIn / 1024, 32, "KB");
 
 // ---- cold start: a new process until ready ----
 const coldScripts = {
-  package: `const t=performance.now();const {install}=await import("./pkg/shim/node.js");await install({noLogin:true,appId:"wx1",host:{}});console.log(performance.now()-t)`,
+  package: `const t=performance.now();const {install}=await import("./pkg/esm/node.mjs");await install({noLogin:true,appId:"wx1",host:{}});console.log(performance.now()-t)`,
   "hand-written": `const t=performance.now();const m=await import("./bench/peer/handwritten.mjs");m.parseProfile('{"open_id":"o"}',"wx1");console.log(performance.now()-t)`,
   zod: `const t=performance.now();const m=await import("./bench/peer/zod.mjs");m.parseProfile('{"open_id":"o"}',"wx1");console.log(performance.now()-t)`,
 };

@@ -19,7 +19,8 @@ fn invalid(field: &str, problem: &str) -> TmError {
 
 fn prefix(name: &str) -> &str {
     match name.char_indices().nth(REGION_PREFIX_CHARS) {
-        Some((end, _)) => &name[..end],
+        // `get`, not indexing: `end` is a char boundary, and indexing would link the panic message's formatting.
+        Some((end, _)) => name.get(..end).unwrap_or(name),
         None => name,
     }
 }
