@@ -10,7 +10,7 @@ const median = (xs) => {
 };
 
 /** Times synchronous candidates. */
-export function compare(now, candidates, { batch = 2000, rounds = 15 } = {}) {
+export function compare(now, candidates, { batch = 2000, rounds = 21 } = {}) {
   const labels = Object.keys(candidates);
   const samples = Object.fromEntries(labels.map((l) => [l, []]));
   for (const l of labels) for (let i = 0; i < batch; i++) candidates[l]();
@@ -27,7 +27,7 @@ export function compare(now, candidates, { batch = 2000, rounds = 15 } = {}) {
 }
 
 /** Times candidates of which some return promises (settled in batches, as a game awaits them). */
-export async function compareAsync(now, candidates, { batch = 2000, rounds = 15 } = {}) {
+export async function compareAsync(now, candidates, { batch = 2000, rounds = 21 } = {}) {
   const labels = Object.keys(candidates);
   const samples = Object.fromEntries(labels.map((l) => [l, []]));
   const once = async (run) => {
