@@ -17,6 +17,10 @@ cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 step "native tests"
 cargo test
 
+step "the backend (tmsdk-server): clippy, then its tests on SQLite and, when reachable, PostgreSQL"
+cargo clippy -p tmsdk-server --all-targets -- -D warnings
+cargo test -p tmsdk-server
+
 step "browser tests (headless Chromium)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -1,0 +1,307 @@
+//! The HTTP API: `POST /v1/login`, `POST /v1/profile`, `GET /healthz`, answering the envelope
+//! `{ err, msg, data }` the SDK reads (docs/contract.md, Wire protocol). Every profile it sends passes the
+//! SDK's own profile rules first.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tmsdk_profile::profile::Profile;
+
+use crate::config::Config;
+use crate::crypto;
+use crate::store::{Store, User, UserInfo};
+use crate::wechat::{Wechat, BUSY, SYSTEM_BUSY};
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// `err` codes of refusals (beside WeChat's own, passed through).
+pub mod err {
+    /// The body is not JSON of the expected shape.
+    pub const BAD_REQUEST: i64 = 400;
+    /// No valid session token: log in again.
+    pub const UNAUTHORIZED: i64 = 401;
+    /// An app this server does not serve.
+    pub const UNKNOWN_APP: i64 = 40013;
+    /// `signature != sha1(raw_data + session_key)`.
+    pub const SIGNATURE: i64 = 41003;
+    /// `encrypted_data` does not decrypt with the user's session key.
+    pub const DECRYPT: i64 = 41004;
+    /// The decrypted data's `watermark.appid` is another app's.
+    pub const WATERMARK: i64 = 41005;
+    /// WeChat could not be reached.
+    pub const WECHAT_UNREACHABLE: i64 = 502;
+    /// The database failed.
+    pub const STORE: i64 = 500;
+}
+
+/// What every handler shares.
+pub struct AppState {
+    /// The settings.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+    /// WeChat's API.
+    pub wechat: Wechat,
+}
+
+/// The routes, over `state`.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/v1/login", post(login))
+        .route("/v1/profile", post(profile))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn refuse(status: StatusCode, err: i64, msg: &str) -> Response {
+    (status, Json(json!({ "err": err, "msg": msg }))).into_response()
+}
+
+fn store_failed(e: sqlx::Error) -> Response {
+    eprintln!(
+        "{}",
+        json!({ "level": "error", "event": "store", "error": e.to_string() })
+    );
+    refuse(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        err::STORE,
+        "the server's database failed; try again later",
+    )
+}
+
+/// The user as the SDK's profile, checked by the SDK's own rules, in the envelope.
+fn answer(user: &User, jwt: &str) -> Response {
+    let value = json!({
+        "pid": "", "app_id": user.app_id, "open_id": user.open_id, "union_id": user.union_id,
+        "nick_name": user.nick_name, "avatar_url": user.avatar_url, "gender": user.gender,
+        "city": user.city, "province": user.province, "country": user.country, "language": user.language,
+        "gold": 0, "diamond": 0, "share_new": 0, "share_times": 0, "online_days": user.online_days,
+        "online_duration": 0, "last_login_time": user.last_login_time, "login_times": user.login_times,
+        "from_scene": user.from_scene, "from_code": user.from_code, "is_new": user.is_new, "ofp": "",
+        "jwt": jwt, "login_province": "", "login_city": "", "login_district": "",
+    });
+    match Profile::from_value(&value, &user.app_id) {
+        Ok(profile) => Json(json!({ "err": 0, "msg": "ok", "data": profile })).into_response(),
+        Err(e) => {
+            eprintln!(
+                "{}",
+                json!({ "level": "error", "event": "profile", "field": e.field })
+            );
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                err::STORE,
+                "the stored profile breaks the profile rules",
+            )
+        }
+    }
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    if state.store.ping().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    app_id: String,
+    code: String,
+    #[serde(default)]
+    scene: Value,
+    #[serde(default)]
+    channel: Value,
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.chars().take(64).collect(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+async fn login(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            err::BAD_REQUEST,
+            "the body must be JSON {app_id, code, scene, channel}",
+        );
+    };
+    let Some(secret) = state.config.apps.get(&body.app_id) else {
+        return refuse(
+            StatusCode::OK,
+            err::UNKNOWN_APP,
+            "this server does not serve that app_id",
+        );
+    };
+    let session = match state
+        .wechat
+        .code_to_session(&body.app_id, secret, &body.code)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) if e.errcode == 0 => {
+            eprintln!(
+                "{}",
+                json!({ "level": "error", "event": "wechat", "error": e.errmsg })
+            );
+            return refuse(
+                StatusCode::BAD_GATEWAY,
+                err::WECHAT_UNREACHABLE,
+                "WeChat could not be reached; try again later",
+            );
+        }
+        Err(e) if e.errcode == BUSY || e.errcode == SYSTEM_BUSY => {
+            return refuse(StatusCode::OK, e.errcode, "WeChat is busy; try again later");
+        }
+        Err(e) => return refuse(StatusCode::OK, e.errcode, &e.errmsg),
+    };
+    let user = match state
+        .store
+        .login(
+            &body.app_id,
+            &session.open_id,
+            &session.union_id,
+            &session.session_key,
+            &text_of(&body.scene),
+            &text_of(&body.channel),
+            now(),
+        )
+        .await
+    {
+        Ok(u) => u,
+        Err(e) => return store_failed(e),
+    };
+    let expires = now() as u64 + state.config.token_ttl_secs;
+    let jwt = crypto::issue_token(
+        &state.config.token_secret,
+        &user.app_id,
+        &user.open_id,
+        expires,
+    );
+    eprintln!(
+        "{}",
+        json!({ "level": "info", "event": "login", "app_id": user.app_id, "login_times": user.login_times })
+    );
+    answer(&user, &jwt)
+}
+
+#[derive(Deserialize)]
+struct ProfileBody {
+    app_id: String,
+    raw_data: String,
+    signature: String,
+    encrypted_data: String,
+    iv: String,
+}
+
+fn info_from(decrypted: &Value) -> UserInfo {
+    let text = |k: &str| decrypted[k].as_str().unwrap_or_default().to_string();
+    UserInfo {
+        nick_name: text("nickName"),
+        avatar_url: text("avatarUrl"),
+        gender: decrypted["gender"]
+            .as_i64()
+            .filter(|g| (0..=2).contains(g))
+            .unwrap_or(0),
+        city: text("city"),
+        province: text("province"),
+        country: text("country"),
+        language: text("language"),
+    }
+}
+
+async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let unauthorized = || {
+        refuse(
+            StatusCode::UNAUTHORIZED,
+            err::UNAUTHORIZED,
+            "the session expired; log in again",
+        )
+    };
+    let Some(token) = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+    else {
+        return unauthorized();
+    };
+    let Some((app_id, open_id)) =
+        crypto::verify_token(&state.config.token_secret, token, now() as u64)
+    else {
+        return unauthorized();
+    };
+    let Ok(body) = serde_json::from_slice::<ProfileBody>(&body) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            err::BAD_REQUEST,
+            "the body must be JSON {app_id, raw_data, signature, encrypted_data, iv, user_info}",
+        );
+    };
+    if body.app_id != app_id {
+        return refuse(
+            StatusCode::OK,
+            err::UNKNOWN_APP,
+            "the session belongs to another app",
+        );
+    }
+    let session_key = match state.store.session_key(&app_id, &open_id).await {
+        Ok(Some(k)) => k,
+        Ok(None) => return unauthorized(),
+        Err(e) => return store_failed(e),
+    };
+    if crypto::signature(&body.raw_data, &session_key) != body.signature {
+        return refuse(
+            StatusCode::OK,
+            err::SIGNATURE,
+            "signature mismatch: raw_data was changed or signed with another session_key",
+        );
+    }
+    let Some(decrypted) = crypto::decrypt(&body.encrypted_data, &session_key, &body.iv)
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    else {
+        return refuse(
+            StatusCode::OK,
+            err::DECRYPT,
+            "encrypted_data does not decrypt with this user's session_key",
+        );
+    };
+    if decrypted["watermark"]["appid"].as_str() != Some(app_id.as_str()) {
+        return refuse(
+            StatusCode::OK,
+            err::WATERMARK,
+            "encrypted_data belongs to another app",
+        );
+    }
+    if let Err(e) = state
+        .store
+        .set_info(&app_id, &open_id, &info_from(&decrypted))
+        .await
+    {
+        return store_failed(e);
+    }
+    match state.store.user(&app_id, &open_id).await {
+        Ok(Some(user)) => answer(&user, ""),
+        Ok(None) => unauthorized(),
+        Err(e) => store_failed(e),
+    }
+}

@@ -1,0 +1,195 @@
+//! The server's settings, from the environment. A missing or malformed setting stops the start with a message
+//! naming it; `describe` prints them with every secret masked.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+/// WeChat's API base, where `jscode2session` lives.
+pub const DEFAULT_WECHAT_API: &str = "https://api.weixin.qq.com";
+/// Where the server listens when `TMSDK_LISTEN` is not set.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
+/// The database when `TMSDK_DB` is not set: an SQLite file beside the binary's working directory.
+pub const DEFAULT_DB: &str = "sqlite://tmsdk.db";
+
+/// The validated settings.
+#[derive(Clone)]
+pub struct Config {
+    /// `TMSDK_LISTEN`.
+    pub listen: SocketAddr,
+    /// `TMSDK_DB`: `sqlite://…` or `postgres://…`.
+    pub db: String,
+    /// `TMSDK_APPS`: appId → secret.
+    pub apps: BTreeMap<String, String>,
+    /// `TMSDK_WECHAT_API`, without a trailing slash.
+    pub wechat_api: String,
+    /// `TMSDK_TOKEN_SECRET`: signs session tokens.
+    pub token_secret: String,
+    /// How long a session token lives, in seconds.
+    pub token_ttl_secs: u64,
+}
+
+fn mask(secret: &str) -> String {
+    format!("****({} chars)", secret.chars().count())
+}
+
+impl Config {
+    /// Reads the settings through `var` (the environment in `main`, a map in tests).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let listen_text = var("TMSDK_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen = listen_text.parse().map_err(|_| {
+            format!("TMSDK_LISTEN is \"{listen_text}\": give an address and port such as 127.0.0.1:8788")
+        })?;
+        let db = var("TMSDK_DB").unwrap_or_else(|| DEFAULT_DB.to_string());
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://"))
+        {
+            return Err(format!(
+                "TMSDK_DB must start with sqlite: or postgres://, not \"{}\"",
+                db.split(':').next().unwrap_or_default()
+            ));
+        }
+        let apps_text = var("TMSDK_APPS")
+            .ok_or("TMSDK_APPS is missing: give appid=secret pairs separated by commas")?;
+        let mut apps = BTreeMap::new();
+        for pair in apps_text
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let (app, secret) = pair
+                .split_once('=')
+                .filter(|(a, s)| !a.trim().is_empty() && !s.trim().is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "TMSDK_APPS has \"{}\": each entry must be appid=secret",
+                        pair.split('=').next().unwrap_or_default()
+                    )
+                })?;
+            let app = app.trim();
+            if !app
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            {
+                return Err(format!(
+                    "TMSDK_APPS: \"{app}\" is not an appId (letters, digits, _ - . only)"
+                ));
+            }
+            apps.insert(app.to_string(), secret.trim().to_string());
+        }
+        if apps.is_empty() {
+            return Err("TMSDK_APPS is empty: give appid=secret pairs separated by commas".into());
+        }
+        let wechat_api = var("TMSDK_WECHAT_API")
+            .unwrap_or_else(|| DEFAULT_WECHAT_API.to_string())
+            .trim_end_matches('/')
+            .to_string();
+        if !(wechat_api.starts_with("http://") || wechat_api.starts_with("https://")) {
+            return Err(format!(
+                "TMSDK_WECHAT_API must be an http(s) URL, not \"{wechat_api}\""
+            ));
+        }
+        let token_secret = var("TMSDK_TOKEN_SECRET").ok_or(
+            "TMSDK_TOKEN_SECRET is missing: set a long random string (it signs session tokens)",
+        )?;
+        if token_secret.len() < 16 {
+            return Err("TMSDK_TOKEN_SECRET is too short: use at least 16 characters".into());
+        }
+        Ok(Config {
+            listen,
+            db,
+            apps,
+            wechat_api,
+            token_secret,
+            token_ttl_secs: 7 * 24 * 3600,
+        })
+    }
+
+    /// The settings as printed at start: secrets masked, database passwords hidden.
+    pub fn describe(&self) -> String {
+        let db = match self.db.split_once('@') {
+            Some((credentials, rest)) if credentials.contains("://") => {
+                let scheme = credentials.split("://").next().unwrap_or_default();
+                format!("{scheme}://****@{rest}")
+            }
+            _ => self.db.clone(),
+        };
+        let apps: Vec<String> = self
+            .apps
+            .iter()
+            .map(|(app, secret)| format!("{app}={}", mask(secret)))
+            .collect();
+        format!(
+            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}",
+            self.listen,
+            apps.join(","),
+            self.wechat_api,
+            mask(&self.token_secret)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_vars(|k| map.get(k).cloned())
+    }
+
+    const GOOD: &[(&str, &str)] = &[
+        ("TMSDK_APPS", "wx1=s3cr3t, wx2=other"),
+        ("TMSDK_TOKEN_SECRET", "0123456789abcdef-long"),
+    ];
+
+    #[test]
+    fn defaults_and_secrets_masked() {
+        let c = config(GOOD).unwrap();
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(c.db, DEFAULT_DB);
+        assert_eq!(c.apps.len(), 2);
+        let shown = c.describe();
+        assert!(
+            !shown.contains("s3cr3t") && !shown.contains("0123456789abcdef"),
+            "{shown}"
+        );
+        assert!(shown.contains("wx1=****"), "{shown}");
+        let pg = config(&[
+            GOOD[0],
+            GOOD[1],
+            ("TMSDK_DB", "postgres://user:pw@db:5432/tmsdk"),
+        ])
+        .unwrap();
+        assert!(!pg.describe().contains("pw@"), "{}", pg.describe());
+    }
+
+    #[test]
+    fn each_bad_setting_is_named() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[GOOD[1]], "TMSDK_APPS"),
+            (&[("TMSDK_APPS", "wx1"), GOOD[1]], "TMSDK_APPS"),
+            (&[GOOD[0]], "TMSDK_TOKEN_SECRET"),
+            (
+                &[GOOD[0], ("TMSDK_TOKEN_SECRET", "short")],
+                "TMSDK_TOKEN_SECRET",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_LISTEN", "nowhere")],
+                "TMSDK_LISTEN",
+            ),
+            (&[GOOD[0], GOOD[1], ("TMSDK_DB", "mysql://x")], "TMSDK_DB"),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_WECHAT_API", "ftp://x")],
+                "TMSDK_WECHAT_API",
+            ),
+        ];
+        for (pairs, name) in cases {
+            let e = config(pairs).err().expect("refused");
+            assert!(e.starts_with(name), "{name}: {e}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! `tmsdk-server`: the backend of tmsdk-profile. It turns `wx.login` codes into sessions (WeChat's
+//! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Modules:
+//! `config` (environment), `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `store` (SQLite or
+//! PostgreSQL), `app` (the HTTP routes).
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod config;
+pub mod crypto;
+pub mod store;
+pub mod wechat;
+
+use std::sync::Arc;
+
+/// Opens the store and builds the routes for `config`.
+pub async fn build(config: config::Config) -> Result<axum::Router, String> {
+    let store = store::Store::open(&config.db)
+        .await
+        .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
+    let wechat = wechat::Wechat::new(&config.wechat_api);
+    Ok(app::router(Arc::new(app::AppState {
+        config,
+        store,
+        wechat,
+    })))
+}

@@ -1,0 +1,55 @@
+//! `tmsdk-server`: prints its settings (secrets masked), then `listening on http://ADDR`; stops gracefully on
+//! Ctrl-C or SIGTERM.
+
+use tmsdk_server::config::Config;
+
+#[tokio::main]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = match Config::from_vars(|k| std::env::var(k).ok().filter(|v| !v.is_empty())) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("tmsdk-server: {message}");
+            std::process::exit(2);
+        }
+    };
+    println!("{}", config.describe());
+    let listen = config.listen;
+    let app = match tmsdk_server::build(config).await {
+        Ok(app) => app,
+        Err(message) => {
+            eprintln!("tmsdk-server: {message}");
+            std::process::exit(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("tmsdk-server: TMSDK_LISTEN: cannot listen on {listen} ({e})");
+            std::process::exit(2);
+        }
+    };
+    println!(
+        "listening on http://{}",
+        listener.local_addr().map_or(listen, |a| a)
+    );
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("a SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    };
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        eprintln!("tmsdk-server: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,259 @@
+//! Where users live: SQLite by default, PostgreSQL to share one database between several servers. One schema,
+//! SQL that both speak (`$n` parameters, `ON CONFLICT … DO UPDATE`), versioned migrations applied at start.
+//! Counters are updated in the database in one statement, so concurrent logins of one user are safe.
+
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
+use sqlx::{AnyPool, Row};
+
+/// The migrations, in order; each runs once (its number is kept in `tmsdk_schema`).
+const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS tmsdk_users (
+    app_id TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    union_id TEXT NOT NULL DEFAULT '',
+    session_key TEXT NOT NULL,
+    nick_name TEXT NOT NULL DEFAULT '',
+    avatar_url TEXT NOT NULL DEFAULT '',
+    gender BIGINT NOT NULL DEFAULT 0,
+    city TEXT NOT NULL DEFAULT '',
+    province TEXT NOT NULL DEFAULT '',
+    country TEXT NOT NULL DEFAULT '',
+    language TEXT NOT NULL DEFAULT '',
+    login_times BIGINT NOT NULL DEFAULT 0,
+    online_days BIGINT NOT NULL DEFAULT 0,
+    last_login_time BIGINT NOT NULL DEFAULT 0,
+    last_login_day BIGINT NOT NULL DEFAULT 0,
+    is_new BIGINT NOT NULL DEFAULT 1,
+    from_scene TEXT NOT NULL DEFAULT '',
+    from_code TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (app_id, open_id)
+)"];
+
+/// A stored user, as the profile shows it (the session key stays here).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct User {
+    /// The app.
+    pub app_id: String,
+    /// The user's openid.
+    pub open_id: String,
+    /// The unionid, when known.
+    pub union_id: String,
+    /// Nickname, from the last verified user info.
+    pub nick_name: String,
+    /// Avatar URL, from the last verified user info.
+    pub avatar_url: String,
+    /// 0 unknown, 1 male, 2 female.
+    pub gender: i64,
+    /// City set in WeChat.
+    pub city: String,
+    /// Province set in WeChat.
+    pub province: String,
+    /// Country set in WeChat.
+    pub country: String,
+    /// WeChat language.
+    pub language: String,
+    /// Number of logins.
+    pub login_times: i64,
+    /// Days with at least one login.
+    pub online_days: i64,
+    /// Last login, Unix seconds.
+    pub last_login_time: i64,
+    /// Whether the first login created this user.
+    pub is_new: bool,
+    /// Scene of the first login.
+    pub from_scene: String,
+    /// Channel of the first login.
+    pub from_code: String,
+}
+
+/// Verified user info, from WeChat's decrypted data.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserInfo {
+    /// `nickName`.
+    pub nick_name: String,
+    /// `avatarUrl`.
+    pub avatar_url: String,
+    /// `gender`.
+    pub gender: i64,
+    /// `city`.
+    pub city: String,
+    /// `province`.
+    pub province: String,
+    /// `country`.
+    pub country: String,
+    /// `language`.
+    pub language: String,
+}
+
+/// The database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+}
+
+const USER_COLUMNS: &str =
+    "app_id, open_id, union_id, nick_name, avatar_url, gender, city, province, country, \
+     language, login_times, online_days, last_login_time, is_new, from_scene, from_code";
+
+fn user(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        app_id: row.try_get("app_id")?,
+        open_id: row.try_get("open_id")?,
+        union_id: row.try_get("union_id")?,
+        nick_name: row.try_get("nick_name")?,
+        avatar_url: row.try_get("avatar_url")?,
+        gender: row.try_get("gender")?,
+        city: row.try_get("city")?,
+        province: row.try_get("province")?,
+        country: row.try_get("country")?,
+        language: row.try_get("language")?,
+        login_times: row.try_get("login_times")?,
+        online_days: row.try_get("online_days")?,
+        last_login_time: row.try_get("last_login_time")?,
+        is_new: row.try_get::<i64, _>("is_new")? != 0,
+        from_scene: row.try_get("from_scene")?,
+        from_code: row.try_get("from_code")?,
+    })
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://file` — created when missing — or `postgres://…`) and migrates.
+    pub async fn open(url: &str) -> Result<Store, sqlx::Error> {
+        install_default_drivers();
+        let url = if url.starts_with("sqlite:") && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_string()
+        };
+        let sqlite = url.starts_with("sqlite:");
+        let pool = AnyPoolOptions::new()
+            // One writer for SQLite (it locks the file); a pool for PostgreSQL.
+            .max_connections(if sqlite { 1 } else { 8 })
+            .connect(&url)
+            .await?;
+        let store = Store { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS tmsdk_schema (version BIGINT NOT NULL)")
+            .execute(&self.pool)
+            .await?;
+        let done: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tmsdk_schema")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO tmsdk_schema (version) VALUES ($1)")
+                .bind(i as i64 + 1)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1 AS one")
+            .fetch_one(&self.pool)
+            .await
+            .is_ok()
+    }
+
+    /// Records a login at `now` (Unix seconds): creates the user or counts the login, in one statement.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn login(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        union_id: &str,
+        session_key: &str,
+        scene: &str,
+        channel: &str,
+        now: i64,
+    ) -> Result<User, sqlx::Error> {
+        let day = now / 86_400;
+        sqlx::query(
+            "INSERT INTO tmsdk_users (app_id, open_id, union_id, session_key, login_times, online_days, \
+             last_login_time, last_login_day, is_new, from_scene, from_code) \
+             VALUES ($1, $2, $3, $4, 1, 1, $5, $6, 1, $7, $8) \
+             ON CONFLICT (app_id, open_id) DO UPDATE SET \
+             union_id = CASE WHEN excluded.union_id <> '' THEN excluded.union_id ELSE tmsdk_users.union_id END, \
+             session_key = excluded.session_key, \
+             login_times = tmsdk_users.login_times + 1, \
+             online_days = tmsdk_users.online_days + \
+               CASE WHEN tmsdk_users.last_login_day < excluded.last_login_day THEN 1 ELSE 0 END, \
+             last_login_time = excluded.last_login_time, \
+             last_login_day = excluded.last_login_day, \
+             is_new = 0",
+        )
+        .bind(app_id)
+        .bind(open_id)
+        .bind(union_id)
+        .bind(session_key)
+        .bind(now)
+        .bind(day)
+        .bind(scene)
+        .bind(channel)
+        .execute(&self.pool)
+        .await?;
+        self.user(app_id, open_id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// The user, if known.
+    pub async fn user(&self, app_id: &str, open_id: &str) -> Result<Option<User>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM tmsdk_users WHERE app_id = $1 AND open_id = $2"
+        ))
+        .bind(app_id)
+        .bind(open_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    /// The user's WeChat session key (never sent, never logged).
+    pub async fn session_key(
+        &self,
+        app_id: &str,
+        open_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let row =
+            sqlx::query("SELECT session_key FROM tmsdk_users WHERE app_id = $1 AND open_id = $2")
+                .bind(app_id)
+                .bind(open_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| r.try_get("session_key")).transpose()
+    }
+
+    /// Stores verified user info.
+    pub async fn set_info(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        info: &UserInfo,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE tmsdk_users SET nick_name = $1, avatar_url = $2, gender = $3, city = $4, province = $5, \
+             country = $6, language = $7, is_new = 0 WHERE app_id = $8 AND open_id = $9",
+        )
+        .bind(&info.nick_name)
+        .bind(&info.avatar_url)
+        .bind(info.gender)
+        .bind(&info.city)
+        .bind(&info.province)
+        .bind(&info.country)
+        .bind(&info.language)
+        .bind(app_id)
+        .bind(open_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

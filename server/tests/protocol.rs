@@ -1,0 +1,357 @@
+//! The protocol end to end: the server on 127.0.0.1 against a simulated WeChat (the real `jscode2session`
+//! shape), on SQLite and — when one is reachable — PostgreSQL: login, signature, decryption, watermark, code
+//! reuse, WeChat's errors, expired and forged tokens, the body limit, concurrent logins, restart persistence.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+use tmsdk_server::config::Config;
+use tmsdk_server::crypto;
+
+const APP: &str = "wxserverapp0000001";
+const SECRET: &str = "app-secret";
+
+/// WeChat's side: one-time codes, one session key per user.
+#[derive(Default)]
+struct FakeWechat {
+    codes: HashMap<String, String>,
+    keys: HashMap<String, String>,
+    calls: HashMap<String, u32>,
+}
+
+type Shared = Arc<Mutex<FakeWechat>>;
+
+impl FakeWechat {
+    fn code_for(&mut self, open_id: &str) -> String {
+        let code = format!("code-{}-{}", open_id, self.codes.len());
+        self.codes.insert(code.clone(), open_id.to_string());
+        self.keys
+            .entry(open_id.to_string())
+            .or_insert_with(|| STANDARD.encode(&format!("key-{open_id:0>12}").as_bytes()[..16]));
+        code
+    }
+}
+
+async fn jscode2session(
+    State(wx): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Json<Value> {
+    let mut wx = wx.lock().unwrap();
+    if q.get("appid").map(String::as_str) != Some(APP)
+        || q.get("secret").map(String::as_str) != Some(SECRET)
+    {
+        return Json(json!({"errcode": 40013, "errmsg": "invalid appid"}));
+    }
+    let code = q.get("js_code").cloned().unwrap_or_default();
+    let calls = {
+        let c = wx.calls.entry(code.clone()).or_default();
+        *c += 1;
+        *c
+    };
+    match code.as_str() {
+        "risky" => return Json(json!({"errcode": 40226, "errmsg": "high risk user"})),
+        "busy-always" => {
+            return Json(json!({"errcode": 45011, "errmsg": "api minute-quota reach limit"}))
+        }
+        "busy-once" if calls == 1 => return Json(json!({"errcode": -1, "errmsg": "system error"})),
+        "busy-once" => {
+            let key = STANDARD.encode(b"busy-once-key-16");
+            return Json(json!({"openid": "oBusyOnce", "session_key": key}));
+        }
+        _ => {}
+    }
+    match wx.codes.remove(&code) {
+        Some(open_id) => {
+            let key = wx.keys[&open_id].clone();
+            Json(json!({"openid": open_id, "session_key": key, "unionid": "uUnion"}))
+        }
+        None => Json(json!({"errcode": 40029, "errmsg": "invalid code"})),
+    }
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+struct World {
+    wechat: Shared,
+    server: String,
+    config: Config,
+}
+
+async fn start(db: &str, wechat: Option<(Shared, String)>) -> World {
+    let (wechat, wechat_url) = match wechat {
+        Some(w) => w,
+        None => {
+            let shared: Shared = Arc::default();
+            let addr = serve(
+                Router::new()
+                    .route("/sns/jscode2session", get(jscode2session))
+                    .with_state(shared.clone()),
+            )
+            .await;
+            (shared, format!("http://{addr}"))
+        }
+    };
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("TMSDK_APPS", format!("{APP}={SECRET}")),
+        (
+            "TMSDK_TOKEN_SECRET",
+            "a-test-token-secret-of-some-length".to_string(),
+        ),
+        ("TMSDK_WECHAT_API", wechat_url.clone()),
+        ("TMSDK_DB", db.to_string()),
+    ]);
+    let config = Config::from_vars(|k| vars.get(k).cloned()).unwrap();
+    let app = tmsdk_server::build(config.clone()).await.unwrap();
+    let addr = serve(app).await;
+    World {
+        wechat,
+        server: format!("http://{addr}"),
+        config,
+    }
+}
+
+async fn post(url: &str, body: String, bearer: Option<&str>) -> (u16, Value) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut request = hyper::Request::post(url).header("content-type", "application/json");
+    if let Some(jwt) = bearer {
+        request = request.header("authorization", format!("Bearer {jwt}"));
+    }
+    let response = client
+        .request(request.body(Full::new(Bytes::from(body))).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+impl World {
+    async fn login(&self, open_id: &str) -> (u16, Value) {
+        let code = self.wechat.lock().unwrap().code_for(open_id);
+        self.login_code(&code).await
+    }
+
+    async fn login_code(&self, code: &str) -> (u16, Value) {
+        let body = json!({"app_id": APP, "code": code, "scene": 1044, "channel": "ch"}).to_string();
+        post(&format!("{}/v1/login", self.server), body, None).await
+    }
+
+    /// What WeChat's getUserProfile gives this user, signed and encrypted with their session key.
+    fn user_info(&self, open_id: &str, nick: &str, watermark_app: &str) -> Value {
+        let key = self.wechat.lock().unwrap().keys[open_id].clone();
+        let info = json!({"nickName": nick, "gender": 1, "language": "zh_CN", "city": "", "province": "", "country": "", "avatarUrl": "https://thirdwx.qlogo.cn/x/132"});
+        let raw_data = info.to_string();
+        let mut plain = info.clone();
+        plain["watermark"] = json!({"appid": watermark_app, "timestamp": 1_700_000_000});
+        let iv = *b"0123456789abcdef";
+        let encrypted =
+            cbc::Encryptor::<aes::Aes128>::new_from_slices(&STANDARD.decode(&key).unwrap(), &iv)
+                .unwrap()
+                .encrypt_padded_vec_mut::<Pkcs7>(plain.to_string().as_bytes());
+        json!({
+            "app_id": APP, "raw_data": raw_data, "signature": crypto::signature(&raw_data, &key),
+            "encrypted_data": STANDARD.encode(encrypted), "iv": STANDARD.encode(iv), "user_info": info,
+        })
+    }
+
+    async fn profile(&self, body: &Value, jwt: &str) -> (u16, Value) {
+        post(
+            &format!("{}/v1/profile", self.server),
+            body.to_string(),
+            Some(jwt),
+        )
+        .await
+    }
+}
+
+async fn the_protocol(db: &str) {
+    let w = start(db, None).await;
+    // Login: a new user, then the same one again.
+    let (status, first) = w.login("oUser1").await;
+    assert_eq!((status, first["err"].as_i64()), (200, Some(0)), "{first}");
+    let data = &first["data"];
+    assert_eq!(
+        (
+            data["open_id"].as_str(),
+            data["login_times"].as_u64(),
+            data["is_new"].as_bool()
+        ),
+        (Some("oUser1"), Some(1), Some(true))
+    );
+    assert_eq!(data["from_scene"], "1044");
+    let jwt = data["jwt"].as_str().unwrap().to_string();
+    assert!(!jwt.is_empty());
+    let (_, second) = w.login("oUser1").await;
+    assert_eq!(
+        (
+            second["data"]["login_times"].as_u64(),
+            second["data"]["is_new"].as_bool()
+        ),
+        (Some(2), Some(false))
+    );
+    let jwt = second["data"]["jwt"].as_str().unwrap().to_string();
+
+    // Profile: verified, decrypted, stored.
+    let (status, p) = w.profile(&w.user_info("oUser1", "小明", APP), &jwt).await;
+    assert_eq!((status, p["err"].as_i64()), (200, Some(0)), "{p}");
+    assert_eq!(
+        (
+            p["data"]["nick_name"].as_str(),
+            p["data"]["gender"].as_u64(),
+            p["data"]["jwt"].as_str()
+        ),
+        (Some("小明"), Some(1), Some(""))
+    );
+
+    // Tampering, another key, another app.
+    let mut tampered = w.user_info("oUser1", "小明", APP);
+    tampered["raw_data"] = json!(tampered["raw_data"]
+        .as_str()
+        .unwrap()
+        .replace("小明", "篡改"));
+    assert_eq!(w.profile(&tampered, &jwt).await.1["err"], 41003);
+    let mut bad_iv = w.user_info("oUser1", "小明", APP);
+    bad_iv["iv"] = json!(STANDARD.encode(b"another-iv-16byt"));
+    assert_eq!(w.profile(&bad_iv, &jwt).await.1["err"], 41004);
+    assert_eq!(
+        w.profile(&w.user_info("oUser1", "小明", "wxother"), &jwt)
+            .await
+            .1["err"],
+        41005
+    );
+
+    // Tokens: forged, expired, absent.
+    let forged = crypto::issue_token("not-the-server-secret-at-all", APP, "oUser1", u64::MAX);
+    assert_eq!(
+        w.profile(&w.user_info("oUser1", "x", APP), &forged).await.0,
+        401
+    );
+    let expired = crypto::issue_token(&w.config.token_secret, APP, "oUser1", 1);
+    assert_eq!(
+        w.profile(&w.user_info("oUser1", "x", APP), &expired)
+            .await
+            .0,
+        401
+    );
+    let (status, _) = post(&format!("{}/v1/profile", w.server), "{}".into(), None).await;
+    assert_eq!(status, 401);
+
+    // Codes are good once; WeChat's refusals and busy answers.
+    let code = w.wechat.lock().unwrap().code_for("oUser2");
+    assert_eq!(w.login_code(&code).await.1["err"], 0);
+    assert_eq!(w.login_code(&code).await.1["err"], 40029, "a used code");
+    assert_eq!(w.login_code("risky").await.1["err"], 40226);
+    assert_eq!(
+        w.login_code("busy-once").await.1["err"],
+        0,
+        "busy once: retried"
+    );
+    let (_, busy) = w.login_code("busy-always").await;
+    assert_eq!(busy["err"], 45011);
+    assert!(busy["msg"].as_str().unwrap().contains("try again later"));
+    let (_, unknown) = post(
+        &format!("{}/v1/login", w.server),
+        json!({"app_id": "wxnope", "code": "c"}).to_string(),
+        None,
+    )
+    .await;
+    assert_eq!(unknown["err"], 40013);
+
+    // The body limit.
+    let (status, _) = post(
+        &format!("{}/v1/login", w.server),
+        "x".repeat(70 * 1024),
+        None,
+    )
+    .await;
+    assert_eq!(status, 413);
+
+    // Concurrent logins of one user are all counted.
+    let mut logins = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let code = w.wechat.lock().unwrap().code_for("oBusy");
+        let url = format!("{}/v1/login", w.server);
+        let body = json!({"app_id": APP, "code": code, "scene": 1001, "channel": ""}).to_string();
+        logins.spawn(async move { post(&url, body, None).await });
+    }
+    while let Some(done) = logins.join_next().await {
+        let (status, answer) = done.unwrap();
+        assert_eq!((status, answer["err"].as_i64()), (200, Some(0)), "{answer}");
+    }
+    let (_, after) = w.login("oBusy").await;
+    assert_eq!(
+        after["data"]["login_times"].as_u64(),
+        Some(11),
+        "every concurrent login counted"
+    );
+
+    // A restart keeps everything: a new server on the same database.
+    let again = start(db, Some((w.wechat.clone(), w.config.wechat_api.clone()))).await;
+    let (_, third) = again.login("oUser1").await;
+    assert_eq!(
+        (
+            third["data"]["login_times"].as_u64(),
+            third["data"]["nick_name"].as_str()
+        ),
+        (Some(3), Some("小明"))
+    );
+    let (status, _) = {
+        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let r = client
+            .get(format!("{}/healthz", again.server).parse().unwrap())
+            .await
+            .unwrap();
+        (r.status().as_u16(), ())
+    };
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_protocol_on_sqlite() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = std::env::temp_dir().join(format!("tmsdk-server-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
+    the_protocol(&db).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_protocol_on_postgres() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = std::env::var("TMSDK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    sqlx::any::install_default_drivers();
+    let Ok(pool) = sqlx::AnyPool::connect(&url).await else {
+        println!("postgres: not reachable at {url}; the PostgreSQL half is skipped (see the README to run it)");
+        return;
+    };
+    for table in ["tmsdk_users", "tmsdk_schema"] {
+        sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    the_protocol(&url).await;
+}
