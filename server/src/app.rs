@@ -87,10 +87,11 @@ fn store_failed(e: sqlx::Error) -> Response {
 
 /// The user as the SDK's profile, checked by the SDK's own rules, in the envelope.
 fn answer(user: &User, jwt: &str) -> Response {
+    let info = &user.info;
     let value = json!({
         "pid": "", "app_id": user.app_id, "open_id": user.open_id, "union_id": user.union_id,
-        "nick_name": user.nick_name, "avatar_url": user.avatar_url, "gender": user.gender,
-        "city": user.city, "province": user.province, "country": user.country, "language": user.language,
+        "nick_name": info.nick_name, "avatar_url": info.avatar_url, "gender": info.gender,
+        "city": info.city, "province": info.province, "country": info.country, "language": info.language,
         "gold": 0, "diamond": 0, "share_new": 0, "share_times": 0, "online_days": user.online_days,
         "online_duration": 0, "last_login_time": user.last_login_time, "login_times": user.login_times,
         "from_scene": user.from_scene, "from_code": user.from_code, "is_new": user.is_new, "ofp": "",

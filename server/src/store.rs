@@ -37,20 +37,8 @@ pub struct User {
     pub open_id: String,
     /// The unionid, when known.
     pub union_id: String,
-    /// Nickname, from the last verified user info.
-    pub nick_name: String,
-    /// Avatar URL, from the last verified user info.
-    pub avatar_url: String,
-    /// 0 unknown, 1 male, 2 female.
-    pub gender: i64,
-    /// City set in WeChat.
-    pub city: String,
-    /// Province set in WeChat.
-    pub province: String,
-    /// Country set in WeChat.
-    pub country: String,
-    /// WeChat language.
-    pub language: String,
+    /// The last verified user info (empty until the user authorises).
+    pub info: UserInfo,
     /// Number of logins.
     pub login_times: i64,
     /// Days with at least one login.
@@ -99,13 +87,15 @@ fn user(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
         app_id: row.try_get("app_id")?,
         open_id: row.try_get("open_id")?,
         union_id: row.try_get("union_id")?,
-        nick_name: row.try_get("nick_name")?,
-        avatar_url: row.try_get("avatar_url")?,
-        gender: row.try_get("gender")?,
-        city: row.try_get("city")?,
-        province: row.try_get("province")?,
-        country: row.try_get("country")?,
-        language: row.try_get("language")?,
+        info: UserInfo {
+            nick_name: row.try_get("nick_name")?,
+            avatar_url: row.try_get("avatar_url")?,
+            gender: row.try_get("gender")?,
+            city: row.try_get("city")?,
+            province: row.try_get("province")?,
+            country: row.try_get("country")?,
+            language: row.try_get("language")?,
+        },
         login_times: row.try_get("login_times")?,
         online_days: row.try_get("online_days")?,
         last_login_time: row.try_get("last_login_time")?,
