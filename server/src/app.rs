@@ -2,11 +2,12 @@
 //! `{ err, msg, data }` the SDK reads (docs/contract.md, Wire protocol). Every profile it sends passes the
 //! SDK's own profile rules first.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,6 +18,7 @@ use tmsdk_profile::profile::Profile;
 
 use crate::config::Config;
 use crate::crypto;
+use crate::limits::{client_ip, RateLimiter};
 use crate::store::{Store, User, UserInfo};
 use crate::wechat::{Wechat, BUSY, SYSTEM_BUSY};
 
@@ -41,6 +43,8 @@ pub mod err {
     pub const WECHAT_UNREACHABLE: i64 = 502;
     /// The database failed.
     pub const STORE: i64 = 500;
+    /// Too many requests from this address or for this user.
+    pub const TOO_MANY: i64 = 429;
 }
 
 /// What every handler shares.
@@ -51,6 +55,28 @@ pub struct AppState {
     pub store: Store,
     /// WeChat's API.
     pub wechat: Wechat,
+    /// Requests per client IP.
+    pub per_ip: RateLimiter,
+    /// Requests per user (openid).
+    pub per_openid: RateLimiter,
+}
+
+/// The 429 answer when `limiter` has no token left for `key`.
+fn limit(limiter: &RateLimiter, key: &str) -> Option<Response> {
+    limiter.take(key, Instant::now()).err().map(|wait| {
+        refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            err::TOO_MANY,
+            &format!("too many requests; try again in {wait} s"),
+        )
+    })
+}
+
+/// Counts the request against its client's IP: the 429 answer when over the limit.
+fn limit_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Option<Response> {
+    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
+    let ip = client_ip(peer.ip(), forwarded, &state.config.trusted_proxies);
+    limit(&state.per_ip, &ip.to_string())
 }
 
 /// The routes, over `state`.
@@ -139,7 +165,15 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-async fn login(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn login(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = limit_ip(&state, peer, &headers) {
+        return refused;
+    }
     let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -176,6 +210,12 @@ async fn login(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
         }
         Err(e) => return refuse(StatusCode::OK, e.errcode, &e.errmsg),
     };
+    if let Some(refused) = limit(
+        &state.per_openid,
+        &format!("{}/{}", body.app_id, session.open_id),
+    ) {
+        return refused;
+    }
     let user = match state
         .store
         .login(
@@ -231,7 +271,15 @@ fn info_from(decrypted: &Value) -> UserInfo {
     }
 }
 
-async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn profile(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = limit_ip(&state, peer, &headers) {
+        return refused;
+    }
     let unauthorized = || {
         refuse(
             StatusCode::UNAUTHORIZED,
@@ -251,6 +299,9 @@ async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
     else {
         return unauthorized();
     };
+    if let Some(refused) = limit(&state.per_openid, &format!("{app_id}/{open_id}")) {
+        return refused;
+    }
     let Ok(body) = serde_json::from_slice::<ProfileBody>(&body) else {
         return refuse(
             StatusCode::BAD_REQUEST,

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
+use crate::limits::Network;
+
 /// WeChat's API base, where `jscode2session` lives.
 pub const DEFAULT_WECHAT_API: &str = "https://api.weixin.qq.com";
 /// Where the server listens when `TMSDK_LISTEN` is not set.
@@ -26,6 +28,12 @@ pub struct Config {
     pub token_secret: String,
     /// How long a session token lives, in seconds.
     pub token_ttl_secs: u64,
+    /// `TMSDK_TRUSTED_PROXIES`: whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<Network>,
+    /// `TMSDK_RATE_LIMIT_IP`: requests a minute per client IP.
+    pub rate_per_ip: u32,
+    /// `TMSDK_RATE_LIMIT_OPENID`: requests a minute per user.
+    pub rate_per_openid: u32,
 }
 
 fn mask(secret: &str) -> String {
@@ -95,6 +103,32 @@ impl Config {
         if token_secret.len() < 16 {
             return Err("TMSDK_TOKEN_SECRET is too short: use at least 16 characters".into());
         }
+        let mut trusted_proxies = Vec::new();
+        for entry in var("TMSDK_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            trusted_proxies.push(Network::parse(entry).ok_or_else(|| {
+                format!("TMSDK_TRUSTED_PROXIES has \"{entry}\": give IP addresses or networks such as 10.0.0.0/8")
+            })?);
+        }
+        let rate = |name: &str, default: u32| -> Result<u32, String> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        format!(
+                            "{name} must be a positive number of requests a minute, not \"{v}\""
+                        )
+                    }),
+            }
+        };
         Ok(Config {
             listen,
             db,
@@ -102,6 +136,9 @@ impl Config {
             wechat_api,
             token_secret,
             token_ttl_secs: 7 * 24 * 3600,
+            trusted_proxies,
+            rate_per_ip: rate("TMSDK_RATE_LIMIT_IP", 120)?,
+            rate_per_openid: rate("TMSDK_RATE_LIMIT_OPENID", 30)?,
         })
     }
 
@@ -120,11 +157,15 @@ impl Config {
             .map(|(app, secret)| format!("{app}={}", mask(secret)))
             .collect();
         format!(
-            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}",
+            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
+             TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min",
             self.listen,
             apps.join(","),
             self.wechat_api,
-            mask(&self.token_secret)
+            mask(&self.token_secret),
+            self.trusted_proxies.len(),
+            self.rate_per_ip,
+            self.rate_per_openid
         )
     }
 }
@@ -185,6 +226,14 @@ mod tests {
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_WECHAT_API", "ftp://x")],
                 "TMSDK_WECHAT_API",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_TRUSTED_PROXIES", "10.0.0.0/99")],
+                "TMSDK_TRUSTED_PROXIES",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_RATE_LIMIT_IP", "0")],
+                "TMSDK_RATE_LIMIT_IP",
             ),
         ];
         for (pairs, name) in cases {

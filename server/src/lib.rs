@@ -1,12 +1,13 @@
 //! `tmsdk-server`: the backend of tmsdk-profile. It turns `wx.login` codes into sessions (WeChat's
 //! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Modules:
-//! `config` (environment), `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `store` (SQLite or
-//! PostgreSQL), `app` (the HTTP routes).
+//! `config` (environment), `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate limits,
+//! the client's address), `store` (SQLite or PostgreSQL), `app` (the HTTP routes).
 #![deny(missing_docs)]
 
 pub mod app;
 pub mod config;
 pub mod crypto;
+pub mod limits;
 pub mod store;
 pub mod wechat;
 
@@ -18,9 +19,14 @@ pub async fn build(config: config::Config) -> Result<axum::Router, String> {
         .await
         .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
     let wechat = wechat::Wechat::new(&config.wechat_api);
+    let per_ip = limits::RateLimiter::new(config.rate_per_ip, config.rate_per_ip.div_ceil(3));
+    let per_openid =
+        limits::RateLimiter::new(config.rate_per_openid, config.rate_per_openid.div_ceil(3));
     Ok(app::router(Arc::new(app::AppState {
         config,
         store,
         wechat,
+        per_ip,
+        per_openid,
     })))
 }

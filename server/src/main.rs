@@ -45,7 +45,8 @@ async fn main() {
         #[cfg(not(unix))]
         let _ = ctrl_c.await;
     };
-    if let Err(e) = axum::serve(listener, app)
+    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if let Err(e) = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
     {

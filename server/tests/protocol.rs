@@ -84,7 +84,8 @@ async fn jscode2session(
 async fn serve(router: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     addr
 }
 
@@ -95,6 +96,14 @@ struct World {
 }
 
 async fn start(db: &str, wechat: Option<(Shared, String)>) -> World {
+    start_with(db, wechat, &[]).await
+}
+
+async fn start_with(
+    db: &str,
+    wechat: Option<(Shared, String)>,
+    more: &[(&'static str, &str)],
+) -> World {
     let (wechat, wechat_url) = match wechat {
         Some(w) => w,
         None => {
@@ -108,7 +117,7 @@ async fn start(db: &str, wechat: Option<(Shared, String)>) -> World {
             (shared, format!("http://{addr}"))
         }
     };
-    let vars: HashMap<&str, String> = HashMap::from([
+    let mut vars: HashMap<&str, String> = HashMap::from([
         ("TMSDK_APPS", format!("{APP}={SECRET}")),
         (
             "TMSDK_TOKEN_SECRET",
@@ -116,7 +125,12 @@ async fn start(db: &str, wechat: Option<(Shared, String)>) -> World {
         ),
         ("TMSDK_WECHAT_API", wechat_url.clone()),
         ("TMSDK_DB", db.to_string()),
+        ("TMSDK_RATE_LIMIT_IP", "100000".to_string()),
+        ("TMSDK_RATE_LIMIT_OPENID", "100000".to_string()),
     ]);
+    for (k, v) in more {
+        vars.insert(k, v.to_string());
+    }
     let config = Config::from_vars(|k| vars.get(k).cloned()).unwrap();
     let app = tmsdk_server::build(config.clone()).await.unwrap();
     let addr = serve(app).await;
@@ -354,4 +368,65 @@ async fn the_protocol_on_postgres() {
     }
     pool.close().await;
     the_protocol(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_answer_429_per_ip_and_per_user() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = std::env::temp_dir().join(format!("tmsdk-server-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
+    // Per IP: 3 a minute (a burst of 1); the 127.0.0.1 proxy is trusted, so X-Forwarded-For names the client.
+    let w = start_with(
+        &db,
+        None,
+        &[
+            ("TMSDK_RATE_LIMIT_IP", "3"),
+            ("TMSDK_TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
+    let login = |ip: &'static str| {
+        let code = w.wechat.lock().unwrap().code_for("oLimited");
+        let url = format!("{}/v1/login", w.server);
+        async move {
+            let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+            let request = hyper::Request::post(url)
+                .header("x-forwarded-for", ip)
+                .body(Full::new(Bytes::from(
+                    json!({"app_id": APP, "code": code}).to_string(),
+                )))
+                .unwrap();
+            let response = client.request(request).await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value =
+                serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes())
+                    .unwrap();
+            (status, body)
+        }
+    };
+    assert_eq!(login("198.51.100.1").await.0, 200);
+    let (status, refused) = login("198.51.100.1").await;
+    assert_eq!(
+        (status, refused["err"].as_i64()),
+        (429, Some(429)),
+        "{refused}"
+    );
+    assert!(refused["msg"].as_str().unwrap().contains("try again"));
+    assert_eq!(
+        login("198.51.100.2").await.0,
+        200,
+        "another client has its own limit"
+    );
+    // Per user: 3 a minute (a burst of 1), whatever the address.
+    let w = start_with(
+        &db,
+        Some((w.wechat.clone(), w.config.wechat_api.clone())),
+        &[("TMSDK_RATE_LIMIT_OPENID", "3")],
+    )
+    .await;
+    assert_eq!(w.login("oUserLimited").await.1["err"], 0);
+    assert_eq!(w.login("oUserLimited").await.1["err"], 429);
+    assert_eq!(w.login("oSomeoneElse").await.1["err"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
 }
