@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -72,19 +73,31 @@ fn limit(limiter: &RateLimiter, key: &str) -> Option<Response> {
     })
 }
 
-/// Counts the request against its client's IP: the 429 answer when over the limit.
-fn limit_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Option<Response> {
-    let forwarded = headers.get("x-forwarded-for").and_then(|h| h.to_str().ok());
+/// The per-IP limit, in front of the API routes: the 429 answer when the client is over it.
+async fn limit_ip(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let forwarded = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|h| h.to_str().ok());
     let ip = client_ip(peer.ip(), forwarded, &state.config.trusted_proxies);
-    limit(&state.per_ip, &ip.to_string())
+    match limit(&state.per_ip, &ip.to_string()) {
+        Some(refused) => refused,
+        None => next.run(request).await,
+    }
 }
 
 /// The routes, over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/healthz", get(healthz))
         .route("/v1/login", post(login))
         .route("/v1/profile", post(profile))
+        .route_layer(middleware::from_fn_with_state(state.clone(), limit_ip))
+        .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
@@ -165,15 +178,7 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-async fn login(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(refused) = limit_ip(&state, peer, &headers) {
-        return refused;
-    }
+async fn login(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -271,15 +276,7 @@ fn info_from(decrypted: &Value) -> UserInfo {
     }
 }
 
-async fn profile(
-    State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(refused) = limit_ip(&state, peer, &headers) {
-        return refused;
-    }
+async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let unauthorized = || {
         refuse(
             StatusCode::UNAUTHORIZED,
