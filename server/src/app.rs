@@ -2,7 +2,7 @@
 //! `{ err, msg, data }` the SDK reads (docs/contract.md, Wire protocol). Every profile it sends passes the
 //! SDK's own profile rules first.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tmsdk_profile::profile::Profile;
@@ -20,6 +20,7 @@ use tmsdk_profile::profile::Profile;
 use crate::config::Config;
 use crate::crypto;
 use crate::limits::{client_ip, RateLimiter};
+use crate::region::Ip2Region;
 use crate::store::{Store, User, UserInfo};
 use crate::wechat::{Wechat, BUSY, SYSTEM_BUSY};
 
@@ -60,7 +61,13 @@ pub struct AppState {
     pub per_ip: RateLimiter,
     /// Requests per user (openid).
     pub per_openid: RateLimiter,
+    /// Where client addresses are, when `TMSDK_IP2REGION` is set.
+    pub regions: Option<Ip2Region>,
 }
+
+/// The client's IP, as the per-IP limit worked it out (a request extension).
+#[derive(Clone, Copy)]
+struct ClientIp(IpAddr);
 
 /// The 429 answer when `limiter` has no token left for `key`.
 fn limit(limiter: &RateLimiter, key: &str) -> Option<Response> {
@@ -77,7 +84,7 @@ fn limit(limiter: &RateLimiter, key: &str) -> Option<Response> {
 async fn limit_ip(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let forwarded = request
@@ -87,7 +94,10 @@ async fn limit_ip(
     let ip = client_ip(peer.ip(), forwarded, &state.config.trusted_proxies);
     match limit(&state.per_ip, &ip.to_string()) {
         Some(refused) => refused,
-        None => next.run(request).await,
+        None => {
+            request.extensions_mut().insert(ClientIp(ip));
+            next.run(request).await
+        }
     }
 }
 
@@ -134,7 +144,8 @@ fn answer(user: &User, jwt: &str) -> Response {
         "gold": 0, "diamond": 0, "share_new": 0, "share_times": 0, "online_days": user.online_days,
         "online_duration": 0, "last_login_time": user.last_login_time, "login_times": user.login_times,
         "from_scene": user.from_scene, "from_code": user.from_code, "is_new": user.is_new, "ofp": "",
-        "jwt": jwt, "login_province": "", "login_city": "", "login_district": "",
+        "jwt": jwt, "login_province": user.login_province, "login_city": user.login_city,
+        "login_district": "",
     });
     match Profile::from_value(&value, &user.app_id) {
         Ok(profile) => Json(json!({ "err": 0, "msg": "ok", "data": profile })).into_response(),
@@ -178,7 +189,11 @@ fn text_of(v: &Value) -> String {
     }
 }
 
-async fn login(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn login(
+    State(state): State<Arc<AppState>>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    body: Bytes,
+) -> Response {
     let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -221,6 +236,11 @@ async fn login(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     ) {
         return refused;
     }
+    let location = state
+        .regions
+        .as_ref()
+        .map(|r| r.lookup(ip))
+        .unwrap_or_default();
     let user = match state
         .store
         .login(
@@ -230,6 +250,7 @@ async fn login(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
             &session.session_key,
             &text_of(&body.scene),
             &text_of(&body.channel),
+            &location,
             now(),
         )
         .await

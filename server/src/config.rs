@@ -34,6 +34,8 @@ pub struct Config {
     pub rate_per_ip: u32,
     /// `TMSDK_RATE_LIMIT_OPENID`: requests a minute per user.
     pub rate_per_openid: u32,
+    /// `TMSDK_IP2REGION`: an ip2region xdb file for `login_province` / `login_city`.
+    pub ip2region: Option<String>,
 }
 
 fn mask(secret: &str) -> String {
@@ -139,6 +141,7 @@ impl Config {
             trusted_proxies,
             rate_per_ip: rate("TMSDK_RATE_LIMIT_IP", 120)?,
             rate_per_openid: rate("TMSDK_RATE_LIMIT_OPENID", 30)?,
+            ip2region: var("TMSDK_IP2REGION").filter(|p| !p.trim().is_empty()),
         })
     }
 
@@ -158,14 +161,16 @@ impl Config {
             .collect();
         format!(
             "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
-             TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min",
+             TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min\n\
+             TMSDK_IP2REGION={}",
             self.listen,
             apps.join(","),
             self.wechat_api,
             mask(&self.token_secret),
             self.trusted_proxies.len(),
             self.rate_per_ip,
-            self.rate_per_openid
+            self.rate_per_openid,
+            self.ip2region.as_deref().unwrap_or("(none: login_province and login_city stay empty)")
         )
     }
 }

@@ -1,13 +1,14 @@
 //! `tmsdk-server`: the backend of tmsdk-profile. It turns `wx.login` codes into sessions (WeChat's
 //! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Modules:
 //! `config` (environment), `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate limits,
-//! the client's address), `store` (SQLite or PostgreSQL), `app` (the HTTP routes).
+//! the client's address), `region` (ip2region), `store` (SQLite or PostgreSQL), `app` (the HTTP routes).
 #![deny(missing_docs)]
 
 pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod limits;
+pub mod region;
 pub mod store;
 pub mod wechat;
 
@@ -19,6 +20,12 @@ pub async fn build(config: config::Config) -> Result<axum::Router, String> {
         .await
         .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
     let wechat = wechat::Wechat::new(&config.wechat_api);
+    let regions = match &config.ip2region {
+        Some(path) => {
+            Some(region::Ip2Region::load(path).map_err(|e| format!("TMSDK_IP2REGION: {e}"))?)
+        }
+        None => None,
+    };
     let per_ip = limits::RateLimiter::new(config.rate_per_ip, config.rate_per_ip.div_ceil(3));
     let per_openid =
         limits::RateLimiter::new(config.rate_per_openid, config.rate_per_openid.div_ceil(3));
@@ -28,5 +35,6 @@ pub async fn build(config: config::Config) -> Result<axum::Router, String> {
         wechat,
         per_ip,
         per_openid,
+        regions,
     })))
 }

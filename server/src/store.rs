@@ -5,8 +5,11 @@
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
+use crate::region::Location;
+
 /// The migrations, in order; each runs once (its number is kept in `tmsdk_schema`).
-const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS tmsdk_users (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS tmsdk_users (
     app_id TEXT NOT NULL,
     open_id TEXT NOT NULL,
     union_id TEXT NOT NULL DEFAULT '',
@@ -26,7 +29,10 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS tmsdk_users (
     from_scene TEXT NOT NULL DEFAULT '',
     from_code TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (app_id, open_id)
-)"];
+)",
+    "ALTER TABLE tmsdk_users ADD COLUMN login_province TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE tmsdk_users ADD COLUMN login_city TEXT NOT NULL DEFAULT ''",
+];
 
 /// A stored user, as the profile shows it (the session key stays here).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -51,6 +57,10 @@ pub struct User {
     pub from_scene: String,
     /// Channel of the first login.
     pub from_code: String,
+    /// Province of the last login's IP.
+    pub login_province: String,
+    /// City of the last login's IP.
+    pub login_city: String,
 }
 
 /// Verified user info, from WeChat's decrypted data.
@@ -80,7 +90,7 @@ pub struct Store {
 
 const USER_COLUMNS: &str =
     "app_id, open_id, union_id, nick_name, avatar_url, gender, city, province, country, \
-     language, login_times, online_days, last_login_time, is_new, from_scene, from_code";
+     language, login_times, online_days, last_login_time, is_new, from_scene, from_code, login_province, login_city";
 
 fn user(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -102,6 +112,8 @@ fn user(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
         is_new: row.try_get::<i64, _>("is_new")? != 0,
         from_scene: row.try_get("from_scene")?,
         from_code: row.try_get("from_code")?,
+        login_province: row.try_get("login_province")?,
+        login_city: row.try_get("login_city")?,
     })
 }
 
@@ -163,13 +175,14 @@ impl Store {
         session_key: &str,
         scene: &str,
         channel: &str,
+        location: &Location,
         now: i64,
     ) -> Result<User, sqlx::Error> {
         let day = now / 86_400;
         sqlx::query(
             "INSERT INTO tmsdk_users (app_id, open_id, union_id, session_key, login_times, online_days, \
-             last_login_time, last_login_day, is_new, from_scene, from_code) \
-             VALUES ($1, $2, $3, $4, 1, 1, $5, $6, 1, $7, $8) \
+             last_login_time, last_login_day, is_new, from_scene, from_code, login_province, login_city) \
+             VALUES ($1, $2, $3, $4, 1, 1, $5, $6, 1, $7, $8, $9, $10) \
              ON CONFLICT (app_id, open_id) DO UPDATE SET \
              union_id = CASE WHEN excluded.union_id <> '' THEN excluded.union_id ELSE tmsdk_users.union_id END, \
              session_key = excluded.session_key, \
@@ -178,6 +191,8 @@ impl Store {
                CASE WHEN tmsdk_users.last_login_day < excluded.last_login_day THEN 1 ELSE 0 END, \
              last_login_time = excluded.last_login_time, \
              last_login_day = excluded.last_login_day, \
+             login_province = excluded.login_province, \
+             login_city = excluded.login_city, \
              is_new = 0",
         )
         .bind(app_id)
@@ -188,6 +203,8 @@ impl Store {
         .bind(day)
         .bind(scene)
         .bind(channel)
+        .bind(&location.province)
+        .bind(&location.city)
         .execute(&self.pool)
         .await?;
         self.user(app_id, open_id)

@@ -340,12 +340,19 @@ async fn the_protocol(db: &str) {
     assert_eq!(status, 200);
 }
 
+/// A fresh folder for one test's SQLite file, and the file's URL.
+fn sqlite_in_temp_dir(test: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("tmsdk-server-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
+    (dir, db)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_protocol_on_sqlite() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = std::env::temp_dir().join(format!("tmsdk-server-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
+    let (dir, db) = sqlite_in_temp_dir("test");
     the_protocol(&db).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -373,9 +380,7 @@ async fn the_protocol_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_429_per_ip_and_per_user() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = std::env::temp_dir().join(format!("tmsdk-server-limits-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
+    let (dir, db) = sqlite_in_temp_dir("limits");
     // Per IP: 3 a minute (a burst of 1); the 127.0.0.1 proxy is trusted, so X-Forwarded-For names the client.
     let w = start_with(
         &db,
@@ -428,5 +433,54 @@ async fn rate_limits_answer_429_per_ip_and_per_user() {
     assert_eq!(w.login("oUserLimited").await.1["err"], 0);
     assert_eq!(w.login("oUserLimited").await.1["err"], 429);
     assert_eq!(w.login("oSomeoneElse").await.1["err"], 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_province_and_city_come_from_ip2region() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (dir, db) = sqlite_in_temp_dir("region");
+    let xdb = dir.join("ip2region.xdb");
+    std::fs::write(
+        &xdb,
+        tmsdk_server::region::build_xdb(&[(0x7F00_0000, 0x7F00_00FF, "中国|0|广东省|广州市|电信")]),
+    )
+    .unwrap();
+    let w = start_with(&db, None, &[("TMSDK_IP2REGION", xdb.to_str().unwrap())]).await;
+    let (_, answer) = w.login("oRegion").await;
+    let data = &answer["data"];
+    assert_eq!(
+        (
+            data["login_province"].as_str(),
+            data["login_city"].as_str(),
+            data["login_district"].as_str()
+        ),
+        (Some("广东省"), Some("广州市"), Some(""))
+    );
+    // Without the file the fields stay empty; a path that is no xdb file stops the start, naming the setting.
+    let plain = start_with(
+        &db,
+        Some((w.wechat.clone(), w.config.wechat_api.clone())),
+        &[],
+    )
+    .await;
+    assert_eq!(plain.login("oRegion").await.1["data"]["login_province"], "");
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("TMSDK_APPS", format!("{APP}={SECRET}")),
+        (
+            "TMSDK_TOKEN_SECRET",
+            "a-test-token-secret-of-some-length".to_string(),
+        ),
+        ("TMSDK_DB", db.clone()),
+        (
+            "TMSDK_IP2REGION",
+            dir.join("tmsdk.db").display().to_string(),
+        ),
+    ]);
+    let config = Config::from_vars(|k| vars.get(k).cloned()).unwrap();
+    let Err(e) = tmsdk_server::build(config).await else {
+        panic!("a file that is no xdb must stop the start")
+    };
+    assert!(e.starts_with("TMSDK_IP2REGION"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
