@@ -4,6 +4,20 @@ use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_bool, optional_string, Input};
 use crate::options::Lang;
 
+/// The keys of `install`'s config the rules read (the binding reads only these from a JS object).
+pub const CONFIG_KEYS: &[&str] = &[
+    "server",
+    "appId",
+    "profileTtl",
+    "noLogin",
+    "autoLogin",
+    "lang",
+    "timeout",
+    "userInfoButton",
+    "wasmPath",
+    "host",
+];
+
 /// Default `profileTtl`: 7 days, in seconds (SkyRiver's docs suggest re-authorising weekly or monthly).
 pub const DEFAULT_PROFILE_TTL_SECS: u64 = 7 * 24 * 60 * 60;
 /// Largest `profileTtl` accepted: 100 years, in seconds.

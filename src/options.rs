@@ -3,6 +3,9 @@
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_bool, optional_string, Input};
 
+/// The keys of `updateUserProfile`'s options the rules read (the binding reads only these from a JS object).
+pub const OPTION_KEYS: &[&str] = &["refresh", "fresh", "desc", "lang"];
+
 /// The popup text WeChat shows when the caller gives none (the seed page's default).
 pub const DEFAULT_DESC: &str = "更新用户信息";
 

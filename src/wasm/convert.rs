@@ -14,22 +14,6 @@ thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
 }
 
-/// Keys read from `updateUserProfile`'s options object.
-pub const OPTION_KEYS: &[&str] = &["refresh", "fresh", "desc", "lang"];
-/// Keys read from `install`'s config object.
-pub const CONFIG_KEYS: &[&str] = &[
-    "server",
-    "appId",
-    "profileTtl",
-    "noLogin",
-    "autoLogin",
-    "lang",
-    "timeout",
-    "userInfoButton",
-    "wasmPath",
-    "host",
-];
-
 /// Registers the JS class used for every error this module throws (the shim's `TmSdkError`).
 pub fn set_error_class(class: Function) {
     ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));

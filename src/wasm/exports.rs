@@ -8,12 +8,14 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::config::CONFIG_KEYS;
 use crate::error::TmError;
 use crate::flow::{self, Call};
 use crate::input::Input;
+use crate::options::OPTION_KEYS;
 use crate::profile::{self, Profile};
 use crate::region;
-use crate::wasm::convert::{self, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS};
+use crate::wasm::convert::{self, to_input, to_js, to_js_error};
 use crate::wasm::host::{opened_popup, JsHost, WasmHost};
 
 #[wasm_bindgen(inline_js = "export function fresh(o) { return { ...o }; }

@@ -7,13 +7,11 @@ use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use crate::cache::{self, CacheRecord, Decision};
-use crate::config::Config;
+use crate::config::{Config, CONFIG_KEYS};
 use crate::error::{ErrorCode, TmError};
-use crate::options::UpdateOptions;
+use crate::options::{UpdateOptions, OPTION_KEYS};
 use crate::profile::Profile;
-use crate::wasm::convert::{
-    json_of, non_negative, set, to_input, to_js, to_js_error, CONFIG_KEYS, OPTION_KEYS,
-};
+use crate::wasm::convert::{json_of, non_negative, set, to_input, to_js, to_js_error};
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };

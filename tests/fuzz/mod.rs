@@ -11,11 +11,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::{json, Value};
 use tmsdk_profile::cache::CacheRecord;
-use tmsdk_profile::config::Config;
+use tmsdk_profile::config::{Config, CONFIG_KEYS};
 use tmsdk_profile::error::{ErrorCode, TmError};
 use tmsdk_profile::flow::Call;
 use tmsdk_profile::input::Input;
-use tmsdk_profile::options::UpdateOptions;
+use tmsdk_profile::options::{UpdateOptions, OPTION_KEYS};
 use tmsdk_profile::profile::{parse_body, Profile};
 
 use crate::fake::{Kind, Step, World, APP, KEY};
@@ -366,22 +366,13 @@ pub mod targets {
 
 /// A random [`Input`], `depth` levels deep at most.
 pub fn random_input(rng: &mut Rng, depth: u32) -> Input {
-    const KEYS: &[&str] = &[
-        "server",
-        "appId",
-        "profileTtl",
-        "noLogin",
-        "autoLogin",
-        "lang",
-        "timeout",
-        "userInfoButton",
-        "wasmPath",
-        "host",
-        "refresh",
-        "fresh",
-        "desc",
-        "__proto__",
-    ];
+    // The keys the rules read, and one that must never matter.
+    let keys: Vec<&str> = CONFIG_KEYS
+        .iter()
+        .chain(OPTION_KEYS)
+        .copied()
+        .chain(["__proto__"])
+        .collect();
     match rng.below(if depth == 0 { 8 } else { 9 }) {
         0 => Input::Undefined,
         1 => Input::Null,
@@ -396,7 +387,7 @@ pub fn random_input(rng: &mut Rng, depth: u32) -> Input {
         ),
         _ => Input::Object(
             (0..rng.below(6))
-                .map(|_| (rng.pick(KEYS).to_string(), random_input(rng, depth - 1)))
+                .map(|_| (rng.pick(&keys).to_string(), random_input(rng, depth - 1)))
                 .collect(),
         ),
     }
