@@ -1,27 +1,54 @@
-// The HTTP server behind `npm start`: the dev backend's routes (dev/backend.mjs) plus the simulator page and
-// its assets, on 127.0.0.1. The tests run the same server with a fault layer in front (`before`, see
+// The HTTP server behind `npm start`, on 127.0.0.1: the simulator page and its assets, the simulated WeChat
+// (dev/wechat-sim.mjs: /sim/wx/* for the simulated wx, /sns/jscode2session for the backend), and the game's
+// backend — tmsdk-server (server/), run as a child process behind this server's /v1/* and /healthz, so the page
+// talks to one origin. The tests run the same server with a fault layer in front (`before`, see
 // tests/support/backend.mjs).
+//
+// Kept in `dataDir`: tmsdk-server's SQLite database, its token secret (so sessions outlive a restart, as on a
+// deployed server), WeChat's session keys, and the dev region file (loopback → 广东省 广州市).
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { createDevBackend } from "./backend.mjs";
+import { writeDevRegions } from "./region-xdb.mjs";
+import { startTmsdkServer } from "./tmsdk-server.mjs";
+import { createWechatSim } from "./wechat-sim.mjs";
 
 export const SIMULATOR_APP_ID = "wxdevsimulator0001";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png" };
 const AVATAR_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
+const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/healthz"]);
 
 /**
- * @param {{ port?: number, dataDir: string, appId?: string,
- *   before?: (req: any, res: any, raw: string, pathname: string, backend: object) => boolean | Promise<boolean> }} options
- *   `before` sees every request first and returns true when it answered it.
- * @returns {Promise<{ url: string, backend: object, stop(): Promise<void> }>}
+ * @param {{ port?: number, dataDir: string, appId?: string, serverEnv?: Record<string, string>,
+ *   log?: (line: string) => void,
+ *   before?: (req: any, res: any, raw: string, pathname: string, dev: DevControls) => boolean | Promise<boolean> }} options
+ *   `serverEnv`: extra TMSDK_* settings for tmsdk-server; `log` sees its output lines; `before` sees every
+ *   request first and returns true when it answered it.
+ * @returns {Promise<{ url: string, dev: DevControls, stop(): Promise<void> }>}
+ *
+ * @typedef {object} DevControls
+ * @property {(pathname: string, raw: string, headers: object) => Promise<{ status: number, type: string, text: string }>} forward
+ *   sends a request on to tmsdk-server and returns its answer.
+ * @property {() => Promise<void>} rotateTokenSecret restarts tmsdk-server with a new TMSDK_TOKEN_SECRET: every
+ *   session token issued so far is refused (401), as after rotating the secret of a deployed server.
+ * @property {() => Promise<void>} reset forgets every user, session and WeChat session key (a new database).
  */
-export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID, before }) {
-  const backend = createDevBackend({ appId, dataDir });
+export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID, serverEnv = {}, log = () => {}, before }) {
+  mkdirSync(dataDir, { recursive: true });
+  const appSecret = "dev-simulator-app-secret";
+  const wechat = createWechatSim({ apps: { [appId]: appSecret }, dataDir });
+  const regions = join(dataDir, "dev-regions.xdb");
+  writeDevRegions(regions);
+  const secretFile = join(dataDir, "token-secret");
+  if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(24).toString("base64url"));
+  let database = 0;
   const sockets = new Set();
+  let backend = null;
 
   const server = createServer((req, res) => {
     const chunks = [];
@@ -31,18 +58,44 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     });
   });
 
+  async function forward(pathname, raw, headers) {
+    const forwarded = { "content-type": headers["content-type"] || "application/json" };
+    if (headers.authorization) forwarded.authorization = headers.authorization;
+    const res = await fetch(`${backend.url}${pathname}`, { method: pathname === "/healthz" ? "GET" : "POST", headers: forwarded, body: pathname === "/healthz" ? undefined : raw });
+    return { status: res.status, type: res.headers.get("content-type") || "text/plain", text: await res.text() };
+  }
+
+  const dev = {
+    forward,
+    async rotateTokenSecret() {
+      writeFileSync(secretFile, randomBytes(24).toString("base64url"));
+      await restart();
+    },
+    async reset() {
+      wechat.reset();
+      database += 1;
+      await restart();
+    },
+  };
+
   async function route(req, res, raw) {
-    const { pathname } = new URL(req.url, "http://127.0.0.1");
-    if (before && (await before(req, res, raw, pathname, backend))) return;
-    if (req.method === "POST") {
-      let body;
+    const url = new URL(req.url, "http://127.0.0.1");
+    const { pathname } = url;
+    // WeChat's servers first: they are another host in reality, so the fault layer never stands before them.
+    let body = {};
+    if (req.method === "POST" && pathname.startsWith("/sim/wx/")) {
       try {
         body = JSON.parse(raw || "{}");
       } catch {
-        return send(res, 400, "application/json", JSON.stringify({ err: 400, msg: "body is not JSON" }));
+        return send(res, 400, "application/json", JSON.stringify({ errMsg: "body is not JSON" }));
       }
-      const answer = backend.handle("POST", pathname, body, req.headers);
-      return send(res, answer.status, "application/json; charset=utf-8", JSON.stringify(answer.body));
+    }
+    const simulated = wechat.handle(req.method, url, body);
+    if (simulated) return send(res, simulated.status, "application/json; charset=utf-8", JSON.stringify(simulated.body));
+    if (before && (await before(req, res, raw, pathname, dev))) return;
+    if (BACKEND_ROUTES.has(pathname)) {
+      const answer = await forward(pathname, raw, req.headers);
+      return send(res, answer.status, answer.type, answer.text);
     }
     const avatar = /^\/sim\/avatar\/(\d)\.svg$/.exec(pathname);
     if (avatar) return send(res, 200, MIME[".svg"], avatarSvg(Number(avatar[1])));
@@ -70,14 +123,37 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     server.once("error", reject);
     server.listen(port, "127.0.0.1", resolve);
   });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+
+  async function restart() {
+    await backend?.stop();
+    backend = await startTmsdkServer({
+      log,
+      env: {
+        TMSDK_DB: `sqlite://${join(dataDir, database ? `tmsdk-${database}.db` : "tmsdk.db")}`,
+        TMSDK_APPS: `${appId}=${appSecret}`,
+        TMSDK_WECHAT_API: url.replace(/\/$/, ""),
+        TMSDK_TOKEN_SECRET: readFileSync(secretFile, "utf8"),
+        TMSDK_IP2REGION: regions,
+        ...serverEnv,
+      },
+    });
+  }
+  try {
+    await restart();
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+
   return {
-    url: `http://127.0.0.1:${server.address().port}/`,
-    backend,
-    stop: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    url,
+    dev,
+    stop: async () => {
+      await backend.stop();
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

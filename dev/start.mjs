@@ -1,6 +1,7 @@
-// `npm start`: builds what is missing or stale (the wasm package, then the simulator bundle), starts the dev
-// backend and simulator on 127.0.0.1 and prints the URL. PORT (default 8787) and TMSDK_DATA_DIR (default
-// .data/) can be set in the environment; `--port 0` picks a free port.
+// `npm start`: builds what is missing or stale (the wasm package, the simulator bundle, tmsdk-server), starts
+// the simulator page, the simulated WeChat and tmsdk-server behind them on 127.0.0.1, and prints the URL.
+// PORT (default 8787) and TMSDK_DATA_DIR (default .data/) can be set in the environment; `--port 0` picks a
+// free port. tmsdk-server's own lines (settings, one JSON line per request) are printed with a prefix.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -28,9 +29,10 @@ if (!existsSync(wasm) || Math.max(...sources.map(newest)) > statSync(wasm).mtime
 console.log("[start] bundling the simulator page with webpack…");
 execFileSync("node", [join(root, "scripts", "webpack.mjs")], { stdio: "inherit" });
 
-const server = await startDevServer({ port, dataDir });
-console.log(`\ntmsdk-profile simulator and dev backend: ${server.url}`);
-console.log(`profiles are kept in ${dataDir}; press Ctrl+C to stop.`);
+console.log("[start] building tmsdk-server (cargo build -p tmsdk-server)…");
+const server = await startDevServer({ port, dataDir, log: (line) => console.log(`[tmsdk-server] ${line}`) });
+console.log(`\ntmsdk-profile simulator, backed by tmsdk-server: ${server.url}`);
+console.log(`profiles are kept in ${join(dataDir, "tmsdk.db")} (SQLite); press Ctrl+C to stop.`);
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => server.stop().then(() => process.exit(0)));
 }

@@ -1,10 +1,10 @@
 // `npm run bench:server`: login + profile under concurrent load, in one run, against tmsdk-server on SQLite,
 // tmsdk-server on PostgreSQL (when one answers at TMSDK_TEST_POSTGRES, default
-// postgres://postgres@127.0.0.1:5432/test) and the Node dev backend (dev/backend.mjs) as the baseline.
+// postgres://postgres@127.0.0.1:5432/test) and the Node backend the project ran before (bench/peer/node-backend.mjs)
+// as the baseline.
 // Each virtual user logs in, then posts its signed and encrypted user info, like the SDK does. This script plays
-// WeChat for tmsdk-server (a local jscode2session that knows every session key); the dev backend brings its
+// WeChat for tmsdk-server (a local jscode2session that knows every session key); the Node baseline brings its
 // own simulated WeChat. Prints requests/s and p50/p99 per backend; writes target/bench-server.json.
-import { spawn, execFileSync } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request } from "node:http";
@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { startDevServer } from "../dev/server.mjs";
+import { buildTmsdkServer, startTmsdkServer } from "../dev/tmsdk-server.mjs";
+import { createNodeBackend } from "../bench/peer/node-backend.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const APP = "wxbenchapp00000001";
@@ -103,14 +104,12 @@ await new Promise((r) => wechat.listen(0, "127.0.0.1", r));
 const wechatUrl = `http://127.0.0.1:${wechat.address().port}`;
 
 console.log("building tmsdk-server (release)…");
-execFileSync("cargo", ["build", "--release", "-p", "tmsdk-server", "--quiet"], { cwd: root, stdio: "inherit" });
-const binary = join(root, "target", "release", "tmsdk-server");
+buildTmsdkServer("release");
 
-async function rustServer(db) {
-  const child = spawn(binary, [], {
+function rustServer(db) {
+  return startTmsdkServer({
+    profile: "release",
     env: {
-      ...process.env,
-      TMSDK_LISTEN: "127.0.0.1:0",
       TMSDK_DB: db,
       TMSDK_APPS: `${APP}=bench-secret`,
       TMSDK_WECHAT_API: wechatUrl,
@@ -118,18 +117,23 @@ async function rustServer(db) {
       TMSDK_RATE_LIMIT_IP: "100000000",
       TMSDK_RATE_LIMIT_OPENID: "100000000",
     },
-    stdio: ["ignore", "pipe", "ignore"],
   });
-  const url = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
+}
+
+/** The Node baseline on a free port. */
+async function nodeServer(dataDir) {
+  const backend = createNodeBackend({ appId: APP, dataDir });
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const answer = backend.handle(req.method, new URL(req.url, "http://127.0.0.1").pathname, JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}"), req.headers);
+      res.writeHead(answer.status, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify(answer.body));
     });
-    child.on("exit", (code) => reject(new Error(`tmsdk-server exited with ${code}`)));
   });
-  return { url, stop: () => new Promise((r) => (child.on("exit", r), child.kill("SIGTERM"))) };
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => new Promise((r) => (server.closeAllConnections(), server.close(r))) };
 }
 
 function rustFlow(url, tag) {
@@ -164,10 +168,10 @@ try {
     console.log(`postgres: not reachable at ${postgres} (${e.message}); skipped`);
   }
   {
-    const dev = await startDevServer({ port: 0, dataDir: join(work, "dev"), appId: APP });
+    const dev = await nodeServer(join(work, "node"));
     const base = dev.url.replace(/\/$/, "");
     results.push(
-      await load("Node dev backend (baseline)", async (i) => {
+      await load("Node backend (baseline)", async (i) => {
         const openId = `oN${String(i).padStart(8, "0")}`;
         const { body: wx } = await http("POST", `${base}/sim/wx/login`, { openId });
         const [login, loginMs] = await timed(() => http("POST", `${base}/v1/login`, { app_id: APP, code: wx.code, scene: 1001, channel: "bench" }));

@@ -2,7 +2,7 @@
 // (Node, Chromium, the WeChat sandbox). It behaves like the real thing where the product depends on it:
 // - getUserProfile fails with WeChat's TAP message unless called synchronously inside a tap (`sim.tap(fn)`);
 // - the player answers the authorisation sheet through `askUser` (the page's sheet, or `sim.decision`);
-// - user info and login codes come from the dev backend's simulated WeChat servers (/sim/wx/*), so rawData is
+// - user info and login codes come from the simulated WeChat servers (dev/wechat-sim.mjs, /sim/wx/*), so rawData is
 //   signed and encryptedData encrypted with the player's session_key, as WeChat does;
 // - callbacks fire asynchronously, with the errMsg strings WeChat uses;
 // - getStorageSync returns "" for a missing key, and storage can be told to throw;
@@ -95,9 +95,9 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
   /** What WeChat gives a user-info API: signed and encrypted by the simulated WeChat servers. */
   function userInfo(api) {
     const { nickName, avatarUrl } = sim.user;
-    return wechatServer("/sim/wx/userinfo", { openId: sim.openId, nickName, avatarUrl, api }).then(
+    return wechatServer("/sim/wx/userinfo", { appId, openId: sim.openId, nickName, avatarUrl, api }).then(
       (r) => {
-        if (r.errMsg !== `${api}:ok`) return { errMsg: `${api}:fail ${r.msg}` };
+        if (r.errMsg !== `${api}:ok`) return { errMsg: r.errMsg || `${api}:fail` };
         if (sim.tamperRawData) r.rawData = r.rawData.replace(JSON.stringify(nickName), JSON.stringify("篡改者"));
         return r;
       },
@@ -109,7 +109,7 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     login({ success, fail }) {
       sim.counts.login += 1;
       wechatServer("/sim/wx/login", { openId: sim.openId }).then(
-        (r) => (r.code ? success({ code: r.code, errMsg: "login:ok" }) : fail({ errMsg: `login:fail ${r.msg}` })),
+        (r) => (r.code ? success({ code: r.code, errMsg: "login:ok" }) : fail({ errMsg: r.errMsg || "login:fail" })),
         (e) => fail({ errMsg: `login:fail ${e.message}` }),
       );
     },

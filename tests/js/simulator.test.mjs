@@ -1,11 +1,11 @@
 // `npm start`'s simulator and dev backend: the page driven in headless Chromium (Allow shows the profile, the
 // second call comes from the cache with no sheet, refresh shows the sheet, Deny shows AUTH_DENIED; the
-// screenshot in docs/ comes from here), the backend's code2session / signature / persistence rules over HTTP,
-// and the `npm start` entry itself. Needs the webpack bundle (npm test builds it first).
+// screenshot in docs/ comes from here), the dev stack over HTTP (tmsdk-server behind the page, the simulated
+// WeChat's jscode2session, signatures, persistence, token rotation), and the `npm start` entry itself. Needs the webpack bundle (npm test builds it first).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,29 +103,37 @@ test("the simulator page: Allow, cache, refresh, Deny", async () => {
   } finally {
     await browser.close();
   }
-  // The backend kept the profile on disk.
-  const stored = JSON.parse(readFileSync(join(dataDir, "profiles.json"), "utf8"));
-  assert.equal(stored.users.oDevPlayer_0001.nick_name, "微信用户");
+  // tmsdk-server kept the profile: the player's next login answers it.
+  const { body: wx } = await post(server.url, "/sim/wx/login", { openId: "oDevPlayer_0001" });
+  const next = await post(server.url, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1001, channel: "" });
+  assert.deepEqual([next.body.data.nick_name, next.body.data.is_new], ["微信用户", false]);
 });
 
-test("dev backend: code2session, signature check, login counters, persistence", async () => {
+test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode2session, persistence", async () => {
   const openId = "oBackendTest_01";
   const login = async (base) => {
     const { body: wx } = await post(base, "/sim/wx/login", { openId });
     return post(base, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1001, channel: "test" });
   };
+  assert.equal(await (await fetch(new URL("/healthz", server.url))).text(), "ok", "tmsdk-server answers behind the page");
   const first = await login(server.url);
   assert.equal(first.body.err, 0);
   assert.deepEqual([first.body.data.login_times, first.body.data.is_new, first.body.data.from_code], [1, true, "test"]);
+  assert.deepEqual([first.body.data.login_province, first.body.data.login_city], ["广东省", "广州市"], "the dev region file places loopback in 广州");
   assert.ok(first.body.data.jwt.length > 20);
   const jwt = first.body.data.jwt;
 
-  // A code is good once.
+  // A code is good once (WeChat's 40029, passed on by tmsdk-server).
   const { body: wx } = await post(server.url, "/sim/wx/login", { openId });
   assert.equal((await post(server.url, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1, channel: "" })).body.err, 0);
   assert.equal((await post(server.url, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1, channel: "" })).body.err, 40029);
 
-  const { body: info } = await post(server.url, "/sim/wx/userinfo", { openId, nickName: "测试员", avatarUrl: `${server.url}sim/avatar/2.svg` });
+  // jscode2session speaks WeChat's shape and checks the app's secret.
+  const { body: wx2 } = await post(server.url, "/sim/wx/login", { openId });
+  const wrongSecret = await (await fetch(new URL(`/sns/jscode2session?appid=${SIMULATOR_APP_ID}&secret=wrong&js_code=${wx2.code}&grant_type=authorization_code`, server.url))).json();
+  assert.equal(wrongSecret.errcode, 40125);
+
+  const { body: info } = await post(server.url, "/sim/wx/userinfo", { appId: SIMULATOR_APP_ID, openId, nickName: "测试员", avatarUrl: `${server.url}sim/avatar/2.svg` });
   const wire = { app_id: SIMULATOR_APP_ID, raw_data: info.rawData, signature: info.signature, encrypted_data: info.encryptedData, iv: info.iv, user_info: info.userInfo };
   const auth = { authorization: `Bearer ${jwt}` };
   const tampered = await post(server.url, "/v1/profile", { ...wire, raw_data: info.rawData.replace("测试员", "冒充者") }, auth);
@@ -135,16 +143,16 @@ test("dev backend: code2session, signature check, login counters, persistence", 
   assert.equal(good.body.err, 0);
   assert.deepEqual([good.body.data.nick_name, good.body.data.is_new], ["测试员", false]);
 
-  // A restarted backend still knows the user; its sessions are gone (the SDK logs in again on 401).
-  const again = await startDevServer({ port: 0, dataDir });
-  try {
-    assert.equal((await post(again.url, "/v1/profile", wire, auth)).status, 401);
-    const third = await login(again.url);
-    assert.deepEqual([third.body.data.login_times, third.body.data.is_new, third.body.data.nick_name], [3, false, "测试员"]);
-    assert.ok(third.body.data.last_login_time >= first.body.data.last_login_time);
-  } finally {
-    await again.stop();
-  }
+  // A restarted stack still knows the user and its session (the token secret is kept in the data folder).
+  await server.stop();
+  server = await startDevServer({ port: 0, dataDir });
+  assert.equal((await post(server.url, "/v1/profile", wire, auth)).body.err, 0, "the session outlives the restart");
+  const third = await login(server.url);
+  assert.deepEqual([third.body.data.login_times, third.body.data.is_new, third.body.data.nick_name], [3, false, "测试员"]);
+  assert.ok(third.body.data.last_login_time >= first.body.data.last_login_time);
+  // Rotating the token secret ends every session: 401, and the SDK logs in again.
+  await server.dev.rotateTokenSecret();
+  assert.equal((await post(server.url, "/v1/profile", wire, auth)).status, 401, "old tokens are refused");
 });
 
 test("npm start's entry serves the page and prints its URL", async () => {

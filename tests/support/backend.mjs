@@ -1,5 +1,5 @@
-// The scenario tests' backend: the one dev server (dev/server.mjs, its backend dev/backend.mjs with real
-// code2session, signatures, decryption and persistence) with a fault layer in front. Tests script the next
+// The scenario tests' backend: the one dev server (dev/server.mjs: tmsdk-server behind it, the simulated WeChat
+// beside it) with a fault layer in front. Tests script the next
 // answers of /v1/login and /v1/profile through /__control (over HTTP, so scenarios running in a browser can
 // too); the layer counts requests, keeps their bodies, and can serve the repository's files so a browser page
 // loads from the same origin.
@@ -36,9 +36,15 @@ export async function startBackend({ appId, staticRoot }) {
     res.end(typeof body === "string" ? body : JSON.stringify(body));
   }
 
-  async function before(req, res, raw, pathname, backend) {
+  // The real answer of tmsdk-server, its body parsed.
+  const real = async (dev, pathname, raw, headers) => {
+    const { status, text } = await dev.forward(pathname, raw, headers);
+    return answered({ status, body: JSON.parse(text) });
+  };
+
+  async function before(req, res, raw, pathname, dev) {
     if (pathname.startsWith("/__control/")) {
-      control(pathname.slice(11), raw, backend);
+      await control(pathname.slice(11), raw, dev);
       send(res, 200, { stats, bodies, tokens });
       return true;
     }
@@ -55,7 +61,7 @@ export async function startBackend({ appId, staticRoot }) {
       bodies.push({ path: pathname, body, authorization: req.headers.authorization || null });
       const step = script[pathname].shift();
       if (!step) {
-        const answer = answered(backend.handle("POST", pathname, body, req.headers));
+        const answer = await real(dev, pathname, raw, req.headers);
         send(res, answer.status, answer.body);
         return true;
       }
@@ -63,20 +69,20 @@ export async function startBackend({ appId, staticRoot }) {
         req.socket.destroy();
         return true;
       }
-      const respond = () => {
+      const respond = async () => {
         if (step.body !== undefined) return send(res, step.status || 200, step.body);
         // The real answer, with its status replaced or its profile edited (e.g. another app's app_id).
-        const answer = answered(backend.handle("POST", pathname, body, req.headers));
+        const answer = await real(dev, pathname, raw, req.headers);
         if (step.status && step.status !== 200) return send(res, step.status, answer.body);
         if (answer.body.data && step.merge) Object.assign(answer.body.data, step.merge);
         if (answer.body.data && step.drop) for (const k of step.drop) delete answer.body.data[k];
         send(res, answer.status, answer.body);
       };
-      if (!step.delayMs) respond();
+      if (!step.delayMs) await respond();
       else {
         const t = setTimeout(() => {
           timers.delete(t);
-          respond();
+          respond().catch(() => req.socket.destroy());
         }, step.delayMs);
         timers.add(t);
       }
@@ -89,16 +95,16 @@ export async function startBackend({ appId, staticRoot }) {
     return false;
   }
 
-  function control(command, raw, backend) {
+  async function control(command, raw, dev) {
     if (command === "reset") {
-      backend.reset();
+      await dev.reset();
       script = { "/v1/login": [], "/v1/profile": [] };
       stats = { login: 0, profile: 0 };
       bodies = [];
     } else if (command === "script") {
       const { path, steps } = JSON.parse(raw);
       script[path].push(...steps);
-    } else if (command === "expire-sessions") backend.expireSessions();
+    } else if (command === "expire-sessions") await dev.rotateTokenSecret();
   }
 
   async function serveFile(pathname, res) {
@@ -113,7 +119,9 @@ export async function startBackend({ appId, staticRoot }) {
     }
   }
 
-  const server = await startDevServer({ port: 0, dataDir, appId, before });
+  // Every scenario is one player on one address: limits a deployed server keeps are lifted here.
+  const serverEnv = { TMSDK_RATE_LIMIT_IP: "1000000", TMSDK_RATE_LIMIT_OPENID: "1000000" };
+  const server = await startDevServer({ port: 0, dataDir, appId, before, serverEnv });
   return {
     url: server.url.replace(/\/$/, ""),
     stop: async () => {

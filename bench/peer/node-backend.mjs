@@ -1,14 +1,11 @@
-// The one JS backend: behind `npm start`, and (with tests/support/backend.mjs's fault layer over it) behind every
-// JS scenario. The wire protocol of docs/contract.md as a real server would implement it, plus a small
-// simulation of WeChat's own servers so the flow can be tried without WeChat.
+// The baseline of `npm run bench:server`: the Node backend the project ran before tmsdk-server (a simulated
+// WeChat and the game's backend in one process, profiles in a JSON file rewritten on every change). It serves
+// nothing else; `npm start` and the scenarios run tmsdk-server.
 //
-// WeChat side (/sim/wx/*): `login` hands out one-time codes (valid 5 minutes); each user has one session_key,
-// kept as WeChat keeps it; `userinfo` returns what wx.getUserProfile returns — rawData, signature =
-// sha1(rawData + session_key), encryptedData (AES-128-CBC with session_key, watermark.appid), iv, userInfo
-// (errMsg "<api>:ok", api being getUserProfile or getUserInfo).
-// Game side (/v1/*): `login` exchanges the code (code2Session), counts logins and issues a session token;
-// `profile` checks the token, verifies the signature (tampering is refused), decrypts the data, checks its
-// appid, and stores nickname and avatar. Profiles persist in <dataDir>/profiles.json.
+// WeChat side (/sim/wx/*): `login` hands out one-time codes; each user has one session_key; `userinfo` returns
+// what wx.getUserProfile returns, signed and encrypted with it.
+// Game side (/v1/*): `login` exchanges the code, counts logins and issues a session token (in memory);
+// `profile` checks the token, the signature, decrypts the data, checks its appid, and stores the profile.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,7 +17,7 @@ const CODE_TTL_MS = 5 * 60 * 1000;
  * @returns {{ handle(method: string, path: string, body: any, headers: object): { status: number, body: any },
  *   expireSessions(): void, reset(): void }}
  */
-export function createDevBackend({ appId, dataDir, now = Date.now }) {
+export function createNodeBackend({ appId, dataDir, now = Date.now }) {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, "profiles.json");
   let store = load();
