@@ -1,8 +1,7 @@
 //! The cache record (docs/contract.md, Cache record) and the reuse decision (Flow, step 2). The clock is passed in, so the
 //! decision is a pure function of (record, policy, now).
 
-use serde::Serialize;
-
+use crate::json::ObjectWriter;
 use crate::profile::raw::{RecordBody, Scalar};
 use crate::profile::Profile;
 
@@ -19,7 +18,7 @@ pub fn storage_key(app_id: &str) -> String {
 }
 
 /// One cached profile: `{"v":1,"app_id":…,"cached_at":<ms>,"profile":{…}}`. Its `profile.jwt` is the session.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheRecord {
     v: u64,
     /// The app the record belongs to.
@@ -71,8 +70,15 @@ impl CacheRecord {
 
     /// The JSON string stored under [`storage_key`].
     pub fn to_json(&self) -> String {
-        // Cannot fail (strings, integers and a bool); no `expect`, whose Debug bound costs wasm size.
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = String::with_capacity(640);
+        let mut o = ObjectWriter::new(&mut out);
+        o.u64("v", self.v)
+            .str("app_id", &self.app_id)
+            .u64("cached_at", self.cached_at);
+        let mut profile = String::with_capacity(512);
+        self.profile.write_json(&mut profile);
+        o.raw("profile", &profile).close();
+        out
     }
 
     /// Reads a stored string back, checking version, app, timestamp and every profile rule.
@@ -81,7 +87,7 @@ impl CacheRecord {
             return Err(CorruptRecord::NotARecord);
         }
         let RecordBody::Object(raw) =
-            serde_json::from_str(text).map_err(|_| CorruptRecord::NotARecord)?
+            RecordBody::parse(text).map_err(|_| CorruptRecord::NotARecord)?
         else {
             return Err(CorruptRecord::NotARecord);
         };

@@ -301,12 +301,13 @@ impl<H: Host + 'static> Inner<H> {
     async fn run_login(&self) -> Result<Profile> {
         let code = read_login(self.host.login().await)?;
         let launch = Launch::read(&self.host.launch_values());
-        let body = protocol::to_json(&LoginRequest {
+        let body = LoginRequest {
             app_id: &self.config.app_id,
             code: &code,
             scene: launch.scene,
             channel: &launch.channel,
-        });
+        }
+        .to_json();
         let profile = match self
             .post(LOGIN_PATH, &body, None, Endpoint::Login)
             .await

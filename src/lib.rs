@@ -1,7 +1,7 @@
 //! tmsdk-profile: `wx.tmSDK.updateUserProfile` as a Rust/WebAssembly core.
 //!
 //! The pure modules ([`input`], [`options`], [`config`], [`profile`], [`cache`], [`error`], [`protocol`],
-//! [`launch`], [`region`]) hold every rule and have no wasm imports. [`flow`] orders the steps over the [`host::Host`]
+//! [`launch`], [`region`], and [`json`], their JSON reader and writer) hold every rule and have no wasm imports. [`flow`] orders the steps over the [`host::Host`]
 //! trait, so the whole flow runs natively against a fake host. `wasm` (only on `wasm32`) is the thin
 //! `#[wasm_bindgen]` layer. The contract they implement is `docs/contract.md`.
 #![deny(missing_docs)]
@@ -13,6 +13,7 @@ pub mod flight;
 pub mod flow;
 pub mod host;
 pub mod input;
+pub mod json;
 pub mod launch;
 pub mod options;
 pub mod profile;

@@ -2,14 +2,12 @@
 //! documented field and normalise it into [`Profile`], whose serialised form is exactly the documented fields
 //! in the documented order.
 
-use serde::Serialize;
-use serde_json::Value;
-
 pub mod raw;
 
 use raw::{Body, RawProfile, Scalar};
 
 use crate::error::{ErrorCode, Result, TmError};
+use crate::json::ObjectWriter;
 
 /// Bodies larger than this are refused without being parsed.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -29,7 +27,7 @@ pub const MILLISECONDS_THRESHOLD: u64 = 100_000_000_000;
 
 /// A user profile as SkyRiver documents it. Field order is the documented order, and it is the order of the
 /// JS object and of the cache record.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Profile {
     /// SkyRiver's user index (deprecated; may change).
     pub pid: String,
@@ -86,18 +84,18 @@ pub struct Profile {
     /// District derived from the user's IP.
     pub login_district: String,
     /// Login credential for the game's own server, when the backend sends one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lst: Option<String>,
     /// Cross-platform account id, when the backend sends one (prefer it over `open_id` when non-empty).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub xh_uid: Option<String>,
 }
 
 impl Profile {
-    /// Validates and normalises one profile given as JSON data, for the app `app_id`.
-    pub fn from_value(value: &Value, app_id: &str) -> Result<Profile> {
-        let text = serde_json::to_string(value).unwrap_or_default();
-        match serde_json::from_str::<Body>(&text) {
+    /// Validates and normalises one profile given as JSON data, for the app `app_id` (feature
+    /// `serde_json`: the server and the tests hold profiles as `serde_json::Value`s).
+    #[cfg(feature = "serde_json")]
+    pub fn from_value(value: &serde_json::Value, app_id: &str) -> Result<Profile> {
+        let text = value.to_string();
+        match Body::parse(&text) {
             Ok(body) => Profile::from_body(&body, app_id),
             Err(_) => Err(TmError::invalid_profile(None, "is not JSON data")),
         }
@@ -170,10 +168,57 @@ impl Profile {
         self.nick_name == PLACEHOLDER_NICK_NAME
     }
 
-    /// The profile as a JSON value (the shape of the JS object and of the cache record).
-    pub fn to_value(&self) -> Value {
-        // Cannot fail (strings, integers and a bool); no `expect`, whose Debug bound costs wasm size.
-        serde_json::to_value(self).unwrap_or(Value::Null)
+    /// The profile as JSON text: the documented fields in the documented order (`lst` and `xh_uid` only when
+    /// present). The shape of the JS object and of the cache record.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(512);
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends [`Profile::to_json`]'s text to `out`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.str("pid", &self.pid)
+            .str("app_id", &self.app_id)
+            .str("open_id", &self.open_id)
+            .str("union_id", &self.union_id)
+            .str("nick_name", &self.nick_name)
+            .str("avatar_url", &self.avatar_url)
+            .u64("gender", u64::from(self.gender))
+            .str("city", &self.city)
+            .str("province", &self.province)
+            .str("country", &self.country)
+            .str("language", &self.language)
+            .u64("gold", self.gold)
+            .u64("diamond", self.diamond)
+            .u64("share_new", self.share_new)
+            .u64("share_times", self.share_times)
+            .u64("online_days", self.online_days)
+            .u64("online_duration", self.online_duration)
+            .u64("last_login_time", self.last_login_time)
+            .u64("login_times", self.login_times)
+            .str("from_scene", &self.from_scene)
+            .str("from_code", &self.from_code)
+            .bool("is_new", self.is_new)
+            .str("ofp", &self.ofp)
+            .str("jwt", &self.jwt)
+            .str("login_province", &self.login_province)
+            .str("login_city", &self.login_city)
+            .str("login_district", &self.login_district);
+        if let Some(lst) = &self.lst {
+            o.str("lst", lst);
+        }
+        if let Some(xh_uid) = &self.xh_uid {
+            o.str("xh_uid", xh_uid);
+        }
+        o.close();
+    }
+
+    /// The profile as a JSON value (feature `serde_json`).
+    #[cfg(feature = "serde_json")]
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.to_json()).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -196,7 +241,7 @@ pub fn parse_text(body: Option<&str>, app_id: Option<&str>) -> Result<Profile> {
 }
 
 /// Parses a backend answer body: size cap, JSON, the SkyRiver envelope `{err, msg, data}` (or a bare
-/// profile), then [`Profile::from_value`]. An envelope with `err != 0` is a `SERVER` error carrying `err`
+/// profile), then [`Profile::from_body`]. An envelope with `err != 0` is a `SERVER` error carrying `err`
 /// and `msg`.
 pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
     if body.len() > MAX_BODY_BYTES {
@@ -208,12 +253,10 @@ pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
             ),
         ));
     }
-    let value: Body = serde_json::from_str(body).map_err(|e| {
-        // Position only: a serde error's Display pulls float formatting into the wasm.
+    let value = Body::parse(body).map_err(|e| {
         let at = format!(
             "body is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
+            e.line, e.column
         );
         TmError::invalid_profile(None, &at)
     })?;

@@ -1,10 +1,9 @@
 //! The backend wire protocol (docs/contract.md, Wire protocol) and the reading of host results (Flow, step 3): request bodies,
 //! the classification of HTTP answers, `request:fail …` messages and `wx.*` `errMsg`s. Pure Rust.
 
-use serde::Serialize;
-
 use crate::error::{ErrorCode, Result, TmError};
 use crate::host::{HostFailure, HostResult, LoginReply, UserInfoReply};
+use crate::json::ObjectWriter;
 use crate::profile::{self, Profile};
 
 /// Path of the login endpoint, appended to `config.server`.
@@ -15,7 +14,7 @@ pub const PROFILE_PATH: &str = "/v1/profile";
 pub const UNAUTHORIZED: i64 = 401;
 
 /// Body of `POST /v1/login`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LoginRequest<'a> {
     /// The game's appId.
     pub app_id: &'a str,
@@ -29,7 +28,7 @@ pub struct LoginRequest<'a> {
 
 /// Body of `POST /v1/profile`. `user_info` is spliced in as the JSON text the host gave (see
 /// [`ProfileRequest::to_json`]), so it is never parsed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ProfileRequest<'a> {
     /// The game's appId.
     pub app_id: &'a str,
@@ -42,7 +41,6 @@ pub struct ProfileRequest<'a> {
     /// `iv`.
     pub iv: &'a str,
     /// `userInfo` as JSON text (`null` when absent).
-    #[serde(skip)]
     pub user_info: Option<&'a str>,
 }
 
@@ -61,20 +59,35 @@ impl<'a> ProfileRequest<'a> {
 
     /// The body as JSON text: the fields, then `"user_info":` and the host's JSON text.
     pub fn to_json(&self) -> String {
-        let mut body = to_json(self);
-        body.pop(); // the closing brace
-        body.push_str(",\"user_info\":");
-        body.push_str(self.user_info.unwrap_or("null"));
-        body.push('}');
+        let mut body = String::with_capacity(
+            128 + self.raw_data.len()
+                + self.encrypted_data.len()
+                + self.user_info.map_or(4, str::len),
+        );
+        ObjectWriter::new(&mut body)
+            .str("app_id", self.app_id)
+            .str("raw_data", self.raw_data)
+            .str("signature", self.signature)
+            .str("encrypted_data", self.encrypted_data)
+            .str("iv", self.iv)
+            .raw("user_info", self.user_info.unwrap_or("null"))
+            .close();
         body
     }
 }
 
-/// Serialises a request body to JSON text.
-pub fn to_json<T: Serialize>(body: &T) -> String {
-    // Cannot fail for these bodies (strings, integers, a JSON value); no `expect`, whose Debug bound
-    // costs wasm size.
-    serde_json::to_string(body).unwrap_or_default()
+impl LoginRequest<'_> {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let mut body = String::with_capacity(96 + self.code.len() + self.channel.len());
+        ObjectWriter::new(&mut body)
+            .str("app_id", self.app_id)
+            .str("code", self.code)
+            .u64("scene", self.scene)
+            .str("channel", self.channel)
+            .close();
+        body
+    }
 }
 
 /// How one backend answer reads.
@@ -295,7 +308,7 @@ mod tests {
             channel: "ch-1",
         };
         assert_eq!(
-            to_json(&login),
+            login.to_json(),
             r#"{"app_id":"wx1","code":"c0de","scene":1044,"channel":"ch-1"}"#
         );
         let info = UserInfoReply {

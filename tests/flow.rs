@@ -128,9 +128,9 @@ fn scenario_first_call() {
         (1, 1),
         "one login, one profile request"
     );
-    let value = serde_json::to_value(&p).unwrap();
+    let value = p.to_value();
     assert_eq!(
-        key_order(&serde_json::to_string(&p).unwrap()),
+        key_order(&p.to_json()),
         FIELDS,
         "exactly the documented fields, in order"
     );
@@ -516,10 +516,7 @@ fn scenario_corrupt_record() {
     );
     let p = tap_update(&world, &sdk, no_options()).unwrap();
     assert_eq!(world.counts().get_user_profile, 1, "the user is asked");
-    assert_eq!(
-        world.record_json()["profile"],
-        serde_json::to_value(&p).unwrap()
-    );
+    assert_eq!(world.record_json()["profile"], p.to_value());
     // A value that is not a string at all is removed too.
     world.wx.borrow_mut().storage_other = Some(KEY.into());
     assert_eq!(sdk.cached_profile(), None);

@@ -1,5 +1,6 @@
 //! Property tests of the pure core (native only): no input panics, parse → serialise → parse is stable,
-//! and the cache decision never turns a stale record fresh again as the clock moves forward.
+//! the core's JSON reader and writer agree with serde_json, and the cache decision never turns a stale
+//! record fresh again as the clock moves forward.
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
@@ -8,6 +9,7 @@ use tmsdk_profile::cache::{decide, CacheRecord, Decision, PromptReason};
 use tmsdk_profile::config::Config;
 use tmsdk_profile::input::Input;
 use tmsdk_profile::options::UpdateOptions;
+use tmsdk_profile::profile::raw::{Body, RecordBody, Scalar, FIELD_NAMES};
 use tmsdk_profile::profile::{parse_body, Profile};
 
 const APP: &str = "wxprop";
@@ -145,8 +147,129 @@ fn authorised_record(cached_at: u64) -> CacheRecord {
     CacheRecord::new(APP, cached_at, profile)
 }
 
+/// Text near JSON: a generated value's text, often damaged (a byte cut, doubled or replaced by a JSON
+/// character), or a soup of JSON's own characters.
+fn json_like_text() -> impl Strategy<Value = String> {
+    let damaged = (
+        json_value(),
+        any::<prop::sample::Index>(),
+        0u8..4,
+        prop::sample::select(
+            &[
+                "\\", "\"", ",", ":", "[", "]", "{", "}", "-", ".", "e", "0", " ", "\\u",
+                "\\ud800", "\u{1}",
+            ][..],
+        ),
+    )
+        .prop_map(|(value, at, how, piece)| {
+            let text = value.to_string();
+            let chars: Vec<char> = text.chars().collect();
+            let i = at.index(chars.len() + 1);
+            let (head, tail): (String, String) =
+                (chars[..i].iter().collect(), chars[i..].iter().collect());
+            match how {
+                0 => text,
+                1 => format!("{head}{}", tail.chars().skip(1).collect::<String>()),
+                2 => format!("{head}{piece}{tail}"),
+                _ => format!(
+                    "{head}{}{}",
+                    tail.chars().skip(1).collect::<String>(),
+                    piece
+                ),
+            }
+        });
+    prop_oneof![
+        3 => damaged,
+        1 => "[\\[\\]{}\",:0-9eE.+\\- tfrulnsa\\\\]{0,40}",
+    ]
+}
+
+/// Our reading of one value against serde_json's.
+fn same_scalar(ours: Option<&Scalar>, theirs: Option<&Value>) -> Result<(), String> {
+    let agree = match (ours, theirs) {
+        (None, None) => true,
+        (Some(Scalar::Null), Some(Value::Null)) => true,
+        (Some(Scalar::Bool(a)), Some(Value::Bool(b))) => a == b,
+        (Some(Scalar::Unsigned(a)), Some(Value::Number(n))) => n.as_u64() == Some(*a),
+        (Some(Scalar::Negative(a)), Some(Value::Number(n))) => {
+            n.as_i64() == Some(*a) && n.as_u64().is_none()
+        }
+        (Some(Scalar::Float(a)), Some(Value::Number(n))) => {
+            // serde_json's default float parsing may be a few units in the last place off; core's (and so
+            // ours) is correctly rounded, as JSON.parse is.
+            let b = n.as_f64().unwrap_or(f64::NAN);
+            n.is_f64() && (a == &b || (a - b).abs() <= 8.0 * f64::EPSILON * a.abs().max(b.abs()))
+        }
+        (Some(Scalar::Str(a)), Some(Value::String(b))) => a == b,
+        (Some(Scalar::Array), Some(Value::Array(_)))
+        | (Some(Scalar::Object), Some(Value::Object(_))) => true,
+        _ => false,
+    };
+    if agree {
+        Ok(())
+    } else {
+        Err(format!("{ours:?} vs serde_json's {theirs:?}"))
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Our reading of a body against serde_json's: every key the rules read, at every level.
+fn same_body(ours: &Body, theirs: &Value) -> Result<(), String> {
+    match (ours, theirs) {
+        (Body::Object(raw), Value::Object(map)) => {
+            for (i, name) in FIELD_NAMES.iter().enumerate() {
+                same_scalar(raw.fields[i].as_ref(), map.get(*name))
+                    .map_err(|e| format!("{name}: {e}"))?;
+            }
+            same_scalar(raw.err.as_ref(), map.get("err")).map_err(|e| format!("err: {e}"))?;
+            same_scalar(raw.msg.as_ref(), map.get("msg")).map_err(|e| format!("msg: {e}"))?;
+            match (&raw.data, map.get("data")) {
+                (None, None) => Ok(()),
+                (Some(body), Some(value)) => same_body(body, value),
+                (a, b) => Err(format!("data: {a:?} vs serde_json's {b:?}")),
+            }
+        }
+        (Body::Other(kind), value) if *kind == kind_of(value) => Ok(()),
+        (a, b) => Err(format!("{a:?} vs serde_json's {b:?}")),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_json_reader_accepts_and_reads_what_serde_json_does(text in json_like_text()) {
+        let theirs = serde_json::from_str::<Value>(&text);
+        let ours = Body::parse(&text);
+        prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}, serde_json {:?}", text, ours, theirs);
+        if let (Ok(body), Ok(value)) = (&ours, &theirs) {
+            prop_assert!(same_body(body, value).is_ok(), "{:?}: {:?}", text, same_body(body, value));
+        }
+        prop_assert_eq!(RecordBody::parse(&text).is_ok(), theirs.is_ok(), "record reader on {:?}", text);
+    }
+
+    #[test]
+    fn the_json_writer_writes_what_serde_json_reads_back(value in valid_profile()) {
+        let profile = Profile::from_value(&value, APP).expect("generated profiles are valid");
+        let text = profile.to_json();
+        let read: Value = serde_json::from_str(&text).expect("the writer writes JSON");
+        // serde_json's own text for each member, in the documented order: byte for byte ours.
+        let members: Vec<String> = FIELD_NAMES
+            .iter()
+            .filter_map(|k| read.get(*k).map(|v| format!("{}:{}", Value::from(*k), v)))
+            .collect();
+        prop_assert_eq!(format!("{{{}}}", members.join(",")), text);
+    }
 
     #[test]
     fn no_text_body_panics(body in "\\PC{0,200}") {
@@ -180,7 +303,7 @@ proptest! {
     #[test]
     fn profile_parse_serialise_parse_is_stable(value in valid_profile()) {
         let first = Profile::from_value(&value, APP).expect("generated profiles are valid");
-        let again = parse_body(&serde_json::to_string(&first).unwrap(), APP).expect("its own output parses");
+        let again = parse_body(&first.to_json(), APP).expect("its own output parses");
         prop_assert_eq!(&first, &again);
         let enveloped = json!({"err": 0, "msg": "ok", "data": first.to_value()}).to_string();
         prop_assert_eq!(&first, &parse_body(&enveloped, APP).unwrap());

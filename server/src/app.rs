@@ -148,7 +148,9 @@ fn answer(user: &User, jwt: &str) -> Response {
         "login_district": "",
     });
     match Profile::from_value(&value, &user.app_id) {
-        Ok(profile) => Json(json!({ "err": 0, "msg": "ok", "data": profile })).into_response(),
+        Ok(profile) => {
+            Json(json!({ "err": 0, "msg": "ok", "data": profile.to_value() })).into_response()
+        }
         Err(e) => {
             eprintln!(
                 "{}",

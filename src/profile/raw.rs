@@ -3,9 +3,24 @@
 //! what was read (`Profile::from_raw`). A key given twice keeps its last value, as a JSON object does.
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use crate::json::{Malformed, Read, Reader, SyntaxError};
+
+/// How many bodies may nest (`{"data":{"data":…}}`) before the text is refused: serde_json's recursion limit,
+/// which the reader keeps so a hostile answer cannot exhaust the stack.
+pub const MAX_BODY_NESTING: usize = 127;
+
+/// Reads all of `text` with `read`; only whitespace may follow the value.
+fn whole<'a, T>(
+    text: &'a str,
+    read: impl FnOnce(&mut Reader<'a>) -> Read<T>,
+) -> Result<T, SyntaxError> {
+    let mut reader = Reader::new(text);
+    match read(&mut reader).and_then(|value| reader.finish().map(|_| value)) {
+        Ok(value) => Ok(value),
+        Err(Malformed) => Err(reader.error()),
+    }
+}
 
 /// One JSON value as the profile rules see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,86 +57,6 @@ impl Scalar<'_> {
     }
 }
 
-struct ScalarVisitor;
-
-impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Scalar::Null)
-    }
-    fn visit_none<E>(self) -> Result<Self::Value, E> {
-        Ok(Scalar::Null)
-    }
-    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
-        Ok(Scalar::Bool(b))
-    }
-    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
-        Ok(Scalar::Unsigned(n))
-    }
-    fn visit_i64<E>(self, n: i64) -> Result<Self::Value, E> {
-        Ok(if n >= 0 {
-            Scalar::Unsigned(n as u64)
-        } else {
-            Scalar::Negative(n)
-        })
-    }
-    fn visit_f64<E>(self, n: f64) -> Result<Self::Value, E> {
-        Ok(Scalar::Float(n))
-    }
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Borrowed(s)))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Owned(s.to_string())))
-    }
-    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
-        Ok(Scalar::Str(Cow::Owned(s)))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Array)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Scalar::Object)
-    }
-}
-
-impl<'de> Deserialize<'de> for Scalar<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarVisitor)
-    }
-}
-
-/// An object's key, borrowed from the text when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Borrowed(s)))
-    }
-    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(s.to_string())))
-    }
-}
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
 /// A stored cache record read in one pass: its four keys as given.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RawRecord<'a> {
@@ -144,57 +79,29 @@ pub enum RecordBody<'a> {
     Other,
 }
 
-struct RecordVisitor;
-
-impl<'de> Visitor<'de> for RecordVisitor {
-    type Value = RecordBody<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a cache record")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut raw = RawRecord::default();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match key.as_ref() {
-                "v" => raw.v = Some(map.next_value()?),
-                "app_id" => raw.app_id = Some(map.next_value()?),
-                "cached_at" => raw.cached_at = Some(map.next_value()?),
-                "profile" => raw.profile = Some(map.next_value()?),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(RecordBody::Object(raw))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(RecordBody::Other)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(RecordBody::Other)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(RecordBody::Other)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(RecordBody::Other)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(RecordBody::Other)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(RecordBody::Other)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(RecordBody::Other)
+impl<'a> RecordBody<'a> {
+    /// Reads a stored text: an object's four keys (others skipped), or `Other`.
+    pub fn parse(text: &'a str) -> Result<RecordBody<'a>, SyntaxError> {
+        whole(text, read_record)
     }
 }
 
-impl<'de> Deserialize<'de> for RecordBody<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RecordVisitor)
+fn read_record<'a>(r: &mut Reader<'a>) -> Read<RecordBody<'a>> {
+    if r.peek_value() != Some(b'{') {
+        return r.skip().map(|_| RecordBody::Other);
     }
+    let mut raw = RawRecord::default();
+    r.object(|r, key| {
+        match key.as_ref() {
+            "v" => raw.v = Some(r.scalar()?),
+            "app_id" => raw.app_id = Some(r.scalar()?),
+            "cached_at" => raw.cached_at = Some(r.scalar()?),
+            "profile" => raw.profile = Some(read_body(r, 1)?),
+            _ => r.skip()?,
+        }
+        Ok(())
+    })?;
+    Ok(RecordBody::Object(raw))
 }
 
 /// The profile's field names, in the documented order (and the order of [`RawProfile::fields`]).
@@ -263,61 +170,34 @@ pub enum Body<'a> {
     Other(&'static str),
 }
 
-struct BodyVisitor;
-
-impl<'de> Visitor<'de> for BodyVisitor {
-    type Value = Body<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut raw = Box::<RawProfile>::default();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if let Some(i) = FIELD_NAMES.iter().position(|k| *k == key) {
-                raw.fields[i] = Some(map.next_value()?);
-            } else {
-                match key.as_ref() {
-                    "err" => raw.err = Some(map.next_value()?),
-                    "msg" => raw.msg = Some(map.next_value()?),
-                    "data" => raw.data = Some(map.next_value()?),
-                    _ => {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-            }
-        }
-        Ok(Body::Object(raw))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Body::Other("null"))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Body::Other("null"))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Body::Other("a boolean"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Body::Other("a number"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Body::Other("a number"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Body::Other("a number"))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Body::Other("a string"))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Body::Other("an array"))
+impl<'a> Body<'a> {
+    /// Reads a whole text: an object's known keys (others skipped), or what stands in its place.
+    pub fn parse(text: &'a str) -> Result<Body<'a>, SyntaxError> {
+        whole(text, |r| read_body(r, 0))
     }
 }
 
-impl<'de> Deserialize<'de> for Body<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(BodyVisitor)
+/// `nesting`: how many bodies enclose this one.
+fn read_body<'a>(r: &mut Reader<'a>, nesting: usize) -> Read<Body<'a>> {
+    if r.peek_value() != Some(b'{') {
+        return r.scalar().map(|other| Body::Other(other.kind()));
     }
+    if nesting >= MAX_BODY_NESTING {
+        return Err(Malformed);
+    }
+    let mut raw = Box::<RawProfile>::default();
+    r.object(|r, key| {
+        if let Some(i) = FIELD_NAMES.iter().position(|k| *k == key) {
+            raw.fields[i] = Some(r.scalar()?);
+        } else {
+            match key.as_ref() {
+                "err" => raw.err = Some(r.scalar()?),
+                "msg" => raw.msg = Some(r.scalar()?),
+                "data" => raw.data = Some(read_body(r, nesting + 1)?),
+                _ => r.skip()?,
+            }
+        }
+        Ok(())
+    })?;
+    Ok(Body::Object(raw))
 }

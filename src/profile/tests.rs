@@ -1,5 +1,5 @@
 use super::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const APP: &str = "wxa73fd8e544880e89";
 
@@ -33,7 +33,7 @@ fn the_seed_sample_parses_to_every_documented_field_in_order() {
     assert_eq!(p.last_login_time, 1_551_690_740);
     assert_eq!(p.from_scene, "1044");
     assert_eq!(p.xh_uid.as_deref(), Some("oZ4B96SuSjhET6CS7v3jTcY_be6Q"));
-    let text = serde_json::to_string(&p).unwrap();
+    let text = p.to_json();
     let documented = "pid app_id open_id union_id nick_name avatar_url gender city province country language gold \
          diamond share_new share_times online_days online_duration last_login_time login_times from_scene from_code \
          is_new ofp jwt login_province login_city login_district lst xh_uid";
@@ -50,7 +50,7 @@ fn the_seed_sample_parses_to_every_documented_field_in_order() {
 
 #[test]
 fn serialised_order_is_the_documented_order_not_alphabetical() {
-    let text = serde_json::to_string(&Profile::from_value(&seed_sample(), APP).unwrap()).unwrap();
+    let text = Profile::from_value(&seed_sample(), APP).unwrap().to_json();
     assert!(
         text.starts_with(r#"{"pid":"","app_id":"wxa73fd8e544880e89","open_id":"#),
         "{text}"

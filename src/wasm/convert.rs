@@ -4,11 +4,11 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::error::TmError;
 use crate::input::Input;
+use crate::profile::Profile;
 
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
@@ -107,20 +107,11 @@ pub fn json_text(value: &JsValue) -> Option<String> {
         .and_then(|s| s.as_string())
 }
 
-/// A JS value as JSON data (test exports only).
-#[cfg(feature = "test-exports")]
-pub fn json_of(value: &JsValue) -> Option<serde_json::Value> {
-    json_text(value).and_then(|text| serde_json::from_str(&text).ok())
-}
-
-/// A serialisable value as a fresh plain JS object (structs become objects, `None` fields are skipped):
-/// serialised to JSON text in Rust, parsed by the engine's `JSON.parse`. One string crosses instead of a
-/// property set per field, which is several times faster (see the README, Performance).
-pub fn to_js<T: Serialize>(value: &T) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or(JsValue::UNDEFINED)
+/// A profile as a fresh plain JS object: written as JSON text in Rust, parsed by the engine's `JSON.parse`.
+/// One string crosses instead of a property set per field, which is several times faster (see the README,
+/// Performance).
+pub fn to_js(profile: &Profile) -> JsValue {
+    js_sys::JSON::parse(&profile.to_json()).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Builds the JS error for `e`: the registered class (else `Error` named `TmSdkError`), with details set.

@@ -10,8 +10,9 @@ use crate::cache::{self, CacheRecord, Decision};
 use crate::config::{Config, CONFIG_KEYS};
 use crate::error::{ErrorCode, TmError};
 use crate::options::{UpdateOptions, OPTION_KEYS};
+use crate::profile::raw::Body;
 use crate::profile::Profile;
-use crate::wasm::convert::{json_of, non_negative, set, to_input, to_js, to_js_error};
+use crate::wasm::convert::{json_text, non_negative, set, to_input, to_js, to_js_error};
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -85,13 +86,15 @@ pub fn storage_key(app_id: &str) -> String {
 /// The cache record string for `profile` (validated again), received at `cachedAt` epoch ms.
 #[wasm_bindgen(js_name = encodeRecord)]
 pub fn encode_record(app_id: &str, cached_at: f64, profile: JsValue) -> Result<String, JsValue> {
-    let value = json_of(&profile).ok_or_else(|| {
+    let not_json = || {
         to_js_error(&TmError::invalid_profile(
             None,
             "is not plain JSON data (functions, symbols and cycles are not allowed)",
         ))
-    })?;
-    let p = Profile::from_value(&value, app_id).map_err(|e| to_js_error(&e))?;
+    };
+    let text = json_text(&profile).ok_or_else(not_json)?;
+    let body = Body::parse(&text).map_err(|_| not_json())?;
+    let p = Profile::from_body(&body, app_id).map_err(|e| to_js_error(&e))?;
     Ok(CacheRecord::new(app_id, non_negative(cached_at), p).to_json())
 }
 

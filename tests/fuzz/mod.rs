@@ -89,8 +89,8 @@ pub mod targets {
         let result = parse_body(text, APP);
         match &result {
             Ok(p) => {
-                let again = parse_body(&serde_json::to_string(p).unwrap(), APP)
-                    .expect("a normalised profile parses again");
+                let again =
+                    parse_body(&p.to_json(), APP).expect("a normalised profile parses again");
                 assert_eq!(&again, p, "normalising is a fixed point");
                 assert!(
                     p.avatar_url.is_empty()
@@ -557,7 +557,7 @@ pub fn seeds() -> (String, String) {
     let seed: Value = serde_json::from_str(include_str!("../fixtures/seed-profile.json")).unwrap();
     let envelope = json!({"err": 0, "msg": "ok", "data": seed}).to_string();
     let profile = Profile::from_value(&seed, "wxa73fd8e544880e89").unwrap();
-    let mut value = serde_json::to_value(&profile).unwrap();
+    let mut value = profile.to_value();
     value["app_id"] = json!(APP);
     let record =
         json!({"v": 1, "app_id": APP, "cached_at": 1_700_000_000_000u64, "profile": value})

@@ -1,0 +1,586 @@
+//! The core's own JSON reader and writer (RFC 8259), just what the profile rules need: read a text in one
+//! pass, scalars as [`Scalar`]s, arrays and nested objects skipped, object keys handed to the caller; write
+//! strings, integers and booleans. It replaces serde / serde_json in the shipped wasm, where they were the
+//! largest code after the rules themselves (see the README, Performance). The same text is accepted and
+//! refused as serde_json does: a differential property test holds the two together (tests/properties.rs).
+
+use std::borrow::Cow;
+
+use crate::profile::raw::Scalar;
+
+/// Where a text stopped being JSON: 1-based line and column (the column in bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The line, from 1.
+    pub line: usize,
+    /// The column on that line, from 1.
+    pub column: usize,
+}
+
+/// A reader over one JSON text.
+pub struct Reader<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+/// The text is not JSON where the reader stopped ([`Reader::error`] says where).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Malformed;
+
+/// What a read gives.
+pub type Read<T> = Result<T, Malformed>;
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `text`.
+    pub fn new(text: &'a str) -> Self {
+        Reader { text, at: 0 }
+    }
+
+    /// Where the reader stopped, for an error message.
+    pub fn error(&self) -> SyntaxError {
+        let before = &self.text.as_bytes()[..self.at.min(self.text.len())];
+        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+        let column = 1 + before.iter().rev().take_while(|b| **b != b'\n').count();
+        SyntaxError { line, column }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// The next non-whitespace byte, not consumed.
+    pub fn peek_value(&mut self) -> Option<u8> {
+        self.skip_whitespace();
+        self.peek()
+    }
+
+    fn expect(&mut self, byte: u8) -> Read<()> {
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(Malformed)
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Read<()> {
+        if self.text.as_bytes()[self.at..].starts_with(word.as_bytes()) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(Malformed)
+        }
+    }
+
+    /// Checks that only whitespace is left.
+    pub fn finish(&mut self) -> Read<()> {
+        match self.peek_value() {
+            None => Ok(()),
+            Some(_) => Err(Malformed),
+        }
+    }
+
+    /// Reads one value: a scalar as itself, an array or object skipped (as [`Scalar::Array`] /
+    /// [`Scalar::Object`]).
+    pub fn scalar(&mut self) -> Read<Scalar<'a>> {
+        match self.peek_value().ok_or(Malformed)? {
+            b'"' => self.string().map(Scalar::Str),
+            b'[' => self.skip_nested().map(|_| Scalar::Array),
+            b'{' => self.skip_nested().map(|_| Scalar::Object),
+            b't' => self.literal("true").map(|_| Scalar::Bool(true)),
+            b'f' => self.literal("false").map(|_| Scalar::Bool(false)),
+            b'n' => self.literal("null").map(|_| Scalar::Null),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(Malformed),
+        }
+    }
+
+    /// Reads an object, calling `each(reader, key)` with the reader before the key's value, which `each`
+    /// must read. Call it where [`Reader::peek_value`] gave `{`.
+    pub fn object(
+        &mut self,
+        mut each: impl FnMut(&mut Self, Cow<'a, str>) -> Read<()>,
+    ) -> Read<()> {
+        self.expect(b'{')?;
+        if self.peek_value() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek_value() != Some(b'"') {
+                return Err(Malformed);
+            }
+            let key = self.string()?;
+            self.skip_whitespace();
+            self.expect(b':')?;
+            each(self, key)?;
+            match self.peek_value() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(Malformed),
+            }
+        }
+    }
+
+    /// Skips one value of any kind.
+    pub fn skip(&mut self) -> Read<()> {
+        self.scalar().map(|_| ())
+    }
+
+    /// Skips an array or object, nested ones included, without recursion: like serde_json's skipping, any
+    /// depth is read (the body's size cap bounds the work).
+    fn skip_nested(&mut self) -> Read<()> {
+        // Each open bracket pushes its closer.
+        let mut closers: Vec<u8> = Vec::new();
+        loop {
+            // At the start of a value.
+            match self.peek_value().ok_or(Malformed)? {
+                open @ (b'[' | b'{') => {
+                    self.at += 1;
+                    closers.push(if open == b'[' { b']' } else { b'}' });
+                    let close = *closers.last().ok_or(Malformed)?;
+                    if self.peek_value() == Some(close) {
+                        self.at += 1;
+                        closers.pop();
+                    } else {
+                        if close == b'}' {
+                            self.member_key()?;
+                        }
+                        continue;
+                    }
+                }
+                _ => {
+                    self.scalar()?;
+                }
+            }
+            // After a value: a comma (then the next value), or closers.
+            loop {
+                let Some(&close) = closers.last() else {
+                    return Ok(());
+                };
+                match self.peek_value().ok_or(Malformed)? {
+                    b',' => {
+                        self.at += 1;
+                        if close == b'}' {
+                            self.member_key()?;
+                        }
+                        break;
+                    }
+                    b if b == close => {
+                        self.at += 1;
+                        closers.pop();
+                    }
+                    _ => return Err(Malformed),
+                }
+            }
+        }
+    }
+
+    /// Inside an object being skipped: `"key":`.
+    fn member_key(&mut self) -> Read<()> {
+        if self.peek_value() != Some(b'"') {
+            return Err(Malformed);
+        }
+        self.string()?;
+        self.skip_whitespace();
+        self.expect(b':')
+    }
+
+    /// Reads a string; borrowed from the text when it has no escapes.
+    fn string(&mut self) -> Read<Cow<'a, str>> {
+        self.expect(b'"')?;
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        loop {
+            match bytes.get(self.at).copied().ok_or(Malformed)? {
+                b'"' => {
+                    let s = &self.text[start..self.at];
+                    self.at += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                b'\\' => break,
+                0..=0x1f => return Err(Malformed),
+                _ => self.at += 1,
+            }
+        }
+        let mut out = String::with_capacity(self.at - start + 16);
+        out.push_str(&self.text[start..self.at]);
+        loop {
+            let run = self.at;
+            loop {
+                match bytes.get(self.at).copied().ok_or(Malformed)? {
+                    b'"' | b'\\' => break,
+                    0..=0x1f => return Err(Malformed),
+                    _ => self.at += 1,
+                }
+            }
+            out.push_str(&self.text[run..self.at]);
+            if bytes[self.at] == b'"' {
+                self.at += 1;
+                return Ok(Cow::Owned(out));
+            }
+            self.at += 1; // the backslash
+            let escaped = bytes.get(self.at).copied().ok_or(Malformed)?;
+            self.at += 1;
+            out.push(match escaped {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => self.unicode_escape()?,
+                _ => return Err(Malformed),
+            });
+        }
+    }
+
+    fn hex4(&mut self) -> Read<u32> {
+        let digits = self
+            .text
+            .as_bytes()
+            .get(self.at..self.at + 4)
+            .ok_or(Malformed)?;
+        let mut n = 0;
+        for d in digits {
+            n = n * 16 + (*d as char).to_digit(16).ok_or(Malformed)?;
+        }
+        self.at += 4;
+        Ok(n)
+    }
+
+    /// After `\u`: one code point, a surrogate pair taking two escapes. A lone surrogate is refused.
+    fn unicode_escape(&mut self) -> Read<char> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                self.literal("\\u")?;
+                let second = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(Malformed);
+                }
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(Malformed),
+            n => n,
+        };
+        char::from_u32(code).ok_or(Malformed)
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`: a whole number that fits is `Unsigned` /
+    /// `Negative`; anything else is a finite `Float` (an infinite one is refused, as serde_json does).
+    fn number(&mut self) -> Read<Scalar<'a>> {
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        let digits = |r: &mut Self| {
+            let from = r.at;
+            while let Some(b'0'..=b'9') = r.peek() {
+                r.at += 1;
+            }
+            r.at - from
+        };
+        let int_start = self.at;
+        let int_len = digits(self);
+        if int_len == 0 || (int_len > 1 && bytes[int_start] == b'0') {
+            return Err(Malformed);
+        }
+        let mut whole = true;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            if digits(self) == 0 {
+                return Err(Malformed);
+            }
+            whole = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.at += 1;
+            }
+            if digits(self) == 0 {
+                return Err(Malformed);
+            }
+            whole = false;
+        }
+        if whole {
+            let mut n: u64 = 0;
+            let mut fits = true;
+            for d in &bytes[int_start..int_start + int_len] {
+                match n
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(u64::from(d - b'0')))
+                {
+                    Some(m) => n = m,
+                    None => {
+                        fits = false;
+                        break;
+                    }
+                }
+            }
+            if fits && !negative {
+                return Ok(Scalar::Unsigned(n));
+            }
+            if fits && n <= 1 << 63 {
+                return Ok(if n == 0 {
+                    Scalar::Float(-0.0)
+                } else {
+                    Scalar::Negative((n as i64).wrapping_neg())
+                });
+            }
+        }
+        let value: f64 = self.text[start..self.at].parse().map_err(|_| Malformed)?;
+        if value.is_finite() {
+            Ok(Scalar::Float(value))
+        } else {
+            Err(Malformed)
+        }
+    }
+}
+
+/// Appends `s` as a JSON string: `"` and `\` escaped, control characters as `\n`-style or `\u00XX` escapes,
+/// everything else as is (serde_json's output, byte for byte).
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        run = i + 1;
+    }
+    out.push_str(&s[run..]);
+    out.push('"');
+}
+
+/// Appends `n` in decimal.
+pub fn write_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[at..] {
+        out.push(*d as char);
+    }
+}
+
+/// Writes one JSON object, member by member, in the order given.
+pub struct ObjectWriter<'o> {
+    out: &'o mut String,
+    first: bool,
+}
+
+impl<'o> ObjectWriter<'o> {
+    /// Opens an object at the end of `out`.
+    pub fn new(out: &'o mut String) -> Self {
+        out.push('{');
+        ObjectWriter { out, first: true }
+    }
+
+    fn key(&mut self, key: &str) -> &mut String {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(':');
+        self.out
+    }
+
+    /// `"key":"value"`.
+    pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        write_str(self.key(key), value);
+        self
+    }
+
+    /// `"key":123`.
+    pub fn u64(&mut self, key: &str, value: u64) -> &mut Self {
+        write_u64(self.key(key), value);
+        self
+    }
+
+    /// `"key":true`.
+    pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
+        self.key(key).push_str(if value { "true" } else { "false" });
+        self
+    }
+
+    /// `"key":` then `json`, which must already be JSON text.
+    pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+        self.key(key).push_str(json);
+        self
+    }
+
+    /// Closes the object.
+    pub fn close(&mut self) {
+        self.out.push('}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scalar(text: &str) -> Result<Scalar<'_>, SyntaxError> {
+        let mut r = Reader::new(text);
+        let v = r.scalar().map_err(|_| r.error())?;
+        r.finish().map_err(|_| r.error())?;
+        Ok(v)
+    }
+
+    #[test]
+    fn scalars_read_as_serde_json_classifies_them() {
+        assert_eq!(scalar(" 12 "), Ok(Scalar::Unsigned(12)));
+        assert_eq!(scalar("-7"), Ok(Scalar::Negative(-7)));
+        assert_eq!(
+            scalar("-9223372036854775808"),
+            Ok(Scalar::Negative(i64::MIN))
+        );
+        assert_eq!(
+            scalar("18446744073709551616"),
+            Ok(Scalar::Float(18446744073709551616.0))
+        );
+        assert_eq!(scalar("1.5e2"), Ok(Scalar::Float(150.0)));
+        assert_eq!(scalar("-0"), Ok(Scalar::Float(-0.0)));
+        assert_eq!(scalar("true"), Ok(Scalar::Bool(true)));
+        assert_eq!(scalar("null"), Ok(Scalar::Null));
+        assert_eq!(scalar("[1,[2,{\"a\":[]}],{}]"), Ok(Scalar::Array));
+        assert_eq!(scalar("{\"a\":{\"b\":[1]}}"), Ok(Scalar::Object));
+        assert_eq!(
+            scalar(r#""a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00""#),
+            Ok(Scalar::Str("a\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{1f600}".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_text_is_refused_with_its_position() {
+        for bad in [
+            "",
+            "01",
+            "1.",
+            ".5",
+            "1e",
+            "-",
+            "+1",
+            "1e400",
+            "tru",
+            "nul",
+            "\"a",
+            "\"\u{1}\"",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "[1,]",
+            "[1 2]",
+            "{\"a\"}",
+            "{\"a\":1,}",
+            "{a:1}",
+            "[",
+            "{\"a\":[}",
+            "1 2",
+            "NaN",
+            "[1}",
+            "{\"a\":1]",
+        ] {
+            assert!(scalar(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert_eq!(
+            scalar("{\n  \"a\": x}"),
+            Err(SyntaxError { line: 2, column: 8 })
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_read_without_recursion() {
+        let nested = |n: usize| format!("{}1{}", "[{\"a\":".repeat(n), "}]".repeat(n));
+        assert_eq!(scalar(&nested(50_000)), Ok(Scalar::Array));
+        assert!(scalar(&"[".repeat(100_000)).is_err(), "unclosed");
+    }
+
+    #[test]
+    fn objects_hand_each_key_to_the_caller() {
+        let mut r = Reader::new(r#"{"a":1,"b\n":{"x":[1]},"a":"two"}"#);
+        let mut seen = Vec::new();
+        r.object(|r, key| {
+            let v = r.scalar()?;
+            seen.push((key.into_owned(), v.kind()));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                ("a".to_string(), "a number"),
+                ("b\n".to_string(), "an object"),
+                ("a".to_string(), "a string")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_writer_escapes_as_serde_json_does() {
+        for s in [
+            "",
+            "plain",
+            "q\"b\\s/",
+            "\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f}",
+            "微信用户 😀",
+        ] {
+            let mut out = String::new();
+            write_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap());
+        }
+        for n in [0, 7, 10, 1 << 53, u64::MAX] {
+            let mut out = String::new();
+            write_u64(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
+        let mut out = String::new();
+        ObjectWriter::new(&mut out)
+            .str("a", "x")
+            .u64("n", 3)
+            .bool("b", false)
+            .raw("r", "null")
+            .close();
+        assert_eq!(out, r#"{"a":"x","n":3,"b":false,"r":null}"#);
+    }
+}
