@@ -203,7 +203,7 @@ impl<'a> Reader<'a> {
         loop {
             match bytes.get(self.at).copied().ok_or(Malformed)? {
                 b'"' => {
-                    let s = &self.text[start..self.at];
+                    let s = self.text.get(start..self.at).ok_or(Malformed)?;
                     self.at += 1;
                     return Ok(Cow::Borrowed(s));
                 }
@@ -213,7 +213,7 @@ impl<'a> Reader<'a> {
             }
         }
         let mut out = String::with_capacity(self.at - start + 16);
-        out.push_str(&self.text[start..self.at]);
+        out.push_str(self.text.get(start..self.at).ok_or(Malformed)?);
         loop {
             let run = self.at;
             loop {
@@ -223,7 +223,7 @@ impl<'a> Reader<'a> {
                     _ => self.at += 1,
                 }
             }
-            out.push_str(&self.text[run..self.at]);
+            out.push_str(self.text.get(run..self.at).ok_or(Malformed)?);
             if bytes[self.at] == b'"' {
                 self.at += 1;
                 return Ok(Cow::Owned(out));
@@ -343,7 +343,12 @@ impl<'a> Reader<'a> {
                 });
             }
         }
-        let value: f64 = self.text[start..self.at].parse().map_err(|_| Malformed)?;
+        let value: f64 = self
+            .text
+            .get(start..self.at)
+            .ok_or(Malformed)?
+            .parse()
+            .map_err(|_| Malformed)?;
         if value.is_finite() {
             Ok(Scalar::Float(value))
         } else {
@@ -353,7 +358,8 @@ impl<'a> Reader<'a> {
 }
 
 /// Appends `s` as a JSON string: `"` and `\` escaped, control characters as `\n`-style or `\u00XX` escapes,
-/// everything else as is (serde_json's output, byte for byte).
+/// everything else as is (serde_json's output, byte for byte). Slices with `get`: every cut is at an ASCII
+/// byte, and a panicking slice would pull Unicode formatting tables into the wasm.
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
@@ -370,7 +376,7 @@ pub fn write_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[run..i]);
+        out.push_str(s.get(run..i).unwrap_or_default());
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -381,7 +387,7 @@ pub fn write_str(out: &mut String, s: &str) {
         }
         run = i + 1;
     }
-    out.push_str(&s[run..]);
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 

@@ -153,10 +153,18 @@ fn http_error(status: u16, endpoint: Endpoint) -> TmError {
     .with_status(status)
 }
 
+/// Whether `text` contains `needle` (non-empty): a byte search, smaller in wasm than `str::contains`, whose
+/// searcher brings a panicking slice and with it Unicode formatting tables.
+fn mentions(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len().max(1))
+        .any(|w| w == needle.as_bytes())
+}
+
 /// Reads a `wx.request` failure (`request:fail …`): `TIMEOUT` when it says timeout, else `NETWORK`.
 pub fn request_failure(err_msg: &str) -> TmError {
     let lower = err_msg.to_ascii_lowercase();
-    let e = if lower.contains("timeout") || lower.contains("timed out") {
+    let e = if mentions(&lower, "timeout") || mentions(&lower, "timed out") {
         TmError::new(
             ErrorCode::Timeout,
             "The backend did not answer in time. Check the network and the backend, or raise config.timeout.",
@@ -183,25 +191,25 @@ pub fn host_failure(failure: &HostFailure) -> TmError {
     let err_msg = failure.err_msg.as_str();
     let lower = err_msg.to_ascii_lowercase();
     let e = if failure.errno == Some(ERRNO_PRIVACY_NOT_DECLARED)
-        || lower.contains("not declared in the privacy agreement")
+        || mentions(&lower, "not declared in the privacy agreement")
     {
         TmError::new(
             ErrorCode::PrivacyNotDeclared,
             "WeChat refused user info because the game's privacy guide does not declare it. In the MP console,              declare user info under 设置 → 服务内容声明 → 用户隐私保护指引, publish it, and try again.",
         )
     } else if failure.errno == Some(ERRNO_PRIVACY_DENIED)
-        || lower.contains("privacy permission is not authorized")
+        || mentions(&lower, "privacy permission is not authorized")
     {
         TmError::new(
             ErrorCode::PrivacyDenied,
             "The player declined the game's privacy guide, so WeChat gives no user info. Let them play on, and              ask again later from a tap (WeChat shows its privacy popup again).",
         )
-    } else if lower.contains("auth deny") || lower.contains("auth denied") {
+    } else if mentions(&lower, "auth deny") || mentions(&lower, "auth denied") {
         TmError::new(
             ErrorCode::AuthDenied,
             "The user refused to share their profile. Let them play on, and ask again later from a tap.",
         )
-    } else if lower.contains("tap gesture") || lower.contains("user tap") {
+    } else if mentions(&lower, "tap gesture") || mentions(&lower, "user tap") {
         TmError::new(
             ErrorCode::TapRequired,
             "WeChat only shows the profile popup from a tap: call updateUserProfile directly inside the tap \
@@ -232,7 +240,7 @@ pub fn login_request_failed(cause: TmError) -> TmError {
 
 /// `getUserInfo:fail scope unauthorized`: on the `getSetting` path, fall through to the button.
 pub fn is_scope_unauthorized(err_msg: &str) -> bool {
-    err_msg.to_ascii_lowercase().contains("scope unauthorized")
+    mentions(&err_msg.to_ascii_lowercase(), "scope unauthorized")
 }
 
 /// Whether a host result's `errMsg` is a success (`"getUserInfo:ok"`); a missing `errMsg` counts as one.
