@@ -278,83 +278,100 @@ impl<'a> Reader<'a> {
         char::from_u32(code).ok_or(Malformed)
     }
 
-    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`: a whole number that fits is `Unsigned` /
-    /// `Negative`; anything else is a finite `Float` (an infinite one is refused, as serde_json does).
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. A whole number that fits is `Unsigned` /
+    /// `Negative`; any other is a [`Scalar::Decimal`], valued from its digits: exact, and without float
+    /// parsing, whose tables were the largest data in the wasm. Any magnitude is a number, as in `JSON.parse`.
     fn number(&mut self) -> Read<Scalar<'a>> {
-        let bytes = self.text.as_bytes();
-        let start = self.at;
         let negative = self.peek() == Some(b'-');
         if negative {
             self.at += 1;
         }
-        let digits = |r: &mut Self| {
-            let from = r.at;
-            while let Some(b'0'..=b'9') = r.peek() {
-                r.at += 1;
-            }
-            r.at - from
-        };
-        let int_start = self.at;
-        let int_len = digits(self);
-        if int_len == 0 || (int_len > 1 && bytes[int_start] == b'0') {
+        let int = self.digits();
+        let bytes = self.text.as_bytes();
+        if int.is_empty() || (int.len() > 1 && bytes[int.start] == b'0') {
             return Err(Malformed);
         }
-        let mut whole = true;
+        let mut fraction = self.at..self.at;
         if self.peek() == Some(b'.') {
             self.at += 1;
-            if digits(self) == 0 {
+            fraction = self.digits();
+            if fraction.is_empty() {
                 return Err(Malformed);
             }
-            whole = false;
         }
+        let mut exponent: Option<i64> = None;
         if let Some(b'e' | b'E') = self.peek() {
             self.at += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.at += 1;
-            }
-            if digits(self) == 0 {
+            let sign = match self.peek() {
+                Some(b'-') => {
+                    self.at += 1;
+                    -1
+                }
+                Some(b'+') => {
+                    self.at += 1;
+                    1
+                }
+                _ => 1,
+            };
+            let digits = self.digits();
+            if digits.is_empty() {
                 return Err(Malformed);
             }
-            whole = false;
+            // Saturates far beyond any value that can still be a u64.
+            let magnitude = bytes[digits]
+                .iter()
+                .fold(0i64, |e, d| (e * 10 + i64::from(d - b'0')).min(1 << 40));
+            exponent = Some(sign * magnitude);
         }
+        let whole = fraction.is_empty() && exponent.is_none();
         if whole {
-            let mut n: u64 = 0;
-            let mut fits = true;
-            for d in &bytes[int_start..int_start + int_len] {
-                match n
-                    .checked_mul(10)
-                    .and_then(|n| n.checked_add(u64::from(d - b'0')))
-                {
-                    Some(m) => n = m,
-                    None => {
-                        fits = false;
-                        break;
-                    }
+            if let Some(n) = decimal_u64(&bytes[int.clone()]) {
+                if !negative {
+                    return Ok(Scalar::Unsigned(n));
+                }
+                if n != 0 && n <= 1 << 63 {
+                    return Ok(Scalar::Negative((n as i64).wrapping_neg()));
                 }
             }
-            if fits && !negative {
-                return Ok(Scalar::Unsigned(n));
-            }
-            if fits && n <= 1 << 63 {
-                return Ok(if n == 0 {
-                    Scalar::Float(-0.0)
-                } else {
-                    Scalar::Negative((n as i64).wrapping_neg())
-                });
-            }
         }
-        let value: f64 = self
-            .text
-            .get(start..self.at)
-            .ok_or(Malformed)?
-            .parse()
-            .map_err(|_| Malformed)?;
-        if value.is_finite() {
-            Ok(Scalar::Float(value))
-        } else {
-            Err(Malformed)
+        // The digits of integer and fraction as one run, scaled by 10^scale.
+        let run = || bytes[int.clone()].iter().chain(&bytes[fraction.clone()]);
+        let leading = run().take_while(|d| **d == b'0').count();
+        let trailing = run().rev().take_while(|d| **d == b'0').count();
+        let total = int.len() + fraction.len();
+        if leading == total {
+            return Ok(Scalar::Decimal(Some(0))); // zero, whatever its sign and exponent
         }
+        let scale = exponent.unwrap_or(0) - fraction.len() as i64 + trailing as i64;
+        let significant = total - leading - trailing;
+        if negative || scale < 0 || significant as i64 + scale > 20 {
+            return Ok(Scalar::Decimal(None));
+        }
+        let mut value = Some(0u64);
+        for d in run().skip(leading).take(significant) {
+            value = value.and_then(|v| v.checked_mul(10)?.checked_add(u64::from(d - b'0')));
+        }
+        for _ in 0..scale {
+            value = value.and_then(|v| v.checked_mul(10));
+        }
+        Ok(Scalar::Decimal(value))
     }
+
+    /// The run of ASCII digits at the reader, consumed.
+    fn digits(&mut self) -> std::ops::Range<usize> {
+        let from = self.at;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+        from..self.at
+    }
+}
+
+/// ASCII digits as a u64, `None` when they do not fit.
+fn decimal_u64(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |n, d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// Appends `s` as a JSON string: `"` and `\` escaped, control characters as `\n`-style or `\u00XX` escapes,
@@ -481,11 +498,12 @@ mod tests {
             Ok(Scalar::Negative(i64::MIN))
         );
         assert_eq!(
-            scalar("18446744073709551616"),
-            Ok(Scalar::Float(18446744073709551616.0))
+            scalar("18446744073709551615"),
+            Ok(Scalar::Unsigned(u64::MAX))
         );
-        assert_eq!(scalar("1.5e2"), Ok(Scalar::Float(150.0)));
-        assert_eq!(scalar("-0"), Ok(Scalar::Float(-0.0)));
+        assert_eq!(scalar("18446744073709551616"), Ok(Scalar::Decimal(None)));
+        assert_eq!(scalar("-9223372036854775809"), Ok(Scalar::Decimal(None)));
+        assert_eq!(scalar("-0"), Ok(Scalar::Decimal(Some(0))));
         assert_eq!(scalar("true"), Ok(Scalar::Bool(true)));
         assert_eq!(scalar("null"), Ok(Scalar::Null));
         assert_eq!(scalar("[1,[2,{\"a\":[]}],{}]"), Ok(Scalar::Array));
@@ -497,16 +515,42 @@ mod tests {
     }
 
     #[test]
+    fn decimals_are_valued_exactly_from_their_digits() {
+        for (text, value) in [
+            ("1.5e2", Some(150)),
+            ("12.0", Some(12)),
+            ("1.2e1", Some(12)),
+            ("0.00120e4", Some(12)),
+            ("1200e-2", Some(12)),
+            ("-0.0", Some(0)),
+            ("0e-99999999999999999999", Some(0)),
+            ("9007199254740993.0", Some(9007199254740993)),
+            ("1.8446744073709551615e19", Some(u64::MAX)),
+            ("1.8446744073709551616e19", None),
+            ("1.5", None),
+            ("-12.0", None),
+            ("1e-1", None),
+            ("3.00000000000000000001", None),
+            ("1e400", None),
+            ("1e99999999999999999999", None),
+            ("-1e400", None),
+        ] {
+            assert_eq!(scalar(text), Ok(Scalar::Decimal(value)), "{text}");
+        }
+    }
+
+    #[test]
     fn malformed_text_is_refused_with_its_position() {
         for bad in [
             "",
             "01",
+            "-01",
             "1.",
             ".5",
             "1e",
+            "1e+",
             "-",
             "+1",
-            "1e400",
             "tru",
             "nul",
             "\"a",

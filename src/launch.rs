@@ -3,6 +3,7 @@
 
 use crate::host::LaunchValues;
 use crate::input::Input;
+use crate::profile::MAX_SAFE_INTEGER;
 
 /// How the game was opened, as the login body carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -14,22 +15,40 @@ pub struct Launch {
 }
 
 impl Launch {
-    /// Reads the launch values: a scene given as a number or a numeric string (trimmed), whole part kept;
-    /// anything else, negative, or not finite → 0. A channel that is not a string → "".
+    /// Reads the launch values: a scene given as a number or a numeric string (trimmed, decimal digits with
+    /// an optional fraction), whole part kept; anything else, negative, or not finite → 0. A channel that
+    /// is not a string → "".
     pub fn read(values: &LaunchValues) -> Launch {
         let scene = match &values.scene {
-            Input::Number(n) => Some(*n),
-            Input::String(s) => s.trim().parse::<f64>().ok(),
+            Input::Number(n) => Some(*n)
+                .filter(|s| s.is_finite() && *s >= 0.0 && *s <= MAX_SAFE_INTEGER as f64)
+                .map(|s| s as u64),
+            Input::String(s) => whole_part(s.trim()),
             _ => None,
         }
-        .filter(|s| s.is_finite() && *s >= 0.0 && *s <= crate::profile::MAX_SAFE_INTEGER as f64)
-        .map_or(0, |s| s as u64);
+        .unwrap_or(0);
         let channel = match &values.channel_code {
             Input::String(s) => s.clone(),
             _ => String::new(),
         };
         Launch { scene, channel }
     }
+}
+
+/// `"1044"` or `"1044.5"` → 1044 (at most 2^53 − 1); anything else → `None`. Digits only, so no float
+/// parsing (and none of its tables) in the wasm.
+fn whole_part(text: &str) -> Option<u64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    whole
+        .bytes()
+        .try_fold(0u64, |n, d| {
+            n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+        })
+        .filter(|n| *n <= MAX_SAFE_INTEGER)
 }
 
 #[cfg(test)]
@@ -48,6 +67,11 @@ mod tests {
         assert_eq!(read(Input::Number(1044.0), Input::str("ch")).scene, 1044);
         assert_eq!(read(Input::str(" 1001 "), Input::Undefined).scene, 1001);
         assert_eq!(read(Input::Number(1044.9), Input::Undefined).scene, 1044);
+        assert_eq!(read(Input::str("1044.9"), Input::Undefined).scene, 1044);
+        assert_eq!(
+            read(Input::str("9007199254740991"), Input::Undefined).scene,
+            (1 << 53) - 1
+        );
     }
 
     #[test]
@@ -58,6 +82,11 @@ mod tests {
             Input::Number(f64::INFINITY),
             Input::Number(1e300),
             Input::str("abc"),
+            Input::str("1e3"),
+            Input::str("-5"),
+            Input::str("1."),
+            Input::str("9007199254740992"),
+            Input::str(""),
             Input::Bool(true),
             Input::Null,
             Input::Undefined,

@@ -342,7 +342,7 @@ impl<'a> Fields<'_, 'a> {
     /// `from_scene`/`from_code`: documented as strings, sent as numbers by some servers.
     fn code_string(&self, key: &str) -> Result<String> {
         match self.get(key) {
-            Some(n @ (Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Float(_))) => {
+            Some(n @ (Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Decimal(_))) => {
                 match integer_of(n) {
                     Some(i) => Ok(i.to_string()),
                     None => Err(self.wrong(key, "a string or a non-negative whole number")),
@@ -356,7 +356,7 @@ impl<'a> Fields<'_, 'a> {
         let expected = "a whole number from 0 to 2^53-1 (or such a number as a string)";
         match self.get(key) {
             None => Ok(0),
-            Some(n @ (Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Float(_))) => {
+            Some(n @ (Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Decimal(_))) => {
                 integer_of(n).ok_or_else(|| self.wrong(key, expected))
             }
             Some(Scalar::Str(s)) => {
@@ -458,15 +458,11 @@ impl<'a> Fields<'_, 'a> {
     }
 }
 
-/// A JSON number as a safe non-negative integer (`12` and `12.0` are; `-1`, `1.5`, `2^53` are not);
+/// A JSON number as a safe non-negative integer (`12`, `12.0` and `-0` are; `-1`, `1.5`, `2^53` are not);
 /// `None` for anything else.
 fn integer_of(n: &Scalar) -> Option<u64> {
     match *n {
-        Scalar::Unsigned(u) => (u <= MAX_SAFE_INTEGER).then_some(u),
-        Scalar::Float(f) => {
-            (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE_INTEGER as f64)
-                .then_some(f as u64)
-        }
+        Scalar::Unsigned(u) | Scalar::Decimal(Some(u)) => (u <= MAX_SAFE_INTEGER).then_some(u),
         _ => None,
     }
 }

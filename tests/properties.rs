@@ -194,11 +194,17 @@ fn same_scalar(ours: Option<&Scalar>, theirs: Option<&Value>) -> Result<(), Stri
         (Some(Scalar::Negative(a)), Some(Value::Number(n))) => {
             n.as_i64() == Some(*a) && n.as_u64().is_none()
         }
-        (Some(Scalar::Float(a)), Some(Value::Number(n))) => {
-            // serde_json's default float parsing may be a few units in the last place off; core's (and so
-            // ours) is correctly rounded, as JSON.parse is.
-            let b = n.as_f64().unwrap_or(f64::NAN);
-            n.is_f64() && (a == &b || (a - b).abs() <= 8.0 * f64::EPSILON * a.abs().max(b.abs()))
+        (Some(Scalar::Decimal(exact)), Some(Value::Number(n))) => {
+            // Ours is the exact decimal value; serde_json's a float. They agree on every whole value that
+            // fits; a float may also land on a whole number for a decimal that is not one (a fraction below
+            // the float's precision), which only happens from 2^52 on or with more than 15 digits.
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let whole_float = f.is_finite() && f >= 0.0 && f.fract() == 0.0;
+            n.is_f64()
+                && match exact {
+                    Some(v) => *v as f64 == f,
+                    None => !whole_float || f >= 4_503_599_627_370_496.0 || f == 0.0,
+                }
         }
         (Some(Scalar::Str(a)), Some(Value::String(b))) => a == b,
         (Some(Scalar::Array), Some(Value::Array(_)))
@@ -251,11 +257,16 @@ proptest! {
     fn the_json_reader_accepts_and_reads_what_serde_json_does(text in json_like_text()) {
         let theirs = serde_json::from_str::<Value>(&text);
         let ours = Body::parse(&text);
+        // The one difference by design: serde_json refuses a number beyond a float's range; the core reads
+        // it as a number, as JSON.parse does (it is no whole number the rules accept either way).
+        if theirs.as_ref().is_err_and(|e| e.to_string().contains("number out of range")) {
+            return Ok(());
+        }
         prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}, serde_json {:?}", text, ours, theirs);
         if let (Ok(body), Ok(value)) = (&ours, &theirs) {
             prop_assert!(same_body(body, value).is_ok(), "{:?}: {:?}", text, same_body(body, value));
         }
-        prop_assert_eq!(RecordBody::parse(&text).is_ok(), theirs.is_ok(), "record reader on {:?}", text);
+        prop_assert_eq!(RecordBody::parse(&text).is_ok(), ours.is_ok(), "record reader on {:?}", text);
     }
 
     #[test]

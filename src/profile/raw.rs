@@ -33,8 +33,10 @@ pub enum Scalar<'a> {
     Unsigned(u64),
     /// A negative integer.
     Negative(i64),
-    /// Any other number.
-    Float(f64),
+    /// Any other number (a fraction, an exponent, or a whole number beyond 64 bits): its exact value when
+    /// that is a whole number that fits in a `u64` (`12.0`, `1.2e1`, `-0.0`), else `None`. Read from the
+    /// decimal digits, never through a float (see `json::Reader`).
+    Decimal(Option<u64>),
     /// A string, borrowed from the text when it has no escapes.
     Str(Cow<'a, str>),
     /// An array (its content is skipped).
@@ -49,7 +51,7 @@ impl Scalar<'_> {
         match self {
             Scalar::Null => "null",
             Scalar::Bool(_) => "a boolean",
-            Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Float(_) => "a number",
+            Scalar::Unsigned(_) | Scalar::Negative(_) | Scalar::Decimal(_) => "a number",
             Scalar::Str(_) => "a string",
             Scalar::Array => "an array",
             Scalar::Object => "an object",
