@@ -2,7 +2,6 @@
 //! (through gloo-storage) when a window exists, memory otherwise (docs/contract.md, "Runtimes").
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use gloo_storage::{LocalStorage, Storage as _};
 use wasm_bindgen::prelude::*;
@@ -58,8 +57,9 @@ pub enum Storage {
     Wx(JsHost),
     /// `window.localStorage`.
     Local,
-    /// A map that lives as long as the SDK instance.
-    Memory(RefCell<HashMap<String, JsValue>>),
+    /// Key–value pairs that live as long as the SDK instance. A list, not a hash map: an instance stores one
+    /// key, and a hasher would cost the wasm about 1.5 KB.
+    Memory(RefCell<Vec<(String, JsValue)>>),
 }
 
 impl Storage {
@@ -73,7 +73,7 @@ impl Storage {
         } else if has_local_storage() {
             Storage::Local
         } else {
-            Storage::Memory(RefCell::new(HashMap::new()))
+            Storage::Memory(RefCell::new(Vec::new()))
         }
     }
 
@@ -85,11 +85,11 @@ impl Storage {
                 .unchecked_ref::<WebStorage>()
                 .get_item_js(key)
                 .map_or(Stored::Absent, stored),
-            Storage::Memory(map) => map
+            Storage::Memory(pairs) => pairs
                 .borrow()
-                .get(key)
-                .cloned()
-                .map_or(Stored::Absent, stored),
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or(Stored::Absent, |(_, v)| stored(v.clone())),
         }
     }
 
@@ -102,9 +102,10 @@ impl Storage {
             Storage::Local => LocalStorage::raw()
                 .set_item(key, value)
                 .map_err(|e| HostFailure::new(describe(&e))),
-            Storage::Memory(map) => {
-                map.borrow_mut()
-                    .insert(key.to_string(), JsValue::from_str(value));
+            Storage::Memory(pairs) => {
+                let mut pairs = pairs.borrow_mut();
+                pairs.retain(|(k, _)| k != key);
+                pairs.push((key.to_string(), JsValue::from_str(value)));
                 Ok(())
             }
         }
@@ -119,9 +120,7 @@ impl Storage {
             Storage::Local => {
                 let _ = LocalStorage::raw().remove_item(key);
             }
-            Storage::Memory(map) => {
-                map.borrow_mut().remove(key);
-            }
+            Storage::Memory(pairs) => pairs.borrow_mut().retain(|(k, _)| k != key),
         }
     }
 }
