@@ -380,6 +380,12 @@ fn decimal_u64(digits: &[u8]) -> Option<u64> {
 pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
+    // Most strings need no escape: one tight scan, then one copy.
+    if !bytes.iter().any(|b| *b < 0x20 || *b == b'"' || *b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut run = 0;
     for (i, b) in bytes.iter().enumerate() {
         let escape: &str = match b {

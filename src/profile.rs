@@ -171,7 +171,8 @@ impl Profile {
     /// The profile as JSON text: the documented fields in the documented order (`lst` and `xh_uid` only when
     /// present). The shape of the JS object and of the cache record.
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(512);
+        // Keys and punctuation take about 450 bytes; a typical profile fits without regrowing.
+        let mut out = String::with_capacity(1024);
         self.write_json(&mut out);
         out
     }

@@ -139,6 +139,43 @@ pub const FIELD_NAMES: [&str; 29] = [
     "xh_uid",
 ];
 
+/// The position of `key` in [`FIELD_NAMES`]: a `match`, which the compiler turns into a switch on the
+/// length and one comparison (a scan of the list took a tenth of a parse).
+pub fn field_index(key: &str) -> Option<usize> {
+    Some(match key {
+        "pid" => 0,
+        "app_id" => 1,
+        "open_id" => 2,
+        "union_id" => 3,
+        "nick_name" => 4,
+        "avatar_url" => 5,
+        "gender" => 6,
+        "city" => 7,
+        "province" => 8,
+        "country" => 9,
+        "language" => 10,
+        "gold" => 11,
+        "diamond" => 12,
+        "share_new" => 13,
+        "share_times" => 14,
+        "online_days" => 15,
+        "online_duration" => 16,
+        "last_login_time" => 17,
+        "login_times" => 18,
+        "from_scene" => 19,
+        "from_code" => 20,
+        "is_new" => 21,
+        "ofp" => 22,
+        "jwt" => 23,
+        "login_province" => 24,
+        "login_city" => 25,
+        "login_district" => 26,
+        "lst" => 27,
+        "xh_uid" => 28,
+        _ => return None,
+    })
+}
+
 /// A JSON object read for the profile rules: each known field as given (`None` when absent), and the
 /// envelope's keys.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -156,10 +193,7 @@ pub struct RawProfile<'a> {
 impl<'a> RawProfile<'a> {
     /// The value of `key`, if it is a known field that was given (`null` included).
     pub fn get(&self, key: &str) -> Option<&Scalar<'a>> {
-        FIELD_NAMES
-            .iter()
-            .position(|k| *k == key)
-            .and_then(|i| self.fields[i].as_ref())
+        field_index(key).and_then(|i| self.fields[i].as_ref())
     }
 }
 
@@ -189,7 +223,7 @@ fn read_body<'a>(r: &mut Reader<'a>, nesting: usize) -> Read<Body<'a>> {
     }
     let mut raw = Box::<RawProfile>::default();
     r.object(|r, key| {
-        if let Some(i) = FIELD_NAMES.iter().position(|k| *k == key) {
+        if let Some(i) = field_index(&key) {
             raw.fields[i] = Some(r.scalar()?);
         } else {
             match key.as_ref() {
@@ -202,4 +236,18 @@ fn read_body<'a>(r: &mut Reader<'a>, nesting: usize) -> Read<Body<'a>> {
         Ok(())
     })?;
     Ok(Body::Object(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_index_is_the_position_in_field_names() {
+        for (i, name) in FIELD_NAMES.iter().enumerate() {
+            assert_eq!(field_index(name), Some(i), "{name}");
+        }
+        assert_eq!(field_index("err"), None);
+        assert_eq!(field_index("open_ids"), None);
+    }
 }
