@@ -4,6 +4,8 @@
 
 pub mod raw;
 
+use std::cell::RefCell;
+
 use raw::{Body, RawProfile, Scalar};
 
 use crate::error::{ErrorCode, Result, TmError};
@@ -114,38 +116,43 @@ impl Profile {
 
     /// Validates and normalises one profile object for the app `app_id`.
     pub fn from_raw(raw: &RawProfile, app_id: &str) -> Result<Profile> {
-        let f = Fields(raw);
+        let f = Fields(raw, RefCell::new(None));
+        // Every field is read, the first error kept: no early return, so no cleanup path per field (an
+        // early return at each `?` dropped a different set of strings, which cost the wasm several KB).
         let profile = Profile {
-            pid: f.string("pid")?,
-            app_id: f.string("app_id")?,
-            open_id: f.open_id()?,
-            union_id: f.string("union_id")?,
-            nick_name: f.nick_name()?,
-            avatar_url: f.avatar_url()?,
-            gender: f.gender()?,
-            city: f.string("city")?,
-            province: f.string("province")?,
-            country: f.string("country")?,
-            language: f.string("language")?,
-            gold: f.integer("gold")?,
-            diamond: f.integer("diamond")?,
-            share_new: f.integer("share_new")?,
-            share_times: f.integer("share_times")?,
-            online_days: f.integer("online_days")?,
-            online_duration: f.integer("online_duration")?,
-            last_login_time: f.seconds("last_login_time")?,
-            login_times: f.integer("login_times")?,
-            from_scene: f.code_string("from_scene")?,
-            from_code: f.code_string("from_code")?,
-            is_new: f.flag("is_new")?,
-            ofp: f.string("ofp")?,
-            jwt: f.string("jwt")?,
-            login_province: f.string("login_province")?,
-            login_city: f.string("login_city")?,
-            login_district: f.string("login_district")?,
-            lst: f.optional_string("lst")?,
-            xh_uid: f.optional_string("xh_uid")?,
+            pid: f.kept(f.string("pid")),
+            app_id: f.kept(f.string("app_id")),
+            open_id: f.kept(f.open_id()),
+            union_id: f.kept(f.string("union_id")),
+            nick_name: f.kept(f.nick_name()),
+            avatar_url: f.kept(f.avatar_url()),
+            gender: f.kept(f.gender()),
+            city: f.kept(f.string("city")),
+            province: f.kept(f.string("province")),
+            country: f.kept(f.string("country")),
+            language: f.kept(f.string("language")),
+            gold: f.kept(f.integer("gold")),
+            diamond: f.kept(f.integer("diamond")),
+            share_new: f.kept(f.integer("share_new")),
+            share_times: f.kept(f.integer("share_times")),
+            online_days: f.kept(f.integer("online_days")),
+            online_duration: f.kept(f.integer("online_duration")),
+            last_login_time: f.kept(f.seconds("last_login_time")),
+            login_times: f.kept(f.integer("login_times")),
+            from_scene: f.kept(f.code_string("from_scene")),
+            from_code: f.kept(f.code_string("from_code")),
+            is_new: f.kept(f.flag("is_new")),
+            ofp: f.kept(f.string("ofp")),
+            jwt: f.kept(f.string("jwt")),
+            login_province: f.kept(f.string("login_province")),
+            login_city: f.kept(f.string("login_city")),
+            login_district: f.kept(f.string("login_district")),
+            lst: f.kept(f.optional_string("lst")),
+            xh_uid: f.kept(f.optional_string("xh_uid")),
         };
+        if let Some(e) = f.1.into_inner() {
+            return Err(e);
+        }
         if !profile.app_id.is_empty() && profile.app_id != app_id {
             return Err(TmError::invalid_profile(
                 Some("app_id"),
@@ -308,10 +315,18 @@ fn unwrap_envelope<'b, 'a>(value: &'b Body<'a>) -> Result<&'b Body<'a>> {
     }
 }
 
-/// Field readers over one profile object. Missing or `null` gives the type's empty value.
-struct Fields<'r, 'a>(&'r RawProfile<'a>);
+/// Field readers over one profile object, and the first error met.
+struct Fields<'r, 'a>(&'r RawProfile<'a>, RefCell<Option<TmError>>);
 
 impl<'a> Fields<'_, 'a> {
+    /// The value read, or the type's empty value after keeping the first error.
+    fn kept<T: Default>(&self, read: Result<T>) -> T {
+        read.unwrap_or_else(|e| {
+            self.1.borrow_mut().get_or_insert(e);
+            T::default()
+        })
+    }
+
     fn get(&self, key: &str) -> Option<&Scalar<'a>> {
         self.0.get(key).filter(|v| **v != Scalar::Null)
     }
