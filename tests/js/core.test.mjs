@@ -145,6 +145,21 @@ test("the shipped glue exports only the public API", () => {
   assert.equal(typeof core.debugPanic, "function");
 });
 
+test("the shipped wasm imports the glue's functions by short names, each one the glue provides", async () => {
+  const bytes = readFileSync(fileURLToPath(new URL("../../pkg/tmsdk_profile_bg.wasm", import.meta.url)));
+  const glue = await import("../../pkg/tmsdk_profile.js");
+  const provided = glue.__wbg_get_imports()["./tmsdk_profile_bg.js"];
+  const imported = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).filter((i) => i.module === "./tmsdk_profile_bg.js");
+  assert.ok(imported.length > 40, `the wasm imports the glue's functions (${imported.length})`);
+  for (const { name } of imported) {
+    assert.ok(name.length <= 3, `"${name}" is short (scripts/short-imports.mjs)`);
+    assert.equal(typeof provided[name], "function", `the glue provides "${name}"`);
+  }
+  // wasm-bindgen's own names are long: without the build step the length check fails.
+  const generated = readFileSync(fileURLToPath(new URL("../../target/pkg-test/tmsdk_profile.js", import.meta.url)), "utf8");
+  assert.ok(!/__wbg_\w+_[0-9a-f]{16}\s*:/.test(generated), "the test build is renamed too");
+});
+
 test("the shim's defaults, generated from the Rust constants at build time, are the core's", () => {
   assert.equal(EARLY_DEFAULTS.desc, core.parseOptions(undefined).desc);
   assert.equal(EARLY_DEFAULTS.lang, core.parseConfig({ noLogin: true, appId: "wx1" }).lang);
