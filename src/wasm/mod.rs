@@ -11,3 +11,8 @@ pub mod host;
 pub mod storage;
 #[cfg(feature = "test-exports")]
 pub mod test_exports;
+
+/// The allocator: Talc instead of std's dlmalloc, 5.7 KB smaller in the wasm (1.8 KB brotli) and faster (see the
+/// README, Performance).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
