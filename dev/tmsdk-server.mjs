@@ -35,6 +35,10 @@ export async function startTmsdkServer({ env, profile = "debug", log = () => {} 
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve(signal || code)));
+  // A test process that dies without stopping the server must not leave it running.
+  const orphanGuard = () => child.kill("SIGTERM");
+  process.once("exit", orphanGuard);
+  exited.then(() => process.removeListener("exit", orphanGuard));
   let printed = "";
   const lines = (stream) => {
     let rest = "";

@@ -155,6 +155,31 @@ test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode
   assert.equal((await post(server.url, "/v1/profile", wire, auth)).status, 401, "old tokens are refused");
 });
 
+test("a process that exits without stopping the dev stack takes tmsdk-server with it", async () => {
+  const data = mkdtempSync(join(tmpdir(), "tmsdk-orphan-"));
+  const script = `import { startDevServer } from ${JSON.stringify(join(repo, "dev", "server.mjs"))};
+    await startDevServer({ port: 0, dataDir: ${JSON.stringify(data)}, log: (l) => console.log(l) });
+    process.exit(0);`;
+  try {
+    const out = await new Promise((resolve, reject) => {
+      const child = spawn("node", ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+      let text = "";
+      child.stdout.on("data", (c) => (text += c));
+      child.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`exited ${code}: ${text}`))));
+    });
+    const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+    assert.ok(url, `tmsdk-server printed its address: ${out}`);
+    let answered = true;
+    for (let i = 0; i < 40 && answered; i++) {
+      answered = await fetch(`${url}/healthz`).then(() => true, () => false);
+      if (answered) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(answered, false, "tmsdk-server stopped with its parent");
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+});
+
 test("npm start's entry serves the page and prints its URL", async () => {
   const data = mkdtempSync(join(tmpdir(), "tmsdk-start-"));
   const child = spawn("node", [join(repo, "dev", "start.mjs"), "--port", "0"], { env: { ...process.env, TMSDK_DATA_DIR: data }, stdio: ["ignore", "pipe", "inherit"] });
