@@ -70,14 +70,14 @@ impl CacheRecord {
 
     /// The JSON string stored under [`storage_key`].
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(640);
+        let mut out = String::with_capacity(1024);
         let mut o = ObjectWriter::new(&mut out);
         o.u64("v", self.v)
             .str("app_id", &self.app_id)
             .u64("cached_at", self.cached_at);
-        let mut profile = String::with_capacity(512);
-        self.profile.write_json(&mut profile);
-        o.raw("profile", &profile).close();
+        // The profile is written in place, not into a text of its own and copied.
+        self.profile.write_json(o.key("profile"));
+        o.close();
         out
     }
 

@@ -444,7 +444,8 @@ impl<'o> ObjectWriter<'o> {
         ObjectWriter { out, first: true }
     }
 
-    fn key(&mut self, key: &str) -> &mut String {
+    /// `"key":`, returning the text to append the member's value to (which must be JSON).
+    pub fn key(&mut self, key: &str) -> &mut String {
         if !self.first {
             self.out.push(',');
         }
