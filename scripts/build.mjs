@@ -87,11 +87,6 @@ console.log("wasm validated: MVP + mutable-globals only");
 mkdirSync(join(pkg, "shim"), { recursive: true });
 cpSync(join(root, "js-shim"), join(pkg, "shim"), { recursive: true });
 rmSync(join(pkg, "shim", "package.json"));
-// The shim's defaults come from the Rust constants (one copy of each rule).
-writeFileSync(
-  join(pkg, "shim", "defaults.js"),
-  execFileSync("cargo", ["run", "--quiet", "--example", "shim-defaults"], { cwd: root, encoding: "utf8" }),
-);
 rmSync(join(pkg, ".gitignore"), { force: true });
 await esbuild({
   entryPoints: [join(pkg, "shim", "node.js")],

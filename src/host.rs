@@ -1,173 +1,250 @@
-//! The host as the flow sees it: a Rust trait with pure types, so the whole flow runs natively against a fake
-//! host (with a fake clock) and in wasm against WeChat's `wx` (`src/wasm/host.rs`). The wx shapes (option
-//! objects, `errMsg` result objects, `statusCode`/`data`) stay behind the trait; the rules that read what a
-//! host gave live in pure modules ([`crate::protocol`], [`crate::launch`]).
+//! The wasm implementation of [`tmsdk_core::Host`]: the adapter object that `js-shim/host.js` builds around
+//! `wx` (or any wx-like object), bound by shape. Every callback API is a promise there; storage calls are
+//! synchronous and may throw. This file owns the wx shapes: the option objects sent, the result objects read.
 //!
-//! Hosts are not trusted: an implementation turns every exception of the platform into an
-//! `Err(HostFailure)`, never a panic.
+//! The host is not trusted: every binding catches a JS exception (`catch`), and [`WasmHost`] turns one into
+//! an `Err` or an absent value. An exception thrown through wasm frames would abandon them half-way (borrows
+//! held, tasks never finished), which is how a module dies.
 
-use std::future::Future;
-use std::pin::Pin;
+use js_sys::{Object, Promise, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 
-use crate::input::Input;
-use crate::options::Lang;
+use crate::convert::{describe, get, json_text, non_negative, set, string_at, to_input};
+use crate::storage::{JsText, Storage};
+use tmsdk_core::Lang;
+use tmsdk_core::{
+    Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
+    UserInfoReply,
+};
 
-/// A future a host hands back: single-threaded, like JS promises.
-pub type HostFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+type Caught<T> = Result<T, JsValue>;
 
-/// A host call that failed: the platform's `errMsg` (or an exception's `message`) and WeChat's `errno`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HostFailure {
-    /// `errMsg`, `message`, or the thrown value as text.
-    pub err_msg: String,
-    /// WeChat's `errno`, when the failure carried a whole number.
-    pub errno: Option<i64>,
+#[wasm_bindgen]
+extern "C" {
+    /// The adapted host (see `js-shim/host.js`).
+    #[derive(Clone)]
+    pub type JsHost;
+
+    #[wasm_bindgen(method, structural, catch, js_name = has)]
+    fn has(this: &JsHost, api: &str) -> Caught<bool>;
+    #[wasm_bindgen(method, structural, catch, js_name = getUserProfile)]
+    fn get_user_profile(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = getSetting)]
+    fn get_setting(this: &JsHost) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = getUserInfo)]
+    fn get_user_info(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = userInfoButton)]
+    fn user_info_button(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = login)]
+    fn login(this: &JsHost) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = launchOptions)]
+    fn launch_options(this: &JsHost) -> Caught<JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = appId)]
+    fn app_id(this: &JsHost) -> Caught<Option<String>>;
+    #[wasm_bindgen(method, structural, catch, js_name = request)]
+    fn request(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = storageGet)]
+    pub(crate) fn storage_get(this: &JsHost, key: &str) -> Caught<JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = storageSet)]
+    pub(crate) fn storage_set(this: &JsHost, key: &str, value: &str) -> Caught<()>;
+    #[wasm_bindgen(method, structural, catch, js_name = storageRemove)]
+    pub(crate) fn storage_remove(this: &JsHost, key: &str) -> Caught<()>;
+    #[wasm_bindgen(method, structural, catch, js_name = warn)]
+    fn warn(this: &JsHost, message: &str) -> Caught<()>;
 }
 
-impl HostFailure {
-    /// A failure with a message and no `errno`.
-    pub fn new(err_msg: impl Into<String>) -> Self {
-        HostFailure {
-            err_msg: err_msg.into(),
-            errno: None,
-        }
+impl JsHost {
+    /// Whether `wx[api]` is a function (a throwing check reads as "no").
+    pub(crate) fn has_api(&self, api: &str) -> bool {
+        self.has(api).unwrap_or(false)
     }
 }
 
-/// The outcome of a host call.
-pub type HostResult<T> = std::result::Result<T, HostFailure>;
-
-/// What a user-info API gave on success (`getUserProfile`, `getUserInfo`, the button's tap): its fields as
-/// strings, and `userInfo` as JSON data. `err_msg` is kept: a tap result reports a refusal in it.
-#[derive(Debug, Clone, Default)]
-pub struct UserInfoReply {
-    /// `errMsg` (`"getUserProfile:ok"`, `"getUserInfo:fail auth deny"` …), if the host gave one.
-    pub err_msg: Option<String>,
-    /// WeChat's `errno` beside a failing `errMsg` (a button's tap result reports failures this way).
-    pub errno: Option<i64>,
-    /// `rawData`: the JSON text WeChat signed.
-    pub raw_data: String,
-    /// `signature` = sha1(rawData + session_key).
-    pub signature: String,
-    /// `encryptedData`.
-    pub encrypted_data: String,
-    /// `iv`.
-    pub iv: String,
-    /// `userInfo`, as JSON text (`None` when absent): forwarded as is, never read. A host hands over valid
-    /// JSON (`JSON.stringify`'s output).
-    pub user_info: Option<String>,
+/// `wx` as a [`Host`].
+pub struct WasmHost {
+    js: JsHost,
+    storage: Storage,
+    /// `config.userInfoButton`, passed to the adapter as is (`undefined`: full-screen, transparent).
+    button_style: JsValue,
 }
 
-/// What `wx.login` gave on success.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LoginReply {
-    /// `code`, when it was a string.
-    pub code: Option<String>,
-    /// `errMsg`, kept for the error when there is no code.
-    pub err_msg: Option<String>,
+impl WasmHost {
+    /// Wraps the adapter; `button_style` is `config.userInfoButton`.
+    pub fn new(js: JsHost, button_style: JsValue) -> WasmHost {
+        let storage = Storage::for_host(&js);
+        WasmHost {
+            js,
+            storage,
+            button_style,
+        }
+    }
+
+    /// `wx.getAccountInfoSync().miniProgram.appId`, when the host has it.
+    pub fn app_id(&self) -> Option<String> {
+        self.js.app_id().ok().flatten()
+    }
 }
 
-/// `wx.getLaunchOptionsSync()` as the launch rule reads it (see [`crate::launch`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LaunchValues {
-    /// `scene`, as given.
-    pub scene: Input,
-    /// `query.channelCode`, as given.
-    pub channel_code: Input,
+/// A promise the host returned (or the exception it threw) as a future of its outcome.
+fn outcome<T: 'static>(
+    call: Caught<Promise>,
+    read: impl FnOnce(JsValue) -> T + 'static,
+) -> HostFuture<HostResult<T>> {
+    Box::pin(async move {
+        let promise = call.map_err(|e| failure(&e))?;
+        JsFuture::from(promise)
+            .await
+            .map(read)
+            .map_err(|e| failure(&e))
+    })
 }
 
-impl Default for LaunchValues {
-    fn default() -> Self {
+/// A `fail` result (or a thrown value) as a [`HostFailure`]: its text and WeChat's `errno`.
+fn failure(e: &JsValue) -> HostFailure {
+    HostFailure {
+        err_msg: describe(e),
+        errno: errno_at(e),
+    }
+}
+
+fn errno_at(target: &JsValue) -> Option<i64> {
+    get(target, "errno")
+        .as_f64()
+        .filter(|n| n.fract() == 0.0 && n.abs() < 1e15)
+        .map(|n| n as i64)
+}
+
+fn user_info_reply(res: JsValue) -> UserInfoReply {
+    UserInfoReply {
+        err_msg: string_at(&res, "errMsg"),
+        errno: errno_at(&res),
+        raw_data: string_at(&res, "rawData").unwrap_or_default(),
+        signature: string_at(&res, "signature").unwrap_or_default(),
+        encrypted_data: string_at(&res, "encryptedData").unwrap_or_default(),
+        iv: string_at(&res, "iv").unwrap_or_default(),
+        user_info: json_text(&get(&res, "userInfo")),
+    }
+}
+
+fn lang_options(lang: Lang) -> Object {
+    let options = Object::new();
+    set(&options, "lang", &lang.as_str().into());
+    options
+}
+
+impl Host for WasmHost {
+    type Text = JsText;
+
+    fn has_user_profile(&self) -> bool {
+        self.js.has_api("getUserProfile")
+    }
+
+    fn has_user_info(&self) -> bool {
+        self.js.has_api("getSetting") && self.js.has_api("getUserInfo")
+    }
+
+    fn has_user_info_button(&self) -> bool {
+        self.js.has_api("createUserInfoButton")
+    }
+
+    fn get_user_profile(&self, desc: &str, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let options = lang_options(lang);
+        set(&options, "desc", &desc.into());
+        // Called now, not when the future is first polled: WeChat shows the popup only inside the tap.
+        outcome(self.js.get_user_profile(&options), user_info_reply)
+    }
+
+    fn user_info_authorised(&self) -> HostFuture<HostResult<bool>> {
+        outcome(self.js.get_setting(), |setting| {
+            get(&get(&setting, "authSetting"), "scope.userInfo").as_bool() == Some(true)
+        })
+    }
+
+    fn get_user_info(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let options = lang_options(lang);
+        set(&options, "withCredentials", &true.into());
+        outcome(self.js.get_user_info(&options), user_info_reply)
+    }
+
+    fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
+        let options = lang_options(lang);
+        set(&options, "style", &self.button_style);
+        outcome(self.js.user_info_button(&options), user_info_reply)
+    }
+
+    fn login(&self) -> HostFuture<HostResult<LoginReply>> {
+        outcome(self.js.login(), |res| LoginReply {
+            code: string_at(&res, "code"),
+            err_msg: string_at(&res, "errMsg"),
+        })
+    }
+
+    fn launch_values(&self) -> LaunchValues {
+        let launch = self.js.launch_options().unwrap_or(JsValue::UNDEFINED);
         LaunchValues {
-            scene: Input::Undefined,
-            channel_code: Input::Undefined,
+            scene: to_input(&get(&launch, "scene"), &[]),
+            channel_code: to_input(&get(&get(&launch, "query"), "channelCode"), &[]),
         }
     }
-}
 
-/// One POST to the backend.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Request {
-    /// `config.server` + the endpoint path.
-    pub url: String,
-    /// The JSON body, as text.
-    pub body: String,
-    /// The session token, sent as `Authorization: Bearer …`.
-    pub bearer: Option<String>,
-    /// `config.timeout`, ms.
-    pub timeout_ms: u32,
-}
+    fn request(&self, request: Request) -> HostFuture<HostResult<Response>> {
+        let header = Object::new();
+        set(&header, "content-type", &"application/json".into());
+        if let Some(jwt) = &request.bearer {
+            set(&header, "Authorization", &format!("Bearer {jwt}").into());
+        }
+        let options = Object::new();
+        set(&options, "url", &request.url.into());
+        set(&options, "method", &"POST".into());
+        set(&options, "data", &request.body.into());
+        set(&options, "header", &header);
+        set(&options, "timeout", &request.timeout_ms.into());
+        set(&options, "dataType", &"text".into());
+        set(&options, "responseType", &"text".into());
+        outcome(self.js.request(&options), |res| {
+            let status = get(&res, "statusCode")
+                .as_f64()
+                .filter(|s| (0.0..=999.0).contains(s))
+                .map_or(0, |s| s as u16);
+            let data = get(&res, "data");
+            // Some hosts parse JSON despite dataType "text": turn it back into text for the core to check.
+            let body = data.as_string().unwrap_or_else(|| {
+                JSON::stringify(&data)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .unwrap_or_default()
+            });
+            Response { status, body }
+        })
+    }
 
-/// The backend's answer: any HTTP status (WeChat lands every status in `success`), the body as text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Response {
-    /// The HTTP status (0 when the host gave none).
-    pub status: u16,
-    /// The body as text.
-    pub body: String,
-}
+    fn storage_get(&self, key: &str) -> Stored<JsText> {
+        self.storage.get(key)
+    }
 
-/// A string as the host's storage holds it. The flow compares it with the text of the last record it
-/// validated and reads it into Rust only when they differ, so a cache hit copies nothing (in wasm the text
-/// stays a JS string, compared with `===`).
-pub trait StoredText: Clone + PartialEq + 'static {
-    /// The text, in Rust.
-    fn to_text(&self) -> String;
-}
+    fn storage_set(&self, key: &str, value: &str) -> HostResult<()> {
+        self.storage.set(key, value)
+    }
 
-impl StoredText for String {
-    fn to_text(&self) -> String {
-        self.clone()
+    fn storage_remove(&self, key: &str) {
+        self.storage.remove(key)
+    }
+
+    fn warn(&self, message: &str) {
+        let _ = self.js.warn(message);
+    }
+
+    fn now_ms(&self) -> u64 {
+        non_negative(js_sys::Date::now())
+    }
+
+    fn spawn(&self, task: HostFuture<()>) {
+        wasm_bindgen_futures::spawn_local(task);
     }
 }
 
-/// A stored value as read.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Stored<T = String> {
-    /// Nothing under the key (WeChat's `""`, the browser's `null`), or the read failed.
-    Absent,
-    /// A string.
-    Text(T),
-    /// Something that is not a string: a corrupt record.
-    Other,
-}
-
-/// Everything the flow asks of its platform.
-pub trait Host {
-    /// How the host hands over a stored string.
-    type Text: StoredText;
-    /// Whether `wx.getUserProfile` exists.
-    fn has_user_profile(&self) -> bool;
-    /// Whether `wx.getSetting` and `wx.getUserInfo` both exist.
-    fn has_user_info(&self) -> bool;
-    /// Whether `wx.createUserInfoButton` exists.
-    fn has_user_info_button(&self) -> bool;
-    /// Opens `wx.getUserProfile({ desc, lang })` **now** (WeChat shows it only inside the tap); the future
-    /// reads its outcome.
-    fn get_user_profile(&self, desc: &str, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
-    /// `wx.getSetting()`: whether `authSetting["scope.userInfo"]` is `true`.
-    fn user_info_authorised(&self) -> HostFuture<HostResult<bool>>;
-    /// `wx.getUserInfo({ withCredentials: true, lang })`.
-    fn get_user_info(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
-    /// A `wx.createUserInfoButton` with the configured style: the first tap's result; the button is
-    /// destroyed whatever the tap gave.
-    fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
-    /// `wx.login()`.
-    fn login(&self) -> HostFuture<HostResult<LoginReply>>;
-    /// `wx.getLaunchOptionsSync()`; absent values when the host has none or it throws.
-    fn launch_values(&self) -> LaunchValues;
-    /// `wx.request`: `Ok` for any HTTP answer, `Err(errMsg)` when none came (`request:fail …`).
-    fn request(&self, request: Request) -> HostFuture<HostResult<Response>>;
-    /// Reads `key` from the host's storage; a read that throws reads as [`Stored::Absent`].
-    fn storage_get(&self, key: &str) -> Stored<Self::Text>;
-    /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
-    fn storage_set(&self, key: &str, value: &str) -> HostResult<()>;
-    /// Removes `key`; failures are ignored (the record is checked again on every read).
-    fn storage_remove(&self, key: &str);
-    /// `console.warn(message)`; a failing console is ignored.
-    fn warn(&self, message: &str);
-    /// The clock, epoch milliseconds.
-    fn now_ms(&self) -> u64;
-    /// Runs `task` to completion in the background (a JS microtask queue, a test executor).
-    fn spawn(&self, task: HostFuture<()>);
+/// A `getUserProfile` promise the shim opened itself, read like one this host opens.
+pub fn opened_popup(promise: Promise) -> HostFuture<HostResult<UserInfoReply>> {
+    outcome(Ok(promise), user_info_reply)
 }

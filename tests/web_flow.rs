@@ -7,9 +7,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-use tmsdk_profile::wasm::exports::JsSdk as Sdk;
-use tmsdk_profile::wasm::host::JsHost;
-use tmsdk_profile::wasm::test_exports::encode_record;
+use tmsdk_profile::exports::JsSdk as Sdk;
+use tmsdk_profile::host::JsHost;
+use tmsdk_profile::test_exports::encode_record;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

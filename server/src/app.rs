@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tmsdk_profile::profile::Profile;
+use tmsdk_core::Profile;
 
 use crate::config::Config;
 use crate::crypto;

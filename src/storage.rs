@@ -6,9 +6,9 @@ use std::cell::RefCell;
 use gloo_storage::{LocalStorage, Storage as _};
 use wasm_bindgen::prelude::*;
 
-use crate::host::{HostFailure, HostResult, Stored, StoredText};
-use crate::wasm::convert::describe;
-use crate::wasm::host::JsHost;
+use crate::convert::describe;
+use crate::host::JsHost;
+use tmsdk_core::{HostFailure, HostResult, Stored, StoredText};
 
 #[wasm_bindgen]
 extern "C" {

@@ -10,13 +10,13 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use serde_json::{json, Value};
-use tmsdk_profile::cache::CacheRecord;
-use tmsdk_profile::config::{Config, CONFIG_KEYS};
-use tmsdk_profile::error::{ErrorCode, TmError};
-use tmsdk_profile::flow::Call;
-use tmsdk_profile::input::Input;
-use tmsdk_profile::options::{UpdateOptions, OPTION_KEYS};
-use tmsdk_profile::profile::{parse_body, Profile};
+use tmsdk_core::CacheRecord;
+use tmsdk_core::Call;
+use tmsdk_core::Input;
+use tmsdk_core::{parse_body, Profile};
+use tmsdk_core::{Config, CONFIG_KEYS};
+use tmsdk_core::{ErrorCode, TmError};
+use tmsdk_core::{UpdateOptions, OPTION_KEYS};
 
 use crate::fake::{Kind, Step, World, APP, KEY};
 
@@ -554,7 +554,8 @@ pub fn mutate(rng: &mut Rng, text: &str) -> String {
 
 /// The documented sample answer, and a record of it.
 pub fn seeds() -> (String, String) {
-    let seed: Value = serde_json::from_str(include_str!("../fixtures/seed-profile.json")).unwrap();
+    let seed: Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/seed-profile.json")).unwrap();
     let envelope = json!({"err": 0, "msg": "ok", "data": seed}).to_string();
     let profile = Profile::from_value(&seed, "wxa73fd8e544880e89").unwrap();
     let mut value = profile.to_value();

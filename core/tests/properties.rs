@@ -5,12 +5,12 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use tmsdk_profile::cache::{decide, CacheRecord, Decision, PromptReason};
-use tmsdk_profile::config::Config;
-use tmsdk_profile::input::Input;
-use tmsdk_profile::options::UpdateOptions;
-use tmsdk_profile::profile::raw::{Body, RecordBody, Scalar, FIELD_NAMES};
-use tmsdk_profile::profile::{parse_body, Profile};
+use tmsdk_core::Config;
+use tmsdk_core::Input;
+use tmsdk_core::UpdateOptions;
+use tmsdk_core::{decide, CacheRecord, Decision, PromptReason};
+use tmsdk_core::{parse_body, Profile};
+use tmsdk_core::{Body, RecordBody, Scalar, FIELD_NAMES};
 
 const APP: &str = "wxprop";
 

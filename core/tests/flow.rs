@@ -9,12 +9,12 @@ use std::rc::Rc;
 
 use fake::{Kind, Step, World, APP, KEY, T0, TAP_MESSAGE};
 use serde_json::{json, Value};
-use tmsdk_profile::error::{ErrorCode, TmError};
-use tmsdk_profile::flow::Sdk;
-use tmsdk_profile::input::Input;
-use tmsdk_profile::options::Lang;
-use tmsdk_profile::profile::raw::FIELD_NAMES;
-use tmsdk_profile::profile::Profile;
+use tmsdk_core::Input;
+use tmsdk_core::Lang;
+use tmsdk_core::Profile;
+use tmsdk_core::Sdk;
+use tmsdk_core::FIELD_NAMES;
+use tmsdk_core::{ErrorCode, TmError};
 
 /// The documented fields, in order (the optional `lst` and `xh_uid` come after them).
 const FIELDS: &[&str] = FIELD_NAMES.split_at(27).0;
@@ -249,7 +249,7 @@ fn scenario_popup_opened_while_loading() {
     // The shim opens the popup inside the tap before the core is ready, then hands it over.
     let o = options(&[("desc", Input::str("早点弹窗"))]);
     let popup = world.tap(|| {
-        use tmsdk_profile::host::Host;
+        use tmsdk_core::Host;
         world.host().get_user_profile("早点弹窗", Lang::ZhCn)
     });
     let p = world
@@ -339,9 +339,7 @@ fn scenario_bad_config() {
         ),
         (vec![server.clone(), ("appId", Input::str("wx 1"))], "appId"),
     ] {
-        let e = Sdk::new(&Input::object(config), Some(APP), world.host())
-            .err()
-            .expect("refused");
+        let e = Sdk::new(&Input::object(config), Some(APP), world.host()).expect_err("refused");
         assert_eq!(e.code, ErrorCode::InvalidConfig);
         assert_eq!(e.field.as_deref(), Some(field));
     }
@@ -754,7 +752,7 @@ fn a_cache_hit_rechecks_only_the_clock_and_every_write_or_clear_forgets_the_reco
 fn every_js_scenario_has_a_native_run() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/scenarios/scenarios.mjs"
+        "/../tests/scenarios/scenarios.mjs"
     ))
     .unwrap();
     let js: Vec<&str> = text
@@ -913,7 +911,7 @@ fn scenario_placeholder() {
 }
 
 fn scenario_in_region() {
-    use tmsdk_profile::region::in_region;
+    use tmsdk_core::in_region;
     let (world, sdk) = setup(Kind::MiniProgram, &[]);
     let p = authorise(&world, &sdk);
     assert_eq!(p.login_province, "广东省");

@@ -6,9 +6,9 @@ use std::cell::RefCell;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::error::TmError;
-use crate::input::Input;
-use crate::profile::Profile;
+use tmsdk_core::Input;
+use tmsdk_core::Profile;
+use tmsdk_core::TmError;
 
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };

@@ -17,6 +17,18 @@ struct Slot<T> {
     waiting: Vec<Waker>,
 }
 
+impl<T> std::fmt::Debug for Flight<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flight").finish_non_exhaustive()
+    }
+}
+
+impl<T> std::fmt::Debug for Wait<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wait").finish_non_exhaustive()
+    }
+}
+
 impl<T> Clone for Flight<T> {
     fn clone(&self) -> Self {
         Flight {

@@ -1,7 +1,7 @@
 //! The whole `updateUserProfile` flow (docs/contract.md, "Flow"), top to bottom, plus `login`,
 //! `getCachedProfile` and `clearProfileCache`, over any [`Host`]. One [`Sdk`] per `install()`. Every rule
 //! comes from the pure modules; this file orders the steps. It has no wasm imports: `cargo test` runs it
-//! against a fake host, the wasm binding (`src/wasm/exports.rs`) against `wx`.
+//! against a fake host, the wasm binding (`src/exports.rs`) against `wx`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -27,6 +27,7 @@ use crate::protocol::{
 pub type OpenedPopup = HostFuture<HostResult<UserInfoReply>>;
 
 /// The outcome of a call: settled at once, or an operation in flight shared with other callers.
+#[derive(Debug)]
 pub enum Call<T> {
     /// Settled synchronously (bad options, a cache hit …).
     Ready(Result<T>),
@@ -60,6 +61,12 @@ pub struct CachedProfile {
 /// One installed SDK.
 pub struct Sdk<H: Host> {
     inner: Rc<Inner<H>>,
+}
+
+impl<H: Host> std::fmt::Debug for Sdk<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sdk").finish_non_exhaustive()
+    }
 }
 
 struct Inner<H: Host> {

@@ -14,15 +14,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use serde_json::{json, Map, Value};
-use tmsdk_profile::error::TmError;
-use tmsdk_profile::flow::{Call, Sdk};
-use tmsdk_profile::host::{
+use tmsdk_core::Input;
+use tmsdk_core::Lang;
+use tmsdk_core::Profile;
+use tmsdk_core::TmError;
+use tmsdk_core::{Call, Sdk};
+use tmsdk_core::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     StoredText, UserInfoReply,
 };
-use tmsdk_profile::input::Input;
-use tmsdk_profile::options::Lang;
-use tmsdk_profile::profile::Profile;
 
 /// The appId every scenario uses.
 pub const APP: &str = "wxsimapp0000000001";

@@ -8,15 +8,14 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::config::CONFIG_KEYS;
-use crate::error::TmError;
-use crate::flow::{self, Call};
-use crate::input::Input;
-use crate::options::OPTION_KEYS;
-use crate::profile::{self, Profile};
-use crate::region;
-use crate::wasm::convert::{self, to_input, to_js, to_js_error};
-use crate::wasm::host::{opened_popup, JsHost, WasmHost};
+use crate::convert::{self, to_input, to_js, to_js_error};
+use crate::host::{opened_popup, JsHost, WasmHost};
+use tmsdk_core::Call;
+use tmsdk_core::Input;
+use tmsdk_core::Profile;
+use tmsdk_core::TmError;
+use tmsdk_core::CONFIG_KEYS;
+use tmsdk_core::OPTION_KEYS;
 
 #[wasm_bindgen(inline_js = "export function fresh(o) { return { ...o }; }
 export function cachedView(profile, cachedAt, expiresAt, placeholder) {
@@ -48,7 +47,7 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         let message = info.to_string();
         #[cfg(feature = "test-exports")]
-        crate::wasm::test_exports::record_panic(&message);
+        crate::test_exports::record_panic(&message);
         PANIC_HANDLER.with(|h| {
             if let Some(handler) = h.try_borrow().ok().as_ref().and_then(|h| h.as_ref()) {
                 let _ = handler.call1(&JsValue::NULL, &JsValue::from_str(&message));
@@ -90,7 +89,7 @@ pub fn parse_profile(body: JsValue, app_id: JsValue) -> Result<JsValue, JsValue>
         ),
         None => None,
     };
-    let p = profile::parse_text(text.as_deref(), app_id.as_string().as_deref())
+    let p = tmsdk_core::parse_text(text.as_deref(), app_id.as_string().as_deref())
         .map_err(|e| to_js_error(&e))?;
     Ok(to_js(&p))
 }
@@ -98,7 +97,7 @@ pub fn parse_profile(body: JsValue, app_id: JsValue) -> Result<JsValue, JsValue>
 /// `wx.tmSDK.isPlaceholderProfile(profile)`: whether `profile` is WeChat's anonymous "微信用户".
 #[wasm_bindgen(js_name = isPlaceholderProfile)]
 pub fn is_placeholder_profile(profile: JsValue) -> bool {
-    region::is_placeholder(&to_input(&profile, &["nick_name"]))
+    tmsdk_core::is_placeholder(&to_input(&profile, &["nick_name"]))
 }
 
 /// `wx.tmSDK.inRegion(profile, regions)`: whether `login_province` is one of `regions` (first two characters);
@@ -111,14 +110,14 @@ pub fn in_region(profile: JsValue, regions: JsValue) -> Result<bool, JsValue> {
             .map(|v| to_input(&v, &[]))
             .collect()
     });
-    region::in_region(&to_input(&profile, &["login_province"]), entries.as_deref())
+    tmsdk_core::in_region(&to_input(&profile, &["login_province"]), entries.as_deref())
         .map_err(|e| to_js_error(&e))
 }
 
 /// One installed SDK: what `wx.tmSDK`'s members call.
 #[wasm_bindgen(js_name = Sdk)]
 pub struct JsSdk {
-    sdk: flow::Sdk<WasmHost>,
+    sdk: tmsdk_core::Sdk<WasmHost>,
     /// The last profile handed to JS, and a private JS object of it: a cache hit hands out a copy of that
     /// object instead of converting again.
     last: RefCell<Option<(Profile, JsValue)>>,
@@ -132,7 +131,7 @@ impl JsSdk {
         let button_style = convert::get(&config, "userInfoButton");
         let host = WasmHost::new(host, button_style);
         let app_id = host.app_id();
-        let sdk = flow::Sdk::new(&to_input(&config, CONFIG_KEYS), app_id.as_deref(), host)
+        let sdk = tmsdk_core::Sdk::new(&to_input(&config, CONFIG_KEYS), app_id.as_deref(), host)
             .map_err(|e| to_js_error(&e))?;
         Ok(JsSdk {
             sdk,

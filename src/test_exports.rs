@@ -6,13 +6,13 @@ use std::cell::RefCell;
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
-use crate::cache::{self, CacheRecord, Decision};
-use crate::config::{Config, CONFIG_KEYS};
-use crate::error::{ErrorCode, TmError};
-use crate::options::{UpdateOptions, OPTION_KEYS};
-use crate::profile::raw::Body;
-use crate::profile::Profile;
-use crate::wasm::convert::{json_text, non_negative, set, to_input, to_js, to_js_error};
+use crate::convert::{json_text, non_negative, set, to_input, to_js, to_js_error};
+use tmsdk_core::Body;
+use tmsdk_core::Profile;
+use tmsdk_core::{CacheRecord, Decision};
+use tmsdk_core::{Config, CONFIG_KEYS};
+use tmsdk_core::{ErrorCode, TmError};
+use tmsdk_core::{UpdateOptions, OPTION_KEYS};
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -80,7 +80,7 @@ pub fn parse_config(config: JsValue, host_app_id: Option<String>) -> Result<JsVa
 /// The storage key of an app's cache record.
 #[wasm_bindgen(js_name = storageKey)]
 pub fn storage_key(app_id: &str) -> String {
-    cache::storage_key(app_id)
+    tmsdk_core::storage_key(app_id)
 }
 
 /// The cache record string for `profile` (validated again), received at `cachedAt` epoch ms.
@@ -138,7 +138,7 @@ pub fn decide_cache(
         StoredRecord::Valid(r) => Some(*r),
         _ => None,
     };
-    let decision = cache::decide(
+    let decision = tmsdk_core::decide(
         record.as_ref(),
         non_negative(ttl_secs),
         non_negative(now),

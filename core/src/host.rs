@@ -1,0 +1,173 @@
+//! The host as the flow sees it: a Rust trait with pure types, so the whole flow runs natively against a fake
+//! host (with a fake clock) and in wasm against WeChat's `wx` (`src/host.rs`). The wx shapes (option
+//! objects, `errMsg` result objects, `statusCode`/`data`) stay behind the trait; the rules that read what a
+//! host gave live in pure modules ([`crate::protocol`], [`crate::launch`]).
+//!
+//! Hosts are not trusted: an implementation turns every exception of the platform into an
+//! `Err(HostFailure)`, never a panic.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::input::Input;
+use crate::options::Lang;
+
+/// A future a host hands back: single-threaded, like JS promises.
+pub type HostFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// A host call that failed: the platform's `errMsg` (or an exception's `message`) and WeChat's `errno`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostFailure {
+    /// `errMsg`, `message`, or the thrown value as text.
+    pub err_msg: String,
+    /// WeChat's `errno`, when the failure carried a whole number.
+    pub errno: Option<i64>,
+}
+
+impl HostFailure {
+    /// A failure with a message and no `errno`.
+    pub fn new(err_msg: impl Into<String>) -> Self {
+        HostFailure {
+            err_msg: err_msg.into(),
+            errno: None,
+        }
+    }
+}
+
+/// The outcome of a host call.
+pub type HostResult<T> = std::result::Result<T, HostFailure>;
+
+/// What a user-info API gave on success (`getUserProfile`, `getUserInfo`, the button's tap): its fields as
+/// strings, and `userInfo` as JSON data. `err_msg` is kept: a tap result reports a refusal in it.
+#[derive(Debug, Clone, Default)]
+pub struct UserInfoReply {
+    /// `errMsg` (`"getUserProfile:ok"`, `"getUserInfo:fail auth deny"` …), if the host gave one.
+    pub err_msg: Option<String>,
+    /// WeChat's `errno` beside a failing `errMsg` (a button's tap result reports failures this way).
+    pub errno: Option<i64>,
+    /// `rawData`: the JSON text WeChat signed.
+    pub raw_data: String,
+    /// `signature` = sha1(rawData + session_key).
+    pub signature: String,
+    /// `encryptedData`.
+    pub encrypted_data: String,
+    /// `iv`.
+    pub iv: String,
+    /// `userInfo`, as JSON text (`None` when absent): forwarded as is, never read. A host hands over valid
+    /// JSON (`JSON.stringify`'s output).
+    pub user_info: Option<String>,
+}
+
+/// What `wx.login` gave on success.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoginReply {
+    /// `code`, when it was a string.
+    pub code: Option<String>,
+    /// `errMsg`, kept for the error when there is no code.
+    pub err_msg: Option<String>,
+}
+
+/// `wx.getLaunchOptionsSync()` as the launch rule reads it (see [`crate::launch`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchValues {
+    /// `scene`, as given.
+    pub scene: Input,
+    /// `query.channelCode`, as given.
+    pub channel_code: Input,
+}
+
+impl Default for LaunchValues {
+    fn default() -> Self {
+        LaunchValues {
+            scene: Input::Undefined,
+            channel_code: Input::Undefined,
+        }
+    }
+}
+
+/// One POST to the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// `config.server` + the endpoint path.
+    pub url: String,
+    /// The JSON body, as text.
+    pub body: String,
+    /// The session token, sent as `Authorization: Bearer …`.
+    pub bearer: Option<String>,
+    /// `config.timeout`, ms.
+    pub timeout_ms: u32,
+}
+
+/// The backend's answer: any HTTP status (WeChat lands every status in `success`), the body as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// The HTTP status (0 when the host gave none).
+    pub status: u16,
+    /// The body as text.
+    pub body: String,
+}
+
+/// A string as the host's storage holds it. The flow compares it with the text of the last record it
+/// validated and reads it into Rust only when they differ, so a cache hit copies nothing (in wasm the text
+/// stays a JS string, compared with `===`).
+pub trait StoredText: Clone + PartialEq + 'static {
+    /// The text, in Rust.
+    fn to_text(&self) -> String;
+}
+
+impl StoredText for String {
+    fn to_text(&self) -> String {
+        self.clone()
+    }
+}
+
+/// A stored value as read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored<T = String> {
+    /// Nothing under the key (WeChat's `""`, the browser's `null`), or the read failed.
+    Absent,
+    /// A string.
+    Text(T),
+    /// Something that is not a string: a corrupt record.
+    Other,
+}
+
+/// Everything the flow asks of its platform.
+pub trait Host {
+    /// How the host hands over a stored string.
+    type Text: StoredText;
+    /// Whether `wx.getUserProfile` exists.
+    fn has_user_profile(&self) -> bool;
+    /// Whether `wx.getSetting` and `wx.getUserInfo` both exist.
+    fn has_user_info(&self) -> bool;
+    /// Whether `wx.createUserInfoButton` exists.
+    fn has_user_info_button(&self) -> bool;
+    /// Opens `wx.getUserProfile({ desc, lang })` **now** (WeChat shows it only inside the tap); the future
+    /// reads its outcome.
+    fn get_user_profile(&self, desc: &str, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
+    /// `wx.getSetting()`: whether `authSetting["scope.userInfo"]` is `true`.
+    fn user_info_authorised(&self) -> HostFuture<HostResult<bool>>;
+    /// `wx.getUserInfo({ withCredentials: true, lang })`.
+    fn get_user_info(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
+    /// A `wx.createUserInfoButton` with the configured style: the first tap's result; the button is
+    /// destroyed whatever the tap gave.
+    fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
+    /// `wx.login()`.
+    fn login(&self) -> HostFuture<HostResult<LoginReply>>;
+    /// `wx.getLaunchOptionsSync()`; absent values when the host has none or it throws.
+    fn launch_values(&self) -> LaunchValues;
+    /// `wx.request`: `Ok` for any HTTP answer, `Err(errMsg)` when none came (`request:fail …`).
+    fn request(&self, request: Request) -> HostFuture<HostResult<Response>>;
+    /// Reads `key` from the host's storage; a read that throws reads as [`Stored::Absent`].
+    fn storage_get(&self, key: &str) -> Stored<Self::Text>;
+    /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
+    fn storage_set(&self, key: &str, value: &str) -> HostResult<()>;
+    /// Removes `key`; failures are ignored (the record is checked again on every read).
+    fn storage_remove(&self, key: &str);
+    /// `console.warn(message)`; a failing console is ignored.
+    fn warn(&self, message: &str);
+    /// The clock, epoch milliseconds.
+    fn now_ms(&self) -> u64;
+    /// Runs `task` to completion in the background (a JS microtask queue, a test executor).
+    fn spawn(&self, task: HostFuture<()>);
+}

@@ -1,0 +1,73 @@
+//! tmsdk-core: the rules of tmsdk-profile, in pure Rust. Option and config validation, the profile rules,
+//! the cache record and its reuse decision, the backend wire protocol, the error taxonomy, and the whole
+//! `updateUserProfile` flow over the [`Host`] trait. No wasm crate is compiled for it: the wasm binding
+//! (the `tmsdk-profile` package) and the backend (`tmsdk-server`) both depend on it, so neither can drift
+//! from the other. The modules are private; their API is re-exported here. The contract they implement is
+//! `docs/contract.md`.
+#![deny(missing_docs, missing_debug_implementations)]
+
+mod cache;
+mod config;
+mod error;
+mod flight;
+mod flow;
+mod host;
+mod input;
+mod json;
+mod launch;
+mod options;
+mod profile;
+mod protocol;
+mod region;
+
+pub use cache::{
+    decide, storage_key, CacheRecord, CorruptRecord, Decision, PromptReason, FUTURE_TOLERANCE_MS,
+    MAX_RECORD_BYTES, RECORD_VERSION,
+};
+pub use config::{
+    Config, CONFIG_KEYS, DEFAULT_PROFILE_TTL_SECS, DEFAULT_TIMEOUT_MS, MAX_APP_ID_CHARS,
+    MAX_PROFILE_TTL_SECS, MAX_TIMEOUT_MS,
+};
+pub use error::{ErrorCode, Result, TmError};
+pub use flight::{Flight, Wait};
+pub use flow::{CachedProfile, Call, OpenedPopup, Sdk};
+pub use host::{
+    Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
+    StoredText, UserInfoReply,
+};
+pub use input::Input;
+pub use json::SyntaxError;
+pub use launch::Launch;
+pub use options::{Lang, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS, OPTION_KEYS};
+pub use profile::raw::{Body, RecordBody, Scalar, FIELD_NAMES, MAX_BODY_NESTING};
+pub use profile::{
+    parse_body, parse_text, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS, MAX_OPEN_ID_CHARS,
+    MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD, PLACEHOLDER_NICK_NAME,
+};
+pub use protocol::{
+    host_failure, is_ok_message, is_scope_unauthorized, login_failed, login_request_failed,
+    read_answer, read_login, read_user_info, request_failure, require_session, Answer, Endpoint,
+    LoginRequest, ProfileRequest, ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED, LOGIN_PATH,
+    PROFILE_PATH, UNAUTHORIZED,
+};
+pub use region::{in_region, is_placeholder, REGION_PREFIX_CHARS};
+
+#[cfg(test)]
+mod shim_defaults {
+    //! The JS shim keeps the defaults of a call made before the wasm is ready (`js-shim/defaults.js`); they
+    //! must be the core's.
+
+    #[test]
+    fn shim_defaults_are_the_cores() {
+        let shim = include_str!("../../js-shim/defaults.js");
+        let expected = format!(
+            "export const EARLY_DEFAULTS = Object.freeze({{ desc: \"{}\", lang: \"{}\" }});",
+            crate::DEFAULT_DESC,
+            crate::Lang::default().as_str()
+        );
+        assert!(
+            shim.lines().any(|l| l == expected),
+            "js-shim/defaults.js must hold the line\n{expected}"
+        );
+    }
+}
