@@ -7,8 +7,6 @@ use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{json_text, non_negative, set, to_input, to_js, to_js_error};
-use tmsdk_core::Body;
-use tmsdk_core::Profile;
 use tmsdk_core::{CacheRecord, Decision};
 use tmsdk_core::{Config, CONFIG_KEYS};
 use tmsdk_core::{ErrorCode, TmError};
@@ -93,8 +91,7 @@ pub fn encode_record(app_id: &str, cached_at: f64, profile: JsValue) -> Result<S
         ))
     };
     let text = json_text(&profile).ok_or_else(not_json)?;
-    let body = Body::parse(&text).map_err(|_| not_json())?;
-    let p = Profile::from_body(&body, app_id).map_err(|e| to_js_error(&e))?;
+    let p = tmsdk_core::parse_body(&text, app_id).map_err(|e| to_js_error(&e))?;
     Ok(CacheRecord::new(app_id, non_negative(cached_at), p).to_json())
 }
 

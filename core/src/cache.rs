@@ -1,8 +1,10 @@
 //! The cache record (docs/contract.md, Cache record) and the reuse decision (Flow, step 2). The clock is passed in, so the
 //! decision is a pure function of (record, policy, now).
 
-use crate::json::ObjectWriter;
-use crate::profile::raw::{RecordBody, Scalar};
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+
+use crate::json;
 use crate::profile::Profile;
 
 /// The record format version written in `"v"`.
@@ -18,8 +20,9 @@ pub fn storage_key(app_id: &str) -> String {
 }
 
 /// One cached profile: `{"v":1,"app_id":…,"cached_at":<ms>,"profile":{…}}`. Its `profile.jwt` is the session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CacheRecord {
+    #[serde(deserialize_with = "version")]
     v: u64,
     /// The app the record belongs to.
     pub app_id: String,
@@ -27,6 +30,15 @@ pub struct CacheRecord {
     pub cached_at: u64,
     /// The validated profile.
     pub profile: Profile,
+}
+
+/// `v`: only [`RECORD_VERSION`] is read.
+fn version<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = u64::deserialize(d)?;
+    if v != RECORD_VERSION {
+        return Err(de::Error::custom("is another version of the record"));
+    }
+    Ok(v)
 }
 
 /// Why a stored value is not a usable record; the caller treats it as absent and removes it.
@@ -70,15 +82,8 @@ impl CacheRecord {
 
     /// The JSON string stored under [`storage_key`].
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(1024);
-        let mut o = ObjectWriter::new(&mut out);
-        o.u64("v", self.v)
-            .str("app_id", &self.app_id)
-            .u64("cached_at", self.cached_at);
-        // The profile is written in place, not into a text of its own and copied.
-        self.profile.write_json(o.key("profile"));
-        o.close();
-        out
+        // Cannot fail: a record holds only strings, whole numbers and a boolean.
+        json::to_string(self).unwrap_or_default()
     }
 
     /// Reads a stored string back, checking version, app, timestamp and every profile rule.
@@ -86,27 +91,25 @@ impl CacheRecord {
         if text.len() > MAX_RECORD_BYTES {
             return Err(CorruptRecord::NotARecord);
         }
-        let RecordBody::Object(raw) =
-            RecordBody::parse(text).map_err(|_| CorruptRecord::NotARecord)?
-        else {
-            return Err(CorruptRecord::NotARecord);
-        };
-        if raw.v != Some(Scalar::Unsigned(RECORD_VERSION)) {
-            return Err(CorruptRecord::WrongVersion);
+        let record = json::from_str::<CacheRecord>(text).map_err(|e| {
+            if e.syntax_error().is_some() {
+                return CorruptRecord::NotARecord;
+            }
+            match e.outer_field().or(e.field()) {
+                Some("v") => CorruptRecord::WrongVersion,
+                Some("app_id") => CorruptRecord::OtherApp,
+                Some("cached_at") => CorruptRecord::BadTimestamp,
+                Some("profile") => CorruptRecord::BadProfile,
+                _ => CorruptRecord::NotARecord,
+            }
+        })?;
+        if record.app_id != app_id {
+            return Err(CorruptRecord::OtherApp);
         }
-        match &raw.app_id {
-            Some(Scalar::Str(a)) if a == app_id => {}
-            _ => return Err(CorruptRecord::OtherApp),
+        if record.profile.checked_for(app_id).is_err() {
+            return Err(CorruptRecord::BadProfile);
         }
-        let Some(Scalar::Unsigned(cached_at)) = raw.cached_at else {
-            return Err(CorruptRecord::BadTimestamp);
-        };
-        let profile = raw
-            .profile
-            .as_ref()
-            .ok_or(CorruptRecord::BadProfile)
-            .and_then(|p| Profile::from_body(p, app_id).map_err(|_| CorruptRecord::BadProfile))?;
-        Ok(CacheRecord::new(app_id, cached_at, profile))
+        Ok(record)
     }
 
     /// When the record stops being reused, epoch ms (`cached_at` when the TTL is 0).

@@ -309,10 +309,10 @@ impl<H: Host + 'static> Inner<H> {
         let code = read_login(self.host.login().await)?;
         let launch = Launch::read(&self.host.launch_values());
         let body = LoginRequest {
-            app_id: &self.config.app_id,
-            code: &code,
+            app_id: (&self.config.app_id).into(),
+            code: (&code).into(),
             scene: launch.scene,
-            channel: &launch.channel,
+            channel: (&launch.channel).into(),
         }
         .to_json();
         let profile = match self

@@ -36,10 +36,11 @@ pub use host::{
     StoredText, UserInfoReply,
 };
 pub use input::Input;
-pub use json::SyntaxError;
+pub use json::{
+    from_str as from_json, to_string as to_json, Error as JsonError, RawJson, SyntaxError,
+};
 pub use launch::Launch;
 pub use options::{Lang, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS, OPTION_KEYS};
-pub use profile::raw::{Body, RecordBody, Scalar, FIELD_NAMES, MAX_BODY_NESTING};
 pub use profile::{
     parse_body, parse_text, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS, MAX_OPEN_ID_CHARS,
     MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD, PLACEHOLDER_NICK_NAME,
@@ -47,8 +48,8 @@ pub use profile::{
 pub use protocol::{
     host_failure, is_ok_message, is_scope_unauthorized, login_failed, login_request_failed,
     read_answer, read_login, read_user_info, request_failure, require_session, Answer, Endpoint,
-    LoginRequest, ProfileRequest, ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED, LOGIN_PATH,
-    PROFILE_PATH, UNAUTHORIZED,
+    Envelope, LoginRequest, ProfileRequest, ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED,
+    LOGIN_PATH, PROFILE_PATH, UNAUTHORIZED,
 };
 pub use region::{in_region, is_placeholder, REGION_PREFIX_CHARS};
 

@@ -1,10 +1,15 @@
 //! The backend wire protocol (docs/contract.md, Wire protocol) and the reading of host results (Flow, step 3): request bodies,
 //! the classification of HTTP answers, `request:fail …` messages and `wx.*` `errMsg`s. Pure Rust.
 
+use std::borrow::Cow;
+
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+
 use crate::error::{ErrorCode, Result, TmError};
 use crate::host::{HostFailure, HostResult, LoginReply, UserInfoReply};
-use crate::json::ObjectWriter;
-use crate::profile::{self, Profile};
+use crate::json::{self, RawJson};
+use crate::profile::{self, given, Given, Profile, MAX_STRING_CHARS};
 
 /// Path of the login endpoint, appended to `config.server`.
 pub const LOGIN_PATH: &str = "/v1/login";
@@ -13,81 +18,152 @@ pub const PROFILE_PATH: &str = "/v1/profile";
 /// The `err` (and HTTP status) that means "session expired: log in again".
 pub const UNAUTHORIZED: i64 = 401;
 
-/// Body of `POST /v1/login`.
-#[derive(Debug, Clone, PartialEq)]
+/// Body of `POST /v1/login`: what the SDK writes and tmsdk-server reads (`Json<LoginRequest>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct LoginRequest<'a> {
     /// The game's appId.
-    pub app_id: &'a str,
+    pub app_id: Cow<'a, str>,
     /// The code from `wx.login`.
-    pub code: &'a str,
+    pub code: Cow<'a, str>,
     /// `wx.getLaunchOptionsSync().scene` (0 when unknown).
+    #[serde(default)]
     pub scene: u64,
     /// `wx.getLaunchOptionsSync().query.channelCode` ("" when absent).
-    pub channel: &'a str,
+    #[serde(default)]
+    pub channel: Cow<'a, str>,
 }
 
-/// Body of `POST /v1/profile`. `user_info` is spliced in as the JSON text the host gave (see
-/// [`ProfileRequest::to_json`]), so it is never parsed.
-#[derive(Debug, Clone)]
+/// Body of `POST /v1/profile`: what the SDK writes and tmsdk-server reads (`Json<ProfileRequest>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProfileRequest<'a> {
     /// The game's appId.
-    pub app_id: &'a str,
+    pub app_id: Cow<'a, str>,
     /// `rawData`.
-    pub raw_data: &'a str,
+    pub raw_data: Cow<'a, str>,
     /// `signature`.
-    pub signature: &'a str,
+    pub signature: Cow<'a, str>,
     /// `encryptedData`.
-    pub encrypted_data: &'a str,
+    pub encrypted_data: Cow<'a, str>,
     /// `iv`.
-    pub iv: &'a str,
-    /// `userInfo` as JSON text (`null` when absent).
-    pub user_info: Option<&'a str>,
+    pub iv: Cow<'a, str>,
+    /// `userInfo`, written as the JSON text the host gave (never parsed; `null` when absent). A server does
+    /// not read it: it is unsigned, and the signed `raw_data` holds the same.
+    #[serde(skip_deserializing)]
+    pub user_info: RawJson,
 }
 
 impl<'a> ProfileRequest<'a> {
     /// The body for `info`.
     pub fn new(app_id: &'a str, info: &'a UserInfoReply) -> Self {
         ProfileRequest {
-            app_id,
-            raw_data: &info.raw_data,
-            signature: &info.signature,
-            encrypted_data: &info.encrypted_data,
-            iv: &info.iv,
-            user_info: info.user_info.as_deref(),
+            app_id: Cow::Borrowed(app_id),
+            raw_data: Cow::Borrowed(&info.raw_data),
+            signature: Cow::Borrowed(&info.signature),
+            encrypted_data: Cow::Borrowed(&info.encrypted_data),
+            iv: Cow::Borrowed(&info.iv),
+            user_info: RawJson(info.user_info.as_deref().unwrap_or("null").to_string()),
         }
     }
 
-    /// The body as JSON text: the fields, then `"user_info":` and the host's JSON text.
+    /// The body as JSON text.
     pub fn to_json(&self) -> String {
-        let mut body = String::with_capacity(
-            128 + self.raw_data.len()
-                + self.encrypted_data.len()
-                + self.user_info.map_or(4, str::len),
-        );
-        ObjectWriter::new(&mut body)
-            .str("app_id", self.app_id)
-            .str("raw_data", self.raw_data)
-            .str("signature", self.signature)
-            .str("encrypted_data", self.encrypted_data)
-            .str("iv", self.iv)
-            .raw("user_info", self.user_info.unwrap_or("null"))
-            .close();
-        body
+        // Cannot fail: strings and the host's JSON text.
+        json::to_string(self).unwrap_or_default()
     }
 }
 
 impl LoginRequest<'_> {
     /// The body as JSON text.
     pub fn to_json(&self) -> String {
-        let mut body = String::with_capacity(96 + self.code.len() + self.channel.len());
-        ObjectWriter::new(&mut body)
-            .str("app_id", self.app_id)
-            .str("code", self.code)
-            .u64("scene", self.scene)
-            .str("channel", self.channel)
-            .close();
-        body
+        // Cannot fail: strings and a whole number.
+        json::to_string(self).unwrap_or_default()
     }
+}
+
+/// The SkyRiver envelope of every backend answer: `{err, msg, data}`. tmsdk-server writes it
+/// ([`Envelope::ok`], [`Envelope::refusal`]); the SDK reads it (`err` an integer, `null` or absent for 0;
+/// `msg` any string, cut to 256 characters; `data` the profile).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Envelope<T> {
+    /// 0 for success, else the refusal's code; `None` when the answer has no `err` key.
+    #[serde(default, deserialize_with = "envelope_err")]
+    pub err: Option<i64>,
+    /// A message for people.
+    #[serde(default, deserialize_with = "envelope_msg")]
+    pub msg: String,
+    /// The answer's data, when it has some.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub data: Option<T>,
+}
+
+impl<T> Envelope<T> {
+    /// `{err: 0, msg: "ok", data}`.
+    pub fn ok(data: T) -> Self {
+        Envelope {
+            err: Some(0),
+            msg: "ok".to_string(),
+            data: Some(data),
+        }
+    }
+
+    /// `{err, msg}`: the request is refused.
+    pub fn refusal(err: i64, msg: &str) -> Self {
+        Envelope {
+            err: Some(err),
+            msg: msg.to_string(),
+            data: None,
+        }
+    }
+
+    /// The `SERVER` error of an envelope with `err != 0`, carrying `err` and `msg`.
+    pub(crate) fn refused(&self) -> Option<TmError> {
+        let err = self.err.filter(|e| *e != 0)?;
+        let msg = &self.msg;
+        let mut e = TmError::new(
+            ErrorCode::Server,
+            format!(
+                "The backend refused the request (err {err}: \"{msg}\"). Check the backend's logs; \
+                 the error's serverErr and msg carry its answer."
+            ),
+        )
+        .with_server_err(err);
+        e.err_msg = Some(msg.clone());
+        Some(e)
+    }
+}
+
+/// `err`: an integer; `null` → 0.
+fn envelope_err<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
+    match given(d)? {
+        Given::Absent => Ok(None),
+        Given::Null => Ok(Some(0)),
+        Given::Whole(n) if n <= i64::MAX as u64 => Ok(Some(n as i64)),
+        Given::Negative(n) => Ok(Some(n)),
+        other => Err(de::Error::custom(format_args!(
+            "is {}; the envelope's err must be an integer",
+            other.kind()
+        ))),
+    }
+}
+
+/// `msg`: a string, cut to 256 characters; anything else → "".
+fn envelope_msg<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    Ok(match given(d)? {
+        Given::Str(s) => s.chars().take(MAX_STRING_CHARS).collect(),
+        _ => String::new(),
+    })
+}
+
+/// `data`, when the key is there (`null` included, which the profile refuses as not an object).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// How one backend answer reads.
@@ -310,10 +386,10 @@ mod tests {
     #[test]
     fn request_bodies_have_the_wire_names() {
         let login = LoginRequest {
-            app_id: APP,
-            code: "c0de",
+            app_id: APP.into(),
+            code: "c0de".into(),
             scene: 1044,
-            channel: "ch-1",
+            channel: "ch-1".into(),
         };
         assert_eq!(
             login.to_json(),

@@ -8,14 +8,13 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
 use serde_json::{json, Value};
-use tmsdk_core::Profile;
+use tmsdk_core::{Envelope, LoginRequest, Profile, ProfileRequest, LOGIN_PATH, PROFILE_PATH};
 
 use crate::config::Config;
 use crate::crypto;
@@ -104,8 +103,8 @@ async fn limit_ip(
 /// The routes, over `state`.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/v1/login", post(login))
-        .route("/v1/profile", post(profile))
+        .route(LOGIN_PATH, post(login))
+        .route(PROFILE_PATH, post(profile))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_ip))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -119,7 +118,7 @@ fn now() -> i64 {
 }
 
 fn refuse(status: StatusCode, err: i64, msg: &str) -> Response {
-    (status, Json(json!({ "err": err, "msg": msg }))).into_response()
+    (status, Json(Envelope::<()>::refusal(err, msg))).into_response()
 }
 
 fn store_failed(e: sqlx::Error) -> Response {
@@ -137,23 +136,30 @@ fn store_failed(e: sqlx::Error) -> Response {
 /// The user as the SDK's profile, checked by the SDK's own rules, in the envelope.
 fn answer(user: &User, jwt: &str) -> Response {
     let info = &user.info;
-    let value = json!({
-        "pid": "", "app_id": user.app_id, "open_id": user.open_id, "union_id": user.union_id,
-        "nick_name": info.nick_name, "avatar_url": info.avatar_url, "gender": info.gender,
-        "city": info.city, "province": info.province, "country": info.country, "language": info.language,
-        "gold": 0, "diamond": 0, "share_new": 0, "share_times": 0, "online_days": user.online_days,
-        "online_duration": 0, "last_login_time": user.last_login_time, "login_times": user.login_times,
-        "from_scene": user.from_scene, "from_code": user.from_code, "is_new": user.is_new, "ofp": "",
-        "jwt": jwt, "login_province": user.login_province, "login_city": user.login_city,
-        "login_district": "",
-    });
-    match Profile::from_value(&value, &user.app_id) {
-        // The core's own JSON text of the profile, spliced into the envelope (no JSON value round trip).
-        Ok(profile) => (
-            [(header::CONTENT_TYPE, "application/json")],
-            format!(r#"{{"err":0,"msg":"ok","data":{}}}"#, profile.to_json()),
-        )
-            .into_response(),
+    let profile = Profile {
+        app_id: user.app_id.clone(),
+        open_id: user.open_id.clone(),
+        union_id: user.union_id.clone(),
+        nick_name: info.nick_name.clone(),
+        avatar_url: info.avatar_url.clone(),
+        gender: u8::try_from(info.gender).unwrap_or(0),
+        city: info.city.clone(),
+        province: info.province.clone(),
+        country: info.country.clone(),
+        language: info.language.clone(),
+        online_days: u64::try_from(user.online_days).unwrap_or(0),
+        last_login_time: u64::try_from(user.last_login_time).unwrap_or(0),
+        login_times: u64::try_from(user.login_times).unwrap_or(0),
+        from_scene: user.from_scene.clone(),
+        from_code: user.from_code.clone(),
+        is_new: user.is_new,
+        jwt: jwt.to_string(),
+        login_province: user.login_province.clone(),
+        login_city: user.login_city.clone(),
+        ..Profile::default()
+    };
+    match profile.normalised(&user.app_id) {
+        Ok(profile) => Json(Envelope::ok(profile)).into_response(),
         Err(e) => {
             eprintln!(
                 "{}",
@@ -176,37 +182,19 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-#[derive(Deserialize)]
-struct LoginBody {
-    app_id: String,
-    code: String,
-    #[serde(default)]
-    scene: Value,
-    #[serde(default)]
-    channel: Value,
-}
-
-fn text_of(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.chars().take(64).collect(),
-        Value::Number(n) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
 async fn login(
     State(state): State<Arc<AppState>>,
     Extension(ClientIp(ip)): Extension<ClientIp>,
     body: Bytes,
 ) -> Response {
-    let Ok(body) = serde_json::from_slice::<LoginBody>(&body) else {
+    let Ok(body) = serde_json::from_slice::<LoginRequest>(&body) else {
         return refuse(
             StatusCode::BAD_REQUEST,
             err::BAD_REQUEST,
             "the body must be JSON {app_id, code, scene, channel}",
         );
     };
-    let Some(secret) = state.config.apps.get(&body.app_id) else {
+    let Some(secret) = state.config.apps.get(body.app_id.as_ref()) else {
         return refuse(
             StatusCode::OK,
             err::UNKNOWN_APP,
@@ -253,8 +241,8 @@ async fn login(
             &session.open_id,
             &session.union_id,
             &session.session_key,
-            &text_of(&body.scene),
-            &text_of(&body.channel),
+            &body.scene.to_string(),
+            &body.channel.chars().take(64).collect::<String>(),
             &location,
             now(),
         )
@@ -275,15 +263,6 @@ async fn login(
         json!({ "level": "info", "event": "login", "app_id": user.app_id, "login_times": user.login_times })
     );
     answer(&user, &jwt)
-}
-
-#[derive(Deserialize)]
-struct ProfileBody {
-    app_id: String,
-    raw_data: String,
-    signature: String,
-    encrypted_data: String,
-    iv: String,
 }
 
 fn info_from(decrypted: &Value) -> UserInfo {
@@ -325,7 +304,7 @@ async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
     if let Some(refused) = limit(&state.per_openid, &format!("{app_id}/{open_id}")) {
         return refused;
     }
-    let Ok(body) = serde_json::from_slice::<ProfileBody>(&body) else {
+    let Ok(body) = serde_json::from_slice::<ProfileRequest>(&body) else {
         return refuse(
             StatusCode::BAD_REQUEST,
             err::BAD_REQUEST,

@@ -557,8 +557,8 @@ pub fn seeds() -> (String, String) {
     let seed: Value =
         serde_json::from_str(include_str!("../../../tests/fixtures/seed-profile.json")).unwrap();
     let envelope = json!({"err": 0, "msg": "ok", "data": seed}).to_string();
-    let profile = Profile::from_value(&seed, "wxa73fd8e544880e89").unwrap();
-    let mut value = profile.to_value();
+    let profile = parse_body(&seed.to_string(), "wxa73fd8e544880e89").unwrap();
+    let mut value = serde_json::to_value(&profile).unwrap();
     value["app_id"] = json!(APP);
     let record =
         json!({"v": 1, "app_id": APP, "cached_at": 1_700_000_000_000u64, "profile": value})
