@@ -5,7 +5,7 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 use crate::json;
-use crate::profile::Profile;
+use crate::profile::{given, Given, Profile};
 
 /// The record format version written in `"v"`.
 pub const RECORD_VERSION: u64 = 1;
@@ -25,20 +25,41 @@ pub struct CacheRecord {
     #[serde(deserialize_with = "version")]
     v: u64,
     /// The app the record belongs to.
+    #[serde(deserialize_with = "app")]
     pub app_id: String,
     /// When the profile was received, epoch milliseconds.
+    #[serde(deserialize_with = "timestamp")]
     pub cached_at: u64,
     /// The validated profile.
     pub profile: Profile,
 }
 
+// The record's own fields read through the profile rules' reader of any JSON value (`given`): one reader for
+// every field keeps the wasm small. A field read as absent (after another broke) is refused: a record is
+// whole or corrupt.
+
 /// `v`: only [`RECORD_VERSION`] is read.
 fn version<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let v = u64::deserialize(d)?;
-    if v != RECORD_VERSION {
-        return Err(de::Error::custom("is another version of the record"));
+    match given(d)? {
+        Given::Whole(RECORD_VERSION) => Ok(RECORD_VERSION),
+        _ => Err(de::Error::custom("is not this version of the record")),
     }
-    Ok(v)
+}
+
+/// `app_id`: a string.
+fn app<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match given(d)? {
+        Given::Str(app) => Ok(app.into_owned()),
+        _ => Err(de::Error::custom("must be a string")),
+    }
+}
+
+/// `cached_at`: a whole number of milliseconds.
+fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    match given(d)? {
+        Given::Whole(at) => Ok(at),
+        _ => Err(de::Error::custom("must be a whole number of milliseconds")),
+    }
 }
 
 /// Why a stored value is not a usable record; the caller treats it as absent and removes it.

@@ -5,7 +5,6 @@
 
 mod rules;
 
-use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, Result, TmError};
@@ -213,19 +212,18 @@ pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
             ),
         ));
     }
-    let envelope = match json::from_str::<Envelope<Profile>>(body) {
-        Ok(envelope) => envelope,
-        Err(e) if e.syntax_error().is_some() => return Err(unusable(&e)),
-        // The profile broke a rule; an envelope that refuses the request says so first.
-        Err(e) => {
-            return Err(match json::from_str::<Envelope<IgnoredAny>>(body) {
-                Ok(head) => head.refused().unwrap_or_else(|| unusable(&e)),
-                Err(head) => unusable(&head),
-            })
-        }
-    };
+    // Read leniently: a profile that breaks a rule still leaves the envelope's err and msg to read, and a
+    // refusal is told first.
+    let (envelope, broken) =
+        json::from_str_lenient::<Envelope<Profile>>(body, true).map_err(|e| unusable(&e))?;
+    if let Some(e) = broken.as_ref().filter(|e| e.field() == Some("err")) {
+        return Err(unusable(e));
+    }
     if let Some(refused) = envelope.refused() {
         return Err(refused);
+    }
+    if let Some(e) = broken {
+        return Err(unusable(&e));
     }
     match envelope {
         Envelope {

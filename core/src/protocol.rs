@@ -159,11 +159,11 @@ fn envelope_msg<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, 
     })
 }
 
-/// `data`, when the key is there (`null` included, which the profile refuses as not an object).
+/// `data`: `null` is no data.
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> std::result::Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
+    Option::<T>::deserialize(d)
 }
 
 /// How one backend answer reads.

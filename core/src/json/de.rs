@@ -16,10 +16,20 @@ const MAX_NESTING: usize = 127;
 
 /// Reads one `T` from the whole of `text` with the core's JSON format; only whitespace may follow the value.
 pub fn from_str<'a, T: de::Deserialize<'a>>(text: &'a str) -> Result<T, Error> {
-    match read_whole(text, false) {
+    from_str_lenient(text, false).map(|(value, _)| value)
+}
+
+/// Reads one `T` from `text`; with `lenient`, a top-level struct whose fields broke rules is still given,
+/// those fields read as absent, with the error of the earliest (`None` when none did). The text is read to
+/// its end either way, so a text that is not JSON is always told as such.
+pub(crate) fn from_str_lenient<'a, T: de::Deserialize<'a>>(
+    text: &'a str,
+    lenient: bool,
+) -> Result<(T, Option<Error>), Error> {
+    match read_whole(text, false, lenient) {
         Err(e) if e.is_duplicate() && is_json(text).is_ok() => {
             // Again, each object keeping only the last of a repeated key (the slow path of a rare text).
-            read_whole(text, true)
+            read_whole(text, true, lenient)
         }
         Err(e) => Err(is_json(text).err().unwrap_or(e)),
         ok => ok,
@@ -36,15 +46,21 @@ fn is_json(text: &str) -> Result<(), Error> {
     }
 }
 
-fn read_whole<'a, T: de::Deserialize<'a>>(text: &'a str, last_key_wins: bool) -> Result<T, Error> {
+fn read_whole<'a, T: de::Deserialize<'a>>(
+    text: &'a str,
+    last_key_wins: bool,
+    lenient: bool,
+) -> Result<(T, Option<Error>), Error> {
     let mut de = Deserializer {
         reader: Reader::new(text),
         depth: 0,
         last_key_wins,
         absent: false,
+        lenient,
+        broken: None,
     };
     let value = T::deserialize(&mut de)?;
-    de.end().map(|()| value)
+    de.end().map(|()| (value, de.broken))
 }
 
 /// The field names of a struct that derives `Deserialize`, in declaration order (from what the derive
@@ -91,6 +107,10 @@ struct Deserializer<'de> {
     /// their empty value for it, a type without one fails. The same code reads it as read the text, so
     /// this costs the wasm nothing per field type.
     absent: bool,
+    /// The top-level struct is given even when fields broke rules (`from_str_lenient`).
+    lenient: bool,
+    /// Then, the error of its earliest such field.
+    broken: Option<Error>,
 }
 
 impl<'de> Deserializer<'de> {
@@ -244,6 +264,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         self.depth -= 1;
         match (value, kept) {
             (Ok(value), None) => Ok(value),
+            (Ok(value), Some((_, rule))) if self.lenient && self.depth == 0 => {
+                self.broken = Some(rule);
+                Ok(value)
+            }
             (Ok(_), Some((_, rule))) => Err(rule),
             (Err(e), kept) => Err(earlier(fields, e, kept)),
         }

@@ -20,6 +20,6 @@ mod ser;
 pub use error::Error;
 pub use read::SyntaxError;
 
-pub(crate) use de::field_names;
 pub use de::from_str;
+pub(crate) use de::{field_names, from_str_lenient};
 pub use ser::{to_string, RawJson};
