@@ -180,15 +180,11 @@ function asTmSdkError(e) {
 }
 
 function notReady(name) {
-  const e = new TmSdkError(`wx.tmSDK.${name}() needs the wasm, which is still loading: call it after install() has resolved.`);
-  e.code = "UNSUPPORTED";
-  return e;
+  return new TmSdkError(`wx.tmSDK.${name}() needs the wasm, which is still loading: call it after install() has resolved.`, { code: "UNSUPPORTED" });
 }
 
 function internalError(detail) {
-  const e = new TmSdkError(`tmsdk-profile hit an internal error (${detail}). The call was abandoned and the SDK recovered; please report this.`);
-  e.code = "INTERNAL";
-  return e;
+  return new TmSdkError(`tmsdk-profile hit an internal error (${detail}). The call was abandoned and the SDK recovered; please report this.`, { code: "INTERNAL" });
 }
 
 /** The global `wx`; without one (browsers, Node), a new `wx` object on the global. */

@@ -31,10 +31,8 @@ export function retryingLoader(load, describe) {
 export function wasmLoadError(where, cause) {
   if (cause instanceof TmSdkError) return cause;
   const detail = (cause && (cause.errMsg || cause.message)) || String(cause);
-  const e = new TmSdkError(
+  return new TmSdkError(
     `install(): could not load the wasm from ${where} (${detail}). Put tmsdk-profile's .wasm file there, or set config.wasmPath to where it is, and call install() again.`,
+    { code: "INVALID_CONFIG", field: "wasmPath" },
   );
-  e.code = "INVALID_CONFIG";
-  e.field = "wasmPath";
-  return e;
 }

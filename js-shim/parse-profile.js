@@ -8,11 +8,10 @@ import { TmSdkError } from "./tmsdk-error.js";
 
 /** The error of a `parseProfile` call made before an asynchronous runtime has loaded the wasm. */
 export function notLoadedYet(runtime) {
-  const e = new TmSdkError(
+  return new TmSdkError(
     `parseProfile() needs the wasm, which ${runtime} loads asynchronously: call it after \`await install(...)\` (install({ noLogin: true }) is enough).`,
+    { code: "UNSUPPORTED" },
   );
-  e.code = "UNSUPPORTED";
-  return e;
 }
 
 /** @param {() => any} loadedGlue the glue, loaded (the entry loads it, or throws a TmSdkError saying how) */

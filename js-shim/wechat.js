@@ -6,8 +6,7 @@
 /* global WXWebAssembly */
 // Named imports only, so the bundle drops the glue's fetch-based loader.
 import {
-  Sdk, parseProfile as parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler,
-  __wbg_get_imports, __wbg_finalize_init,
+  Sdk, parseProfile as parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler, initWith,
 } from "../tmsdk_profile.js";
 import { createInstall } from "./install.js";
 import { retryingLoader } from "./load.js";
@@ -20,20 +19,17 @@ export { TmSdkError };
 export const DEFAULT_WASM_PATH = "tmsdk-profile/tmsdk-profile.wasm.br";
 
 function unsupported() {
-  const e = new TmSdkError(
+  return new TmSdkError(
     "This WeChat has no WXWebAssembly (base library 2.13.0 or newer is needed). Raise the game's minimum base library.",
+    { code: "UNSUPPORTED" },
   );
-  e.code = "UNSUPPORTED";
-  return e;
 }
 
 let glue = null;
 const loadCore = retryingLoader(
   ({ wasmPath }) => {
     if (typeof WXWebAssembly === "undefined" || typeof WXWebAssembly.instantiate !== "function") throw unsupported();
-    return WXWebAssembly.instantiate(wasmPath || DEFAULT_WASM_PATH, __wbg_get_imports()).then((result) => {
-      const instance = result && result.instance ? result.instance : result;
-      __wbg_finalize_init(instance, result && result.instance ? result.module : undefined);
+    return initWith((imports) => WXWebAssembly.instantiate(wasmPath || DEFAULT_WASM_PATH, imports)).then(() => {
       glue = { Sdk, parseProfile: parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler };
       return glue;
     });

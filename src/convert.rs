@@ -99,6 +99,8 @@ pub fn describe(e: &JsValue) -> String {
     e.as_string().unwrap_or_else(|| "unknown error".to_string())
 }
 
+// JSON text ↔ JS values: the one pair of helpers every crossing as text uses.
+
 /// A JS value as JSON text, through `JSON.stringify` (functions and symbols drop out, cycles fail;
 /// `undefined` has none).
 pub fn json_text(value: &JsValue) -> Option<String> {
@@ -107,44 +109,58 @@ pub fn json_text(value: &JsValue) -> Option<String> {
         .and_then(|s| s.as_string())
 }
 
-/// A profile as a fresh plain JS object: written as JSON text in Rust, parsed by the engine's `JSON.parse`.
-/// One string crosses instead of a property set per field, which is several times faster (see the README,
-/// Performance).
-pub fn to_js(profile: &Profile) -> JsValue {
-    js_sys::JSON::parse(&profile.to_json()).unwrap_or(JsValue::UNDEFINED)
+/// JSON text (which the core wrote) as a fresh JS value, through the engine's `JSON.parse`.
+pub fn from_json_text(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Builds the JS error for `e`: the registered class (else `Error` named `TmSdkError`), with details set.
+/// A profile as a fresh plain JS object: written as JSON text in Rust, parsed by the engine's `JSON.parse`.
+/// One string crosses instead of a property set per field, which is several times faster (see the README,
+/// Performance; serde-wasm-bindgen's serialiser sets each field through its own call).
+pub fn to_js(profile: &Profile) -> JsValue {
+    from_json_text(&profile.to_json())
+}
+
+/// Builds the JS error for `e`: `new TmSdkError(message, details)` with the registered class (else an
+/// `Error` named `TmSdkError` with the details assigned), the details being `e` itself serialised by
+/// serde-wasm-bindgen (code, field, errMsg, status, serverErr: what applies), and `cached`, the previous
+/// profile, as [`to_js`] makes it.
 pub fn to_js_error(e: &TmError) -> JsValue {
     let message = JsValue::from_str(&e.message);
+    // Serialising strings and small numbers cannot fail.
+    let details = serde_wasm_bindgen::to_value(e).unwrap_or_else(|_| Object::new().into());
+    if let Some(cached) = &e.cached {
+        set(details.unchecked_ref(), "cached", &to_js(cached));
+    }
     let constructed = ERROR_CLASS.with(|c| {
         c.borrow()
             .as_ref()
-            .and_then(|class| Reflect::construct(class, &Array::of1(&message)).ok())
+            .and_then(|class| Reflect::construct(class, &Array::of2(&message, &details)).ok())
     });
-    let error: JsValue = match constructed {
-        Some(err) => err,
-        None => {
-            let err = js_sys::Error::new(&e.message);
-            err.set_name("TmSdkError");
-            err.into()
-        }
-    };
-    let obj: &Object = error.unchecked_ref();
-    set(obj, "code", &e.code.as_str().into());
-    let details: [(&str, JsValue); 4] = [
-        ("field", e.field.clone().into()),
-        ("errMsg", e.err_msg.clone().into()),
-        ("status", e.status.into()),
-        ("serverErr", e.server_err.map(|s| s as f64).into()),
-    ];
-    for (key, value) in details {
-        if !value.is_undefined() {
-            set(obj, key, &value);
-        }
+    constructed.unwrap_or_else(|| {
+        let err = js_sys::Error::new(&e.message);
+        err.set_name("TmSdkError");
+        Object::assign(
+            err.unchecked_ref::<Object>(),
+            details.unchecked_ref::<Object>(),
+        );
+        err.into()
+    })
+}
+
+/// The error a binding throws or rejects with: a [`TmError`] on its way to JS, so that `?` converts a core
+/// result in an export returning `Result<T, JsTmError>`.
+#[derive(Debug)]
+pub struct JsTmError(pub TmError);
+
+impl From<TmError> for JsTmError {
+    fn from(e: TmError) -> Self {
+        JsTmError(e)
     }
-    if let Some(cached) = &e.cached {
-        set(obj, "cached", &to_js(cached.as_ref()));
+}
+
+impl From<JsTmError> for JsValue {
+    fn from(e: JsTmError) -> Self {
+        to_js_error(&e.0)
     }
-    error
 }

@@ -8,7 +8,7 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::convert::{self, to_input, to_js, to_js_error};
+use crate::convert::{self, json_text, to_input, to_js, JsTmError};
 use crate::host::{opened_popup, JsHost, WasmHost};
 use tmsdk_core::Call;
 use tmsdk_core::Input;
@@ -72,25 +72,19 @@ pub fn set_error_class(class: Function) {
 /// as the normalised profile object, or a `TmSdkError` (`INVALID_PROFILE` naming the field, `SERVER` for
 /// `err != 0`, `INVALID_OPTIONS` for arguments of the wrong type).
 #[wasm_bindgen(js_name = parseProfile)]
-pub fn parse_profile(body: JsValue, app_id: JsValue) -> Result<JsValue, JsValue> {
+pub fn parse_profile(body: JsValue, app_id: JsValue) -> Result<JsValue, JsTmError> {
     // A parsed body goes back to text, so the same size cap and parser apply.
     let text = match body.as_string() {
         Some(text) => Some(text),
-        None if body.is_object() => Some(
-            js_sys::JSON::stringify(&body)
-                .ok()
-                .and_then(|s| s.as_string())
-                .ok_or_else(|| {
-                    to_js_error(&TmError::invalid_profile(
-                        None,
-                        "is not plain JSON data (functions, symbols and cycles are not allowed)",
-                    ))
-                })?,
-        ),
+        None if body.is_object() => Some(json_text(&body).ok_or_else(|| {
+            TmError::invalid_profile(
+                None,
+                "is not plain JSON data (functions, symbols and cycles are not allowed)",
+            )
+        })?),
         None => None,
     };
-    let p = tmsdk_core::parse_text(text.as_deref(), app_id.as_string().as_deref())
-        .map_err(|e| to_js_error(&e))?;
+    let p = tmsdk_core::parse_text(text.as_deref(), app_id.as_string().as_deref())?;
     Ok(to_js(&p))
 }
 
@@ -103,15 +97,17 @@ pub fn is_placeholder_profile(profile: JsValue) -> bool {
 /// `wx.tmSDK.inRegion(profile, regions)`: whether `login_province` is one of `regions` (first two characters);
 /// `INVALID_OPTIONS` unless `regions` is an array of strings.
 #[wasm_bindgen(js_name = inRegion)]
-pub fn in_region(profile: JsValue, regions: JsValue) -> Result<bool, JsValue> {
+pub fn in_region(profile: JsValue, regions: JsValue) -> Result<bool, JsTmError> {
     let entries: Option<Vec<Input>> = Array::is_array(&regions).then(|| {
         Array::from(&regions)
             .iter()
             .map(|v| to_input(&v, &[]))
             .collect()
     });
-    tmsdk_core::in_region(&to_input(&profile, &["login_province"]), entries.as_deref())
-        .map_err(|e| to_js_error(&e))
+    Ok(tmsdk_core::in_region(
+        &to_input(&profile, &["login_province"]),
+        entries.as_deref(),
+    )?)
 }
 
 /// One installed SDK: what `wx.tmSDK`'s members call.
@@ -127,12 +123,11 @@ pub struct JsSdk {
 impl JsSdk {
     /// Validates `config` (`INVALID_CONFIG` naming the key) and binds the adapted `host`.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, host: JsHost) -> Result<JsSdk, JsValue> {
+    pub fn new(config: JsValue, host: JsHost) -> Result<JsSdk, JsTmError> {
         let button_style = convert::get(&config, "userInfoButton");
         let host = WasmHost::new(host, button_style);
         let app_id = host.app_id();
-        let sdk = tmsdk_core::Sdk::new(&to_input(&config, CONFIG_KEYS), app_id.as_deref(), host)
-            .map_err(|e| to_js_error(&e))?;
+        let sdk = tmsdk_core::Sdk::new(&to_input(&config, CONFIG_KEYS), app_id.as_deref(), host)?;
         Ok(JsSdk {
             sdk,
             last: RefCell::new(None),
@@ -204,13 +199,11 @@ impl JsSdk {
 fn to_promise(call: Call<Profile>, ready: impl Fn(&Profile) -> JsValue) -> Promise {
     match call {
         Call::Ready(Ok(profile)) => Promise::resolve(&ready(&profile)),
-        Call::Ready(Err(e)) => Promise::reject(&to_js_error(&e)),
+        Call::Ready(Err(e)) => Promise::reject(&JsTmError(e).into()),
         // Each caller gets its own promise and its own object of the one shared result.
         Call::InFlight(flight) => future_to_promise(async move {
-            match flight.wait().await {
-                Ok(profile) => Ok(to_js(&profile)),
-                Err(e) => Err(to_js_error(&e)),
-            }
+            let profile = flight.wait().await.map_err(JsTmError)?;
+            Ok(to_js(&profile))
         }),
     }
 }

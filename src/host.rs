@@ -6,11 +6,12 @@
 //! an `Err` or an absent value. An exception thrown through wasm frames would abandon them half-way (borrows
 //! held, tasks never finished), which is how a module dies.
 
-use js_sys::{Object, Promise, JSON};
+use js_sys::Promise;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::convert::{describe, get, json_text, non_negative, set, string_at, to_input};
+use crate::convert::{describe, get, json_text, non_negative, string_at, to_input};
 use crate::storage::{JsText, Storage};
 use tmsdk_core::Lang;
 use tmsdk_core::{
@@ -127,10 +128,59 @@ fn user_info_reply(res: JsValue) -> UserInfoReply {
     }
 }
 
-fn lang_options(lang: Lang) -> Object {
-    let options = Object::new();
-    set(&options, "lang", &lang.as_str().into());
-    options
+/// The options object of a `wx` user-info call (`getUserProfile`, `getUserInfo`, the button's).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserInfoOptions<'a> {
+    lang: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    desc: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    with_credentials: Option<bool>,
+    /// `config.userInfoButton`, handed over as the object it is.
+    #[serde(
+        with = "serde_wasm_bindgen::preserve",
+        skip_serializing_if = "JsValue::is_undefined"
+    )]
+    style: JsValue,
+}
+
+impl UserInfoOptions<'_> {
+    fn new(lang: Lang) -> Self {
+        UserInfoOptions {
+            lang: lang.as_str(),
+            desc: None,
+            with_credentials: None,
+            style: JsValue::UNDEFINED,
+        }
+    }
+}
+
+/// The options object of `wx.request`: a POST of JSON text, the answer asked for as text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestOptions<'a> {
+    url: &'a str,
+    method: &'static str,
+    data: &'a str,
+    header: RequestHeader,
+    timeout: u32,
+    data_type: &'static str,
+    response_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct RequestHeader {
+    #[serde(rename = "content-type")]
+    content_type: &'static str,
+    #[serde(rename = "Authorization", skip_serializing_if = "Option::is_none")]
+    authorization: Option<String>,
+}
+
+/// `options` as the JS object a `wx` call takes (serde-wasm-bindgen; strings, booleans and small numbers
+/// always serialise).
+fn to_options(options: &impl Serialize) -> JsValue {
+    serde_wasm_bindgen::to_value(options).unwrap_or(JsValue::UNDEFINED)
 }
 
 impl Host for WasmHost {
@@ -149,8 +199,10 @@ impl Host for WasmHost {
     }
 
     fn get_user_profile(&self, desc: &str, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
-        let options = lang_options(lang);
-        set(&options, "desc", &desc.into());
+        let options = to_options(&UserInfoOptions {
+            desc: Some(desc),
+            ..UserInfoOptions::new(lang)
+        });
         // Called now, not when the future is first polled: WeChat shows the popup only inside the tap.
         outcome(self.js.get_user_profile(&options), user_info_reply)
     }
@@ -162,14 +214,18 @@ impl Host for WasmHost {
     }
 
     fn get_user_info(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
-        let options = lang_options(lang);
-        set(&options, "withCredentials", &true.into());
+        let options = to_options(&UserInfoOptions {
+            with_credentials: Some(true),
+            ..UserInfoOptions::new(lang)
+        });
         outcome(self.js.get_user_info(&options), user_info_reply)
     }
 
     fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
-        let options = lang_options(lang);
-        set(&options, "style", &self.button_style);
+        let options = to_options(&UserInfoOptions {
+            style: self.button_style.clone(),
+            ..UserInfoOptions::new(lang)
+        });
         outcome(self.js.user_info_button(&options), user_info_reply)
     }
 
@@ -189,19 +245,18 @@ impl Host for WasmHost {
     }
 
     fn request(&self, request: Request) -> HostFuture<HostResult<Response>> {
-        let header = Object::new();
-        set(&header, "content-type", &"application/json".into());
-        if let Some(jwt) = &request.bearer {
-            set(&header, "Authorization", &format!("Bearer {jwt}").into());
-        }
-        let options = Object::new();
-        set(&options, "url", &request.url.into());
-        set(&options, "method", &"POST".into());
-        set(&options, "data", &request.body.into());
-        set(&options, "header", &header);
-        set(&options, "timeout", &request.timeout_ms.into());
-        set(&options, "dataType", &"text".into());
-        set(&options, "responseType", &"text".into());
+        let options = to_options(&RequestOptions {
+            url: &request.url,
+            method: "POST",
+            data: &request.body,
+            header: RequestHeader {
+                content_type: "application/json",
+                authorization: request.bearer.as_ref().map(|jwt| format!("Bearer {jwt}")),
+            },
+            timeout: request.timeout_ms,
+            data_type: "text",
+            response_type: "text",
+        });
         outcome(self.js.request(&options), |res| {
             let status = get(&res, "statusCode")
                 .as_f64()
@@ -209,12 +264,9 @@ impl Host for WasmHost {
                 .map_or(0, |s| s as u16);
             let data = get(&res, "data");
             // Some hosts parse JSON despite dataType "text": turn it back into text for the core to check.
-            let body = data.as_string().unwrap_or_else(|| {
-                JSON::stringify(&data)
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .unwrap_or_default()
-            });
+            let body = data
+                .as_string()
+                .unwrap_or_else(|| json_text(&data).unwrap_or_default());
             Response { status, body }
         })
     }

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{json_text, non_negative, set, to_input, to_js, to_js_error};
+use crate::convert::{json_text, non_negative, set, to_input, to_js, JsTmError};
 use tmsdk_core::{CacheRecord, Decision};
 use tmsdk_core::{Config, CONFIG_KEYS};
 use tmsdk_core::{ErrorCode, TmError};
@@ -49,9 +49,8 @@ pub fn error_codes() -> Vec<String> {
 
 /// Validates `updateUserProfile`'s options: `{ refresh, desc, lang }` (lang `undefined` when not given).
 #[wasm_bindgen(js_name = parseOptions)]
-pub fn parse_options(options: JsValue) -> Result<JsValue, JsValue> {
-    let parsed =
-        UpdateOptions::parse(&to_input(&options, OPTION_KEYS)).map_err(|e| to_js_error(&e))?;
+pub fn parse_options(options: JsValue) -> Result<JsValue, JsTmError> {
+    let parsed = UpdateOptions::parse(&to_input(&options, OPTION_KEYS))?;
     let out = Object::new();
     set(&out, "refresh", &parsed.refresh.into());
     set(&out, "desc", &parsed.desc.into());
@@ -61,9 +60,8 @@ pub fn parse_options(options: JsValue) -> Result<JsValue, JsValue> {
 
 /// Validates `install`'s config; `hostAppId` is `wx.getAccountInfoSync().miniProgram.appId` when known.
 #[wasm_bindgen(js_name = parseConfig)]
-pub fn parse_config(config: JsValue, host_app_id: Option<String>) -> Result<JsValue, JsValue> {
-    let c = Config::parse(&to_input(&config, CONFIG_KEYS), host_app_id.as_deref())
-        .map_err(|e| to_js_error(&e))?;
+pub fn parse_config(config: JsValue, host_app_id: Option<String>) -> Result<JsValue, JsTmError> {
+    let c = Config::parse(&to_input(&config, CONFIG_KEYS), host_app_id.as_deref())?;
     let out = Object::new();
     set(&out, "server", &c.server.into());
     set(&out, "appId", &c.app_id.into());
@@ -83,15 +81,14 @@ pub fn storage_key(app_id: &str) -> String {
 
 /// The cache record string for `profile` (validated again), received at `cachedAt` epoch ms.
 #[wasm_bindgen(js_name = encodeRecord)]
-pub fn encode_record(app_id: &str, cached_at: f64, profile: JsValue) -> Result<String, JsValue> {
-    let not_json = || {
-        to_js_error(&TmError::invalid_profile(
+pub fn encode_record(app_id: &str, cached_at: f64, profile: JsValue) -> Result<String, JsTmError> {
+    let text = json_text(&profile).ok_or_else(|| {
+        TmError::invalid_profile(
             None,
             "is not plain JSON data (functions, symbols and cycles are not allowed)",
-        ))
-    };
-    let text = json_text(&profile).ok_or_else(not_json)?;
-    let p = tmsdk_core::parse_body(&text, app_id).map_err(|e| to_js_error(&e))?;
+        )
+    })?;
+    let p = tmsdk_core::parse_body(&text, app_id)?;
     Ok(CacheRecord::new(app_id, non_negative(cached_at), p).to_json())
 }
 

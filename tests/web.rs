@@ -62,25 +62,26 @@ fn get(o: &JsValue, key: &str) -> JsValue {
 }
 
 fn parse(body: &str, app_id: &str) -> Result<JsValue, JsValue> {
-    parse_profile(body.into(), app_id.into())
+    parse_profile(body.into(), app_id.into()).map_err(JsValue::from)
 }
 
 #[wasm_bindgen_test]
 fn parse_profile_refuses_arguments_that_are_not_strings() {
     assert_error(
-        &parse_profile(JsValue::from(5), APP.into()).unwrap_err(),
+        parse_profile(JsValue::from(5), APP.into()).unwrap_err(),
         "INVALID_OPTIONS",
         Some("body"),
     );
     assert_error(
-        &parse_profile("{}".into(), JsValue::NULL).unwrap_err(),
+        parse_profile("{}".into(), JsValue::NULL).unwrap_err(),
         "INVALID_OPTIONS",
         Some("appId"),
     );
 }
 
-fn assert_error(e: &JsValue, code: &str, field: Option<&str>) {
-    let d = describe_error(e);
+/// `e` (a `JsTmError` an export returns, or a `JsValue` thrown) seen from JS.
+fn assert_error(e: impl Into<JsValue>, code: &str, field: Option<&str>) {
+    let d = describe_error(&e.into());
     assert!(d.contains(r#""isError":true"#), "{d}");
     assert!(d.contains(r#""name":"TmSdkError""#), "{d}");
     assert!(d.contains(&format!(r#""code":"{code}""#)), "{d}");
@@ -107,32 +108,32 @@ fn options_accept_the_fresh_alias_and_class_instances() {
 #[wasm_bindgen_test]
 fn bad_options_throw_a_real_error_naming_the_key() {
     let e = parse_options(js_object(&[("desc", 5.into())])).unwrap_err();
-    assert_error(&e, "INVALID_OPTIONS", Some("desc"));
+    assert_error(e, "INVALID_OPTIONS", Some("desc"));
     let e = parse_options(js_object(&[("refresh", "yes".into())])).unwrap_err();
-    assert_error(&e, "INVALID_OPTIONS", Some("refresh"));
+    assert_error(e, "INVALID_OPTIONS", Some("refresh"));
     let e = parse_options(js_object(&[("desc", "x".repeat(31).into())])).unwrap_err();
-    assert_error(&e, "INVALID_OPTIONS", Some("desc"));
+    assert_error(e, "INVALID_OPTIONS", Some("desc"));
 }
 
 #[wasm_bindgen_test]
 fn hostile_option_values_are_typed_errors_not_crashes() {
     assert_error(
-        &parse_options(options_with_throwing_getter()).unwrap_err(),
+        parse_options(options_with_throwing_getter()).unwrap_err(),
         "INVALID_OPTIONS",
         Some("refresh"),
     );
     assert_error(
-        &parse_options(options_with_symbol()).unwrap_err(),
+        parse_options(options_with_symbol()).unwrap_err(),
         "INVALID_OPTIONS",
         Some("desc"),
     );
     assert_error(
-        &parse_options(options_with_big_int()).unwrap_err(),
+        parse_options(options_with_big_int()).unwrap_err(),
         "INVALID_OPTIONS",
         Some("refresh"),
     );
     assert_error(
-        &parse_options("refresh".into()).unwrap_err(),
+        parse_options("refresh".into()).unwrap_err(),
         "INVALID_OPTIONS",
         Some("options"),
     );
@@ -141,9 +142,9 @@ fn hostile_option_values_are_typed_errors_not_crashes() {
 #[wasm_bindgen_test]
 fn errors_use_the_registered_class() {
     set_error_class(error_class());
-    let e = parse_options(js_object(&[("lang", "fr".into())])).unwrap_err();
+    let e = JsValue::from(parse_options(js_object(&[("lang", "fr".into())])).unwrap_err());
     assert!(is_fixture_error(&e));
-    assert_error(&e, "INVALID_OPTIONS", Some("lang"));
+    assert_error(e, "INVALID_OPTIONS", Some("lang"));
 }
 
 #[wasm_bindgen_test]
@@ -165,9 +166,9 @@ fn config_defaults_and_host_app_id() {
 #[wasm_bindgen_test]
 fn bad_config_names_the_key() {
     let e = parse_config(js_object(&[("appId", "wx1".into())]), None).unwrap_err();
-    assert_error(&e, "INVALID_CONFIG", Some("server"));
+    assert_error(e, "INVALID_CONFIG", Some("server"));
     let e = parse_config(js_object(&[("server", "https://a".into())]), None).unwrap_err();
-    assert_error(&e, "INVALID_CONFIG", Some("appId"));
+    assert_error(e, "INVALID_CONFIG", Some("appId"));
     let e = parse_config(
         js_object(&[
             ("server", "https://a".into()),
@@ -177,13 +178,13 @@ fn bad_config_names_the_key() {
         None,
     )
     .unwrap_err();
-    assert_error(&e, "INVALID_CONFIG", Some("profileTtl"));
+    assert_error(e, "INVALID_CONFIG", Some("profileTtl"));
     let e = parse_config(
         js_object(&[("noLogin", true.into()), ("host", "wx".into())]),
         Some("wx1".into()),
     )
     .unwrap_err();
-    assert_error(&e, "INVALID_CONFIG", Some("host"));
+    assert_error(e, "INVALID_CONFIG", Some("host"));
 }
 
 #[wasm_bindgen_test]
@@ -218,20 +219,20 @@ fn prototype_keys_never_reach_js() {
 #[wasm_bindgen_test]
 fn server_and_profile_errors_carry_their_details() {
     let e = parse(r#"{"err":1001,"msg":"小程序session解析错误"}"#, APP).unwrap_err();
-    assert_error(&e, "SERVER", None);
+    assert_error(e.clone(), "SERVER", None);
     let d = describe_error(&e);
     assert!(
         d.contains(r#""serverErr":1001"#) && d.contains("小程序session解析错误"),
         "{d}"
     );
     assert_error(
-        &parse("{not json", APP).unwrap_err(),
+        parse("{not json", APP).unwrap_err(),
         "INVALID_PROFILE",
         None,
     );
     let other_app = r#"{"open_id":"abc","app_id":"wxother"}"#;
     assert_error(
-        &parse(other_app, APP).unwrap_err(),
+        parse(other_app, APP).unwrap_err(),
         "INVALID_PROFILE",
         Some("app_id"),
     );
@@ -274,13 +275,13 @@ fn encode_record_refuses_a_profile_that_breaks_the_rules() {
     let mut bad = seed_profile();
     js_sys::Reflect::set(&bad, &"avatar_url".into(), &"javascript:alert(1)".into()).unwrap();
     assert_error(
-        &encode_record(APP, 1.0, bad.clone()).unwrap_err(),
+        encode_record(APP, 1.0, bad.clone()).unwrap_err(),
         "INVALID_PROFILE",
         Some("avatar_url"),
     );
     bad = JsValue::from(7);
     assert_error(
-        &encode_record(APP, 1.0, bad).unwrap_err(),
+        encode_record(APP, 1.0, bad).unwrap_err(),
         "INVALID_PROFILE",
         None,
     );

@@ -62,6 +62,7 @@ fn bad_config_throws_invalid_config_naming_the_key() {
     let (h, _) = host(STORAGE);
     let e = Sdk::new(config(&[server(), ("profileTtl", (-1).into())]), h)
         .err()
+        .map(JsValue::from)
         .expect("rejected");
     let d = describe_error(&e);
     assert!(
@@ -71,6 +72,7 @@ fn bad_config_throws_invalid_config_naming_the_key() {
     let (h, _) = host(STORAGE);
     let e = Sdk::new(config(&[("profileTtl", 60.into())]), h)
         .err()
+        .map(JsValue::from)
         .expect("rejected");
     assert!(describe_error(&e).contains(r#""field":"server""#));
 }

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use serde::{Serialize, Serializer};
+
 use crate::profile::Profile;
 
 /// Result alias used by every fallible function of the core.
@@ -95,28 +97,43 @@ impl ErrorCode {
     }
 }
 
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// One failure of the SDK: a code, a message that says what to do, and the details that apply.
-#[derive(Debug, Clone, PartialEq)]
+/// One failure of the SDK: a code, a message that says what to do, and the details that apply. Serialised,
+/// it is the properties of the JS `TmSdkError` (camelCase; details that do not apply are left out), but for
+/// `cached`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TmError {
     /// The stable code.
     pub code: ErrorCode,
     /// English, one or two sentences, ending with what the caller can do about it.
     pub message: String,
     /// The config key, option key or profile field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// WeChat's own `errMsg`, kept verbatim.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub err_msg: Option<String>,
     /// The HTTP status of the backend's answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// The backend envelope's `err`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub server_err: Option<i64>,
-    /// The previous cached profile, left intact by the failure.
+    /// The previous cached profile, left intact by the failure. Not serialised: a binding hands a profile to
+    /// its platform in its own way (the wasm binding: as JSON text, the fastest way into JS).
+    #[serde(skip)]
     pub cached: Option<Box<Profile>>,
 }
 

@@ -338,7 +338,10 @@ fn a_refusal_is_told_before_its_data_and_a_bad_err_before_both() {
     let e = parse_body(r#"{"data":{"open_id":"o c"},"err":1001,"msg":"busy"}"#, APP).unwrap_err();
     assert_eq!((e.code, e.server_err), (ErrorCode::Server, Some(1001)));
     let e = parse_body(r#"{"data":{"open_id":"o c"},"err":"1001"}"#, APP).unwrap_err();
-    assert_eq!((e.code, e.field.as_deref()), (ErrorCode::InvalidProfile, Some("err")));
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidProfile, Some("err"))
+    );
     let e = parse_body(r#"{"data":{"open_id":"o c"},"err":0}"#, APP).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("open_id"));
 }
@@ -347,9 +350,15 @@ fn a_refusal_is_told_before_its_data_and_a_bad_err_before_both() {
 fn the_earliest_field_in_documented_order_is_told_and_syntax_before_any() {
     // gender comes after open_id in the text but before is_new in the documented order.
     let body = r#"{"open_id":"o","is_new":"yes","gender":9}"#;
-    assert_eq!(parse_body(body, APP).unwrap_err().field.as_deref(), Some("gender"));
+    assert_eq!(
+        parse_body(body, APP).unwrap_err().field.as_deref(),
+        Some("gender")
+    );
     let missing = r#"{"err":0,"data":{"gender":9,"nick_name":"n"}}"#;
-    assert_eq!(parse_body(missing, APP).unwrap_err().field.as_deref(), Some("open_id"));
+    assert_eq!(
+        parse_body(missing, APP).unwrap_err().field.as_deref(),
+        Some("open_id")
+    );
     let broken = r#"{"err":0,"data":{"open_id":"o c"}"#;
     let e = parse_body(broken, APP).unwrap_err();
     assert!(e.message.contains("not valid JSON"), "{}", e.message);
