@@ -87,7 +87,7 @@ export declare class TmSdkError extends Error {
 export interface UpdateUserProfileOptions {
   /** true: always ask the user; false (default): reuse a fresh authorised cached profile. */
   refresh?: boolean;
-  /** The seed page's spelling of refresh. */
+  /** SkyRiver's documented spelling of refresh. */
   fresh?: boolean;
   /** Shown in WeChat's popup; 1–30 characters; default "更新用户信息". */
   desc?: string;

@@ -42,8 +42,9 @@ pub use json::{
 pub use launch::Launch;
 pub use options::{Lang, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS, OPTION_KEYS};
 pub use profile::{
-    parse_body, parse_text, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS, MAX_OPEN_ID_CHARS,
-    MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD, PLACEHOLDER_NICK_NAME,
+    is_placeholder, parse_body, parse_text, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS,
+    MAX_OPEN_ID_CHARS, MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD,
+    PLACEHOLDER_NICK_NAME,
 };
 pub use protocol::{
     host_failure, is_ok_message, is_scope_unauthorized, login_failed, login_request_failed,
@@ -51,7 +52,7 @@ pub use protocol::{
     Envelope, LoginRequest, ProfileRequest, ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED,
     LOGIN_PATH, PROFILE_PATH, UNAUTHORIZED,
 };
-pub use region::{in_region, is_placeholder, REGION_PREFIX_CHARS};
+pub use region::{in_region, REGION_PREFIX_CHARS};
 
 #[cfg(test)]
 mod shim_defaults {

@@ -6,7 +6,7 @@ use crate::input::{optional_bool, optional_string, Input};
 /// The keys of `updateUserProfile`'s options the rules read (the binding reads only these from a JS object).
 pub const OPTION_KEYS: &[&str] = &["refresh", "fresh", "desc", "lang"];
 
-/// The popup text WeChat shows when the caller gives none (the seed page's default).
+/// The popup text WeChat shows when the caller gives none (SkyRiver's documented default).
 pub const DEFAULT_DESC: &str = "更新用户信息";
 
 /// WeChat's limit for `desc`, in characters.

@@ -8,6 +8,7 @@ mod rules;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorCode, Result, TmError};
+use crate::input::Input;
 use crate::json;
 use crate::protocol::Envelope;
 
@@ -179,6 +180,12 @@ impl Profile {
         }
         Ok(())
     }
+}
+
+/// `wx.tmSDK.isPlaceholderProfile(profile)`: whether a profile a game holds (any JS value) is WeChat's
+/// anonymous placeholder, `nick_name` exactly "微信用户". Anything that is not such a profile is not one.
+pub fn is_placeholder(profile: &Input) -> bool {
+    matches!(profile.get("nick_name"), Input::String(s) if s == PLACEHOLDER_NICK_NAME)
 }
 
 /// `parseProfile(body, appId)` of the public API: [`parse_body`], after checking that both arguments are

@@ -1,11 +1,10 @@
-//! `wx.tmSDK.inRegion(profile, regions)` and `isPlaceholderProfile(profile)`: the two questions a game asks of a
-//! profile it holds (docs/contract.md, Public API). Pure Rust over [`Input`], so they are tested natively.
+//! `wx.tmSDK.inRegion(profile, regions)`: the region rule (docs/contract.md, Public API), over the profile a game
+//! holds. Pure Rust over [`Input`], so it is tested natively.
 
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::Input;
-use crate::profile::PLACEHOLDER_NICK_NAME;
 
-/// How many leading characters of a province name identify it (the seed page's advice: "西藏自治区" and
+/// How many leading characters of a province name identify it (SkyRiver's documented advice: "西藏自治区" and
 /// "西藏" share "西藏"; no two provincial-level names share theirs).
 pub const REGION_PREFIX_CHARS: usize = 2;
 
@@ -68,12 +67,6 @@ pub fn in_region(profile: &Input, regions: Option<&[Input]>) -> Result<bool> {
         && entries
             .iter()
             .any(|e| !e.is_empty() && prefix(e) == province))
-}
-
-/// Whether `profile` is WeChat's anonymous placeholder (`nick_name` exactly "微信用户"). Anything that is not
-/// such a profile is not a placeholder.
-pub fn is_placeholder(profile: &Input) -> bool {
-    matches!(profile.get("nick_name"), Input::String(s) if s == PLACEHOLDER_NICK_NAME)
 }
 
 #[cfg(test)]
@@ -186,15 +179,5 @@ mod tests {
             in_region(&Input::object([]), Some(&regions(&["西藏"]))),
             Ok(false)
         );
-    }
-
-    #[test]
-    fn the_placeholder_is_exactly_weixin_yonghu() {
-        let nick = |n: &str| Input::object([("nick_name", Input::str(n))]);
-        assert!(is_placeholder(&nick("微信用户")));
-        assert!(!is_placeholder(&nick("微信用户 ")));
-        assert!(!is_placeholder(&nick("小明")));
-        assert!(!is_placeholder(&Input::Null));
-        assert!(!is_placeholder(&Input::object([])));
     }
 }

@@ -14,7 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
-use tmsdk_core::{Envelope, LoginRequest, Profile, ProfileRequest, LOGIN_PATH, PROFILE_PATH};
+use tmsdk_core::{
+    Envelope, LoginRequest, Profile, ProfileRequest, LOGIN_PATH, MAX_BODY_BYTES, PROFILE_PATH,
+};
 
 use crate::config::Config;
 use crate::crypto;
@@ -23,15 +25,12 @@ use crate::region::Ip2Region;
 use crate::store::{Store, User, UserInfo};
 use crate::wechat::{Wechat, BUSY, SYSTEM_BUSY};
 
-/// The largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
 /// `err` codes of refusals (beside WeChat's own, passed through).
 pub mod err {
     /// The body is not JSON of the expected shape.
     pub const BAD_REQUEST: i64 = 400;
-    /// No valid session token: log in again.
-    pub const UNAUTHORIZED: i64 = 401;
+    /// No valid session token: log in again (the SDK then logs in once and retries once).
+    pub const UNAUTHORIZED: i64 = tmsdk_core::UNAUTHORIZED;
     /// An app this server does not serve.
     pub const UNKNOWN_APP: i64 = 40013;
     /// `signature != sha1(raw_data + session_key)`.

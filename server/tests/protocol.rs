@@ -2,6 +2,8 @@
 //! shape), on SQLite and — when one is reachable — PostgreSQL: login, signature, decryption, watermark, code
 //! reuse, WeChat's errors, expired and forged tokens, the body limit, concurrent logins, restart persistence.
 
+mod support;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -443,7 +445,7 @@ async fn login_province_and_city_come_from_ip2region() {
     let xdb = dir.join("ip2region.xdb");
     std::fs::write(
         &xdb,
-        tmsdk_server::region::build_xdb(&[(0x7F00_0000, 0x7F00_00FF, "中国|0|广东省|广州市|电信")]),
+        support::xdb::build_xdb(&[(0x7F00_0000, 0x7F00_00FF, "中国|0|广东省|广州市|电信")]),
     )
     .unwrap();
     let w = start_with(&db, None, &[("TMSDK_IP2REGION", xdb.to_str().unwrap())]).await;

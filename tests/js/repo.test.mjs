@@ -35,6 +35,51 @@ test("the outside-reference check finds what it looks for", () => {
   assert.deepEqual(outsideReferences("see docs/contract.md, Profile"), []);
 });
 
+/** Comments that cite where the work came from instead of saying why: a seed page, a design card, an issue. */
+const CITATIONS = [/\bseed page\b/i, /\bdesign card\b/i, /\bissue\s*#?\d+/i, /\b(?:the|this|that|an?)\s+(?:[\w-]+\s+)?issue\b/i];
+const CODE = /\.(rs|mjs|js|ts|sh|toml|css|html)$/;
+
+/** The comment text of a code file: what follows `//` or `#`, and the lines of block comments. */
+function comments(text) {
+  return text
+    .split("\n")
+    .map((line) => {
+      const t = line.trim();
+      if (/^(\/\*|\*|#)/.test(t)) return t;
+      const at = line.indexOf("//");
+      return at >= 0 && !/https?:$/.test(line.slice(0, at)) ? line.slice(at) : "";
+    })
+    .join("\n");
+}
+
+function citations(text) {
+  return CITATIONS.filter((pattern) => pattern.test(comments(text))).map(String);
+}
+
+test("no comment cites a seed page, a design card or an issue", () => {
+  const offenders = tracked
+    .filter((f) => CODE.test(f) && f !== "tests/js/repo.test.mjs")
+    .map((f) => [f, citations(readFileSync(join(repo, f), "utf8"))])
+    .filter(([, found]) => found.length > 0);
+  assert.deepEqual(offenders, []);
+});
+
+test("the citation check finds what it looks for, in comments only", () => {
+  assert.equal(citations("// the seed page's default").length, 1);
+  assert.equal(citations("/// A trade against the design card").length, 1);
+  assert.equal(citations("  // done for issue 16").length, 1);
+  assert.equal(citations(" * the end-to-end issue").length, 1);
+  assert.deepEqual(citations('const path = result.error.issues[0].path; // zod'), []);
+  assert.deepEqual(citations("// logins and issues a session token"), []);
+});
+
+test("no shim file reaches into wasm-bindgen's internals", () => {
+  const shim = tracked.filter((f) => f.startsWith("js-shim/"));
+  assert.ok(shim.length > 5, `found the shim (${shim.length} files)`);
+  const offenders = shim.filter((f) => /__wbg_|__wbindgen_/.test(readFileSync(join(repo, f), "utf8")));
+  assert.deepEqual(offenders, []);
+});
+
 test("the lowest supported Node is stated the same everywhere, and this Node meets it", () => {
   const min = Number(/^MIN_NODE=(\d+)$/m.exec(read("scripts/setup.sh"))[1]);
   assert.equal(JSON.parse(read("package.json")).engines.node, `>=${min}`);

@@ -1,4 +1,4 @@
-// The scenarios of the end-to-end issue, one test each, runtime-agnostic: tests/js/scenarios.test.mjs runs them
+// The end-to-end scenarios, one test each, runtime-agnostic: tests/js/scenarios.test.mjs runs them
 // in Node, tests/js/scenarios-browser.test.mjs in headless Chromium, tests/js/wechat-sandbox.test.mjs in the
 // WeChat sandbox, and tests/flow.rs natively (it keeps its list equal to this one). Each gets:
 //   env = { install, TmSdkError, transport, backendUrl }

@@ -12,7 +12,7 @@ fn to_value(profile: &Profile) -> Value {
 
 const APP: &str = "wxa73fd8e544880e89";
 
-/// The documented sample (seed page), plus the 2023 fields.
+/// The documented sample (SkyRiver's docs), plus the 2023 fields.
 fn seed_sample() -> Value {
     json!({"pid":"","app_id":"wxa73fd8e544880e89","open_id":"oc7L942AwAqIiBabNYb_cLl7mRsQ","union_id":"",
         "nick_name":"","avatar_url":"","gender":0,"city":"广州","province":"广东省","country":"中国",
@@ -366,4 +366,14 @@ fn the_earliest_field_in_documented_order_is_told_and_syntax_before_any() {
     let twice = r#"{"open_id":"o c","gender":"x","open_id":"o1","gender":1}"#;
     let p = parse_body(twice, APP).unwrap();
     assert_eq!((p.open_id.as_str(), p.gender), ("o1", 1));
+}
+
+#[test]
+fn the_placeholder_is_exactly_weixin_yonghu() {
+    let nick = |n: &str| Input::object([("nick_name", Input::str(n))]);
+    assert!(is_placeholder(&nick("微信用户")));
+    assert!(!is_placeholder(&nick("微信用户 ")));
+    assert!(!is_placeholder(&nick("小明")));
+    assert!(!is_placeholder(&Input::Null));
+    assert!(!is_placeholder(&Input::object([])));
 }

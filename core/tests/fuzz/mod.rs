@@ -199,7 +199,7 @@ pub mod targets {
         }
         // No session token ever reaches a log line.
         let warnings = world.wx.borrow().warnings.clone();
-        // (Tokens shorter than 6 characters could be anything's substring; the fakes issue longer ones.)
+        // (Tokens shorter than 6 characters could be anything's substring; the fakes hand out longer ones.)
         for jwt in issued_jwts.iter().filter(|j| j.len() >= 6) {
             assert!(
                 warnings.iter().all(|w| !w.contains(jwt.as_str())),

@@ -1,0 +1,3 @@
+//! Test support for tmsdk-server's integration tests.
+
+pub mod xdb;
