@@ -162,11 +162,6 @@ impl Profile {
         json::to_string(self).unwrap_or_default()
     }
 
-    /// Checks that the profile is for the app `app_id` (an empty `app_id` is anyone's).
-    fn for_app(self, app_id: &str) -> Result<Profile> {
-        self.checked_for(app_id).map(|()| self)
-    }
-
     /// Whether the profile is for the app `app_id` (an empty `app_id` is anyone's).
     pub(crate) fn checked_for(&self, app_id: &str) -> Result<()> {
         if !self.app_id.is_empty() && self.app_id != app_id {
@@ -210,6 +205,12 @@ pub fn parse_text(body: Option<&str>, app_id: Option<&str>) -> Result<Profile> {
 /// profile), then the profile rules and the app. An envelope with `err != 0` is a `SERVER` error carrying
 /// `err` and `msg`, whatever its `data`.
 pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
+    parse_boxed(body, app_id).map(|p| *p)
+}
+
+/// [`parse_body`], the profile boxed: it is read into its box and never moved again (a profile is some
+/// 400 bytes, and each move is a copy).
+pub(crate) fn parse_boxed(body: &str, app_id: &str) -> Result<Box<Profile>> {
     if body.len() > MAX_BODY_BYTES {
         return Err(TmError::invalid_profile(
             None,
@@ -222,7 +223,7 @@ pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
     // Read leniently: a profile that breaks a rule still leaves the envelope's err and msg to read, and a
     // refusal is told first.
     let (envelope, broken) =
-        json::from_str_lenient::<Envelope<Profile>>(body, true).map_err(|e| unusable(&e))?;
+        json::from_str_lenient::<Envelope<Box<Profile>>>(body, true).map_err(|e| unusable(&e))?;
     if let Some(e) = broken.as_ref().filter(|e| e.field() == Some("err")) {
         return Err(unusable(e));
     }
@@ -232,20 +233,24 @@ pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
     if let Some(e) = broken {
         return Err(unusable(&e));
     }
-    match envelope {
+    let profile = match envelope {
         Envelope {
             data: Some(profile),
             ..
-        } => profile.for_app(app_id),
-        Envelope { err: Some(_), .. } => Err(TmError::invalid_profile(
-            Some("data"),
-            "is missing from the envelope",
-        )),
+        } => profile,
+        Envelope { err: Some(_), .. } => {
+            return Err(TmError::invalid_profile(
+                Some("data"),
+                "is missing from the envelope",
+            ))
+        }
         // Neither err nor data: a bare profile.
-        Envelope { err: None, .. } => json::from_str::<Profile>(body)
-            .map_err(|e| unusable(&e))
-            .and_then(|p| p.for_app(app_id)),
-    }
+        Envelope { err: None, .. } => {
+            json::from_str::<Box<Profile>>(body).map_err(|e| unusable(&e))?
+        }
+    };
+    profile.checked_for(app_id)?;
+    Ok(profile)
 }
 
 /// `INVALID_PROFILE` for what the JSON format refused.

@@ -198,8 +198,8 @@ pub fn read_answer(status: u16, body: &str, app_id: &str, endpoint: Endpoint) ->
     if !(200..300).contains(&status) {
         return Answer::Failed(http_error(status, endpoint));
     }
-    match profile::parse_body(body, app_id) {
-        Ok(p) => Answer::Profile(Box::new(p)),
+    match profile::parse_boxed(body, app_id) {
+        Ok(p) => Answer::Profile(p),
         Err(e) if e.code == ErrorCode::Server && e.server_err == Some(UNAUTHORIZED) => {
             Answer::Unauthorized(e)
         }
