@@ -68,8 +68,18 @@ export interface Profile {
 }
 
 /** The error every call rejects with. */
+/** What a TmSdkError carries besides its message. */
+export interface TmSdkErrorDetails {
+  code: TmSdkErrorCode;
+  field?: string;
+  errMsg?: string;
+  status?: number;
+  serverErr?: number;
+  cached?: Profile;
+}
+
 export declare class TmSdkError extends Error {
-  constructor(message: string);
+  constructor(message: string, details?: TmSdkErrorDetails);
   readonly name: "TmSdkError";
   readonly code: TmSdkErrorCode;
   /** The config key, option key or profile field at fault. */
