@@ -150,10 +150,15 @@ impl Profile {
         self.nick_name == PLACEHOLDER_NICK_NAME
     }
 
-    /// The profile as the rules make it for `app_id` (a server checks what it is about to send): normalised, or
-    /// the rule it breaks.
-    pub fn normalised(&self, app_id: &str) -> Result<Profile> {
-        parse_body(&self.to_json(), app_id)
+    /// The profile as the rules make it, never refused: a field that breaks a rule is its empty value, and the
+    /// error of the earliest such field comes with it. What a server answers for a user whose stored value a
+    /// rule refuses (a later rule must never lock a player out); it logs the error.
+    pub fn repaired(&self) -> (Profile, Option<TmError>) {
+        match json::from_str_lenient::<Profile>(&self.to_json(), true) {
+            Ok((profile, broken)) => (profile, broken.as_ref().map(unusable)),
+            // Cannot happen: its own text is JSON with every field.
+            Err(e) => (Profile::default(), Some(unusable(&e))),
+        }
     }
 
     /// The profile as JSON text: the shape of the JS object and of the cache record.

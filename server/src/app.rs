@@ -15,7 +15,8 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{json, Value};
 use tmsdk_core::{
-    Envelope, LoginRequest, Profile, ProfileRequest, LOGIN_PATH, MAX_BODY_BYTES, PROFILE_PATH,
+    Envelope, LoginRequest, Profile, ProfileRequest, TmError, LOGIN_PATH, MAX_BODY_BYTES,
+    PROFILE_PATH,
 };
 
 use crate::config::Config;
@@ -39,6 +40,8 @@ pub mod err {
     pub const DECRYPT: i64 = 41004;
     /// The decrypted data's `watermark.appid` is another app's.
     pub const WATERMARK: i64 = 41005;
+    /// The decrypted user info breaks a profile rule (the field is named in `msg`); nothing is stored.
+    pub const USER_INFO: i64 = 41006;
     /// WeChat could not be reached.
     pub const WECHAT_UNREACHABLE: i64 = 502;
     /// The database failed.
@@ -157,20 +160,16 @@ fn answer(user: &User, jwt: &str) -> Response {
         login_city: user.login_city.clone(),
         ..Profile::default()
     };
-    match profile.normalised(&user.app_id) {
-        Ok(profile) => Json(Envelope::ok(profile)).into_response(),
-        Err(e) => {
-            eprintln!(
-                "{}",
-                json!({ "level": "error", "event": "profile", "field": e.field })
-            );
-            refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                err::STORE,
-                "the stored profile breaks the profile rules",
-            )
-        }
+    // A stored value a rule refuses (a rule may change after it was stored) is answered as the rule's empty
+    // value and logged: a player is never locked out by one odd value.
+    let (profile, broken) = profile.repaired();
+    if let Some(e) = broken {
+        eprintln!(
+            "{}",
+            json!({ "level": "warn", "event": "stored-profile", "app_id": user.app_id, "field": e.field })
+        );
     }
+    Json(Envelope::ok(profile)).into_response()
 }
 
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
@@ -264,20 +263,26 @@ async fn login(
     answer(&user, &jwt)
 }
 
-fn info_from(decrypted: &Value) -> UserInfo {
-    let text = |k: &str| decrypted[k].as_str().unwrap_or_default().to_string();
-    UserInfo {
-        nick_name: text("nickName"),
-        avatar_url: text("avatarUrl"),
-        gender: decrypted["gender"]
-            .as_i64()
-            .filter(|g| (0..=2).contains(g))
-            .unwrap_or(0),
-        city: text("city"),
-        province: text("province"),
-        country: text("country"),
-        language: text("language"),
-    }
+/// WeChat's decrypted user info as the SDK's profile rules make it: what a rule normalises is normalised
+/// (control characters out of the nickname, a gender given as text), what a rule refuses is refused naming the
+/// field, and nothing of it is stored then.
+fn info_from(decrypted: &Value, app_id: &str, open_id: &str) -> Result<UserInfo, TmError> {
+    let candidate = json!({
+        "app_id": app_id, "open_id": open_id, "nick_name": decrypted["nickName"],
+        "avatar_url": decrypted["avatarUrl"], "gender": decrypted["gender"], "city": decrypted["city"],
+        "province": decrypted["province"], "country": decrypted["country"],
+        "language": decrypted["language"],
+    });
+    let p = tmsdk_core::parse_body(&candidate.to_string(), app_id)?;
+    Ok(UserInfo {
+        nick_name: p.nick_name,
+        avatar_url: p.avatar_url,
+        gender: i64::from(p.gender),
+        city: p.city,
+        province: p.province,
+        country: p.country,
+        language: p.language,
+    })
 }
 
 async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -322,7 +327,7 @@ async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
         Ok(None) => return unauthorized(),
         Err(e) => return store_failed(e),
     };
-    if crypto::signature(&body.raw_data, &session_key) != body.signature {
+    if !crypto::signature_matches(&body.raw_data, &session_key, &body.signature) {
         return refuse(
             StatusCode::OK,
             err::SIGNATURE,
@@ -345,11 +350,18 @@ async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
             "encrypted_data belongs to another app",
         );
     }
-    if let Err(e) = state
-        .store
-        .set_info(&app_id, &open_id, &info_from(&decrypted))
-        .await
-    {
+    let info = match info_from(&decrypted, &app_id, &open_id) {
+        Ok(info) => info,
+        Err(e) => {
+            let field = e.field.unwrap_or_default();
+            return refuse(
+                StatusCode::OK,
+                err::USER_INFO,
+                &format!("the user info's {field} breaks the profile rules; nothing was stored"),
+            );
+        }
+    };
+    if let Err(e) = state.store.set_info(&app_id, &open_id, &info).await {
         return store_failed(e);
     }
     match state.store.user(&app_id, &open_id).await {

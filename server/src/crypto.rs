@@ -14,6 +14,16 @@ pub fn signature(raw_data: &str, session_key: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether `signature` is WeChat's signature of `raw_data` with `session_key`, compared in constant time (how
+/// long the comparison takes says nothing of how much of a forged signature was right).
+pub fn signature_matches(raw_data: &str, session_key: &str, signature_given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    signature(raw_data, session_key)
+        .as_bytes()
+        .ct_eq(signature_given.as_bytes())
+        .into()
+}
+
 /// Decrypts WeChat's `encryptedData` with the user's `session_key` and the `iv` (all base64).
 pub fn decrypt(encrypted_data: &str, session_key: &str, iv: &str) -> Option<String> {
     let key = STANDARD.decode(session_key).ok()?;
@@ -61,6 +71,20 @@ pub fn verify_token(secret: &str, token: &str, now: u64) -> Option<(String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_matches_only_its_own_raw_data_and_key() {
+        let good = signature("{\"nickName\":\"小明\"}", "a2V5");
+        assert!(signature_matches("{\"nickName\":\"小明\"}", "a2V5", &good));
+        assert!(!signature_matches("{\"nickName\":\"篡改\"}", "a2V5", &good));
+        assert!(!signature_matches("{\"nickName\":\"小明\"}", "b2V5", &good));
+        assert!(!signature_matches(
+            "{\"nickName\":\"小明\"}",
+            "a2V5",
+            &good[..39]
+        ));
+        assert!(!signature_matches("{\"nickName\":\"小明\"}", "a2V5", ""));
+    }
 
     #[test]
     fn tokens_verify_until_they_expire_and_refuse_forgeries() {

@@ -239,6 +239,46 @@ async fn the_protocol(db: &str) {
         (Some("小明"), Some(1), Some(""))
     );
 
+    // Nobody locked out: signed info a rule refuses is refused naming the field and not stored; what a rule
+    // normalises is stored normalised; a stored value a rule refuses is answered as its empty value.
+    let (status, long) = w
+        .profile(&w.user_info("oUser1", &"字".repeat(65), APP), &jwt)
+        .await;
+    assert_eq!((status, long["err"].as_i64()), (200, Some(41006)), "{long}");
+    assert!(
+        long["msg"].as_str().unwrap().contains("nick_name"),
+        "{long}"
+    );
+    assert_eq!(
+        w.login("oUser1").await.1["data"]["nick_name"],
+        "小明",
+        "not stored"
+    );
+    let (_, cleaned) = w
+        .profile(&w.user_info("oUser1", "小\u{7}明", APP), &jwt)
+        .await;
+    assert_eq!(cleaned["data"]["nick_name"], "小明", "{cleaned}");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(db).await.unwrap();
+    sqlx::query(
+        "UPDATE tmsdk_users SET avatar_url = 'javascript:alert(1)' WHERE open_id = 'oUser1'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let (status, odd) = w.login("oUser1").await;
+    assert_eq!((status, odd["err"].as_i64()), (200, Some(0)), "{odd}");
+    assert_eq!(
+        (
+            odd["data"]["avatar_url"].as_str(),
+            odd["data"]["nick_name"].as_str()
+        ),
+        (Some(""), Some("小明")),
+        "the odd value answered empty, the rest as stored"
+    );
+    let jwt = odd["data"]["jwt"].as_str().unwrap().to_string();
+
     // Tampering, another key, another app.
     let mut tampered = w.user_info("oUser1", "小明", APP);
     tampered["raw_data"] = json!(tampered["raw_data"]
@@ -329,7 +369,7 @@ async fn the_protocol(db: &str) {
             third["data"]["login_times"].as_u64(),
             third["data"]["nick_name"].as_str()
         ),
-        (Some(3), Some("小明"))
+        (Some(5), Some("小明"))
     );
     let (status, _) = {
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();

@@ -377,3 +377,38 @@ fn the_placeholder_is_exactly_weixin_yonghu() {
     assert!(!is_placeholder(&Input::Null));
     assert!(!is_placeholder(&Input::object([])));
 }
+
+#[test]
+fn a_repaired_profile_keeps_every_good_field_and_empties_the_broken_ones() {
+    let stored = Profile {
+        open_id: "o1".into(),
+        nick_name: "字".repeat(65),
+        avatar_url: "javascript:alert(1)".into(),
+        city: "广州".into(),
+        gender: 9,
+        ..Profile::default()
+    };
+    let (repaired, broken) = stored.repaired();
+    assert_eq!(
+        (
+            repaired.nick_name.as_str(),
+            repaired.avatar_url.as_str(),
+            repaired.gender
+        ),
+        ("", "", 0)
+    );
+    assert_eq!(
+        (repaired.open_id.as_str(), repaired.city.as_str()),
+        ("o1", "广州")
+    );
+    let e = broken.expect("the earliest broken field is told");
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidProfile, Some("nick_name"))
+    );
+    assert_eq!(
+        repaired.repaired(),
+        (repaired.clone(), None),
+        "a repaired profile is whole"
+    );
+}
