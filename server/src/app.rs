@@ -249,13 +249,14 @@ async fn login(
         Ok(u) => u,
         Err(e) => return store_failed(e),
     };
-    let expires = now() as u64 + state.config.token_ttl_secs;
-    let jwt = crypto::issue_token(
-        &state.config.token_secret,
+    let claims = crypto::Claims::new(
         &user.app_id,
         &user.open_id,
-        expires,
+        &user.union_id,
+        now() as u64,
+        state.config.token_ttl_secs,
     );
+    let jwt = crypto::issue_token(&state.config.token_secret, &claims);
     eprintln!(
         "{}",
         json!({ "level": "info", "event": "login", "app_id": user.app_id, "login_times": user.login_times })
@@ -300,14 +301,6 @@ async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
     else {
         return unauthorized();
     };
-    let Some((app_id, open_id)) =
-        crypto::verify_token(&state.config.token_secret, token, now() as u64)
-    else {
-        return unauthorized();
-    };
-    if let Some(refused) = limit(&state.per_openid, &format!("{app_id}/{open_id}")) {
-        return refused;
-    }
     let Ok(body) = serde_json::from_slice::<ProfileRequest>(&body) else {
         return refuse(
             StatusCode::BAD_REQUEST,
@@ -315,12 +308,16 @@ async fn profile(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
             "the body must be JSON {app_id, raw_data, signature, encrypted_data, iv, user_info}",
         );
     };
-    if body.app_id != app_id {
-        return refuse(
-            StatusCode::OK,
-            err::UNKNOWN_APP,
-            "the session belongs to another app",
-        );
+    // The token must be this server's, for the request's app (its audience).
+    let secrets: Vec<&str> = std::iter::once(state.config.token_secret.as_str())
+        .chain(state.config.token_secret_previous.as_deref())
+        .collect();
+    let Some(claims) = crypto::verify_token(&secrets, token, &body.app_id) else {
+        return unauthorized();
+    };
+    let (app_id, open_id) = (claims.aud, claims.sub);
+    if let Some(refused) = limit(&state.per_openid, &format!("{app_id}/{open_id}")) {
+        return refused;
     }
     let session_key = match state.store.session_key(&app_id, &open_id).await {
         Ok(Some(k)) => k,

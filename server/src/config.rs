@@ -12,6 +12,8 @@ pub const DEFAULT_WECHAT_API: &str = "https://api.weixin.qq.com";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 /// The database when `TMSDK_DB` is not set: an SQLite file beside the binary's working directory.
 pub const DEFAULT_DB: &str = "sqlite://tmsdk.db";
+/// How long a session token lives when `TMSDK_TOKEN_TTL` is not set: 7 days, in seconds.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
 
 /// The validated settings.
 #[derive(Clone)]
@@ -24,9 +26,12 @@ pub struct Config {
     pub apps: BTreeMap<String, String>,
     /// `TMSDK_WECHAT_API`, without a trailing slash.
     pub wechat_api: String,
-    /// `TMSDK_TOKEN_SECRET`: signs session tokens.
+    /// `TMSDK_TOKEN_SECRET`: signs session tokens (JWTs, HS256).
     pub token_secret: String,
-    /// How long a session token lives, in seconds.
+    /// `TMSDK_TOKEN_SECRET_PREVIOUS`: still accepted when verifying, never used to sign (a secret rotates
+    /// without logging every player out).
+    pub token_secret_previous: Option<String>,
+    /// `TMSDK_TOKEN_TTL`: how long a session token lives, in seconds.
     pub token_ttl_secs: u64,
     /// `TMSDK_TRUSTED_PROXIES`: whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<Network>,
@@ -105,6 +110,23 @@ impl Config {
         if token_secret.len() < 16 {
             return Err("TMSDK_TOKEN_SECRET is too short: use at least 16 characters".into());
         }
+        let token_secret_previous = var("TMSDK_TOKEN_SECRET_PREVIOUS").filter(|s| !s.is_empty());
+        if token_secret_previous.as_ref().is_some_and(|s| s.len() < 16) {
+            return Err(
+                "TMSDK_TOKEN_SECRET_PREVIOUS is too short: use at least 16 characters".into(),
+            );
+        }
+        let token_ttl_secs = match var("TMSDK_TOKEN_TTL") {
+            None => DEFAULT_TOKEN_TTL_SECS,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|t| *t > 0)
+                .ok_or_else(|| {
+                    format!("TMSDK_TOKEN_TTL must be a positive number of seconds, not \"{v}\"")
+                })?,
+        };
         let mut trusted_proxies = Vec::new();
         for entry in var("TMSDK_TRUSTED_PROXIES")
             .unwrap_or_default()
@@ -137,7 +159,8 @@ impl Config {
             apps,
             wechat_api,
             token_secret,
-            token_ttl_secs: 7 * 24 * 3600,
+            token_secret_previous,
+            token_ttl_secs,
             trusted_proxies,
             rate_per_ip: rate("TMSDK_RATE_LIMIT_IP", 120)?,
             rate_per_openid: rate("TMSDK_RATE_LIMIT_OPENID", 30)?,
@@ -161,12 +184,15 @@ impl Config {
             .collect();
         format!(
             "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
+             TMSDK_TOKEN_SECRET_PREVIOUS={}\nTMSDK_TOKEN_TTL={}s\n\
              TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min\n\
              TMSDK_IP2REGION={}",
             self.listen,
             apps.join(","),
             self.wechat_api,
             mask(&self.token_secret),
+            self.token_secret_previous.as_deref().map_or("(none)".to_string(), mask),
+            self.token_ttl_secs,
             self.trusted_proxies.len(),
             self.rate_per_ip,
             self.rate_per_openid,
@@ -204,6 +230,20 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("wx1=****"), "{shown}");
+        assert_eq!(c.token_ttl_secs, DEFAULT_TOKEN_TTL_SECS);
+        let rotated = config(&[
+            GOOD[0],
+            GOOD[1],
+            ("TMSDK_TOKEN_SECRET_PREVIOUS", "the-old-secret-0123"),
+            ("TMSDK_TOKEN_TTL", "3600"),
+        ])
+        .unwrap();
+        assert_eq!(rotated.token_ttl_secs, 3600);
+        assert!(
+            !rotated.describe().contains("the-old-secret"),
+            "{}",
+            rotated.describe()
+        );
         let pg = config(&[
             GOOD[0],
             GOOD[1],
@@ -239,6 +279,14 @@ mod tests {
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_RATE_LIMIT_IP", "0")],
                 "TMSDK_RATE_LIMIT_IP",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_TOKEN_TTL", "a week")],
+                "TMSDK_TOKEN_TTL",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_TOKEN_SECRET_PREVIOUS", "short")],
+                "TMSDK_TOKEN_SECRET_PREVIOUS",
             ),
         ];
         for (pairs, name) in cases {

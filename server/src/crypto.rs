@@ -1,12 +1,12 @@
 //! WeChat's user-info checks and the server's session tokens: `sha1(raw_data + session_key)`, AES-128-CBC
-//! with PKCS#7 (key and iv base64), and HMAC-SHA256-signed, expiring tokens.
+//! with PKCS#7 (key and iv base64), and JSON Web Tokens signed with HS256.
 
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
-use sha2::Sha256;
 
 /// `sha1(raw_data + session_key)` as lowercase hex: WeChat's user-info signature.
 pub fn signature(raw_data: &str, session_key: &str) -> String {
@@ -37,40 +37,80 @@ pub fn decrypt(encrypted_data: &str, session_key: &str, iv: &str) -> Option<Stri
     String::from_utf8(plain.to_vec()).ok()
 }
 
-type HmacSha256 = Hmac<Sha256>;
+/// The `iss` of every session token.
+pub const ISSUER: &str = "tmsdk-server";
+/// How far past its `exp` a token is still accepted (clocks differ), in seconds.
+pub const LEEWAY_SECS: u64 = 60;
 
-fn mac(secret: &str, payload: &str) -> Vec<u8> {
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(payload.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+/// The claims of a session token, a JSON Web Token (RFC 7519) signed with HS256: what a game's own backend
+/// reads after verifying it with any JWT library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Always [`ISSUER`].
+    pub iss: String,
+    /// The player's openid.
+    pub sub: String,
+    /// The game's appId.
+    pub aud: String,
+    /// Issued at, Unix seconds.
+    pub iat: u64,
+    /// Expires at, Unix seconds.
+    pub exp: u64,
+    /// The player's unionid, when WeChat gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub union_id: Option<String>,
 }
 
-/// A session token for `open_id` of `app_id`, valid until `expires` (Unix seconds).
-pub fn issue_token(secret: &str, app_id: &str, open_id: &str, expires: u64) -> String {
-    let payload = format!("{app_id}\n{open_id}\n{expires}");
-    format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(&payload),
-        URL_SAFE_NO_PAD.encode(mac(secret, &payload))
+impl Claims {
+    /// The claims of a session for `open_id` of `app_id`, issued at `now` for `ttl_secs`.
+    pub fn new(app_id: &str, open_id: &str, union_id: &str, now: u64, ttl_secs: u64) -> Claims {
+        Claims {
+            iss: ISSUER.to_string(),
+            sub: open_id.to_string(),
+            aud: app_id.to_string(),
+            iat: now,
+            exp: now.saturating_add(ttl_secs),
+            union_id: (!union_id.is_empty()).then(|| union_id.to_string()),
+        }
+    }
+}
+
+/// A session token: `claims` as a JWT with the header `{"alg":"HS256","typ":"JWT"}`, signed with `secret`.
+pub fn issue_token(secret: &str, claims: &Claims) -> String {
+    let header = Header::new(Algorithm::HS256);
+    // Signing with HMAC cannot fail.
+    encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
     )
+    .unwrap_or_default()
 }
 
-/// The `(app_id, open_id)` of a token signed with `secret` and not expired at `now` (Unix seconds).
-pub fn verify_token(secret: &str, token: &str, now: u64) -> Option<(String, String)> {
-    let (payload, signature) = token.split_once('.')?;
-    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
-    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-    let mut check = HmacSha256::new_from_slice(secret.as_bytes()).ok()?;
-    check.update(payload.as_bytes());
-    check.verify_slice(&signature).ok()?;
-    let mut parts = payload.split('\n');
-    let (app, open_id, expires) = (parts.next()?, parts.next()?, parts.next()?);
-    (expires.parse::<u64>().ok()? > now).then(|| (app.to_string(), open_id.to_string()))
+/// The claims of `token` when it is a JWT signed with HS256 by one of `secrets`, issued by this server for
+/// `app_id` and not expired (with [`LEEWAY_SECS`]). Every other algorithm, `none` included, is refused.
+pub fn verify_token(secrets: &[&str], token: &str, app_id: &str) -> Option<Claims> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.leeway = LEEWAY_SECS;
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[app_id]);
+    validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+    secrets.iter().find_map(|secret| {
+        decode::<Claims>(
+            token,
+            &DecodingKey::from_secret(secret.as_bytes()),
+            &validation,
+        )
+        .ok()
+        .map(|data| data.claims)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::json;
 
     #[test]
     fn a_signature_matches_only_its_own_raw_data_and_key() {
@@ -86,32 +126,93 @@ mod tests {
         assert!(!signature_matches("{\"nickName\":\"小明\"}", "a2V5", ""));
     }
 
+    fn now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    const SECRET: &str = "a-long-enough-secret";
+
     #[test]
-    fn tokens_verify_until_they_expire_and_refuse_forgeries() {
-        let t = issue_token("a-long-enough-secret", "wx1", "o1", 1000);
+    fn a_token_is_a_standard_jwt_with_the_documented_claims() {
+        let claims = Claims::new("wx1", "o1", "u1", now(), 3600);
+        let token = issue_token(SECRET, &claims);
+        let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(
-            verify_token("a-long-enough-secret", &t, 999),
-            Some(("wx1".into(), "o1".into()))
+            (header.alg, header.typ.as_deref()),
+            (Algorithm::HS256, Some("JWT"))
         );
+        let body: serde_json::Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(token.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(
-            verify_token("a-long-enough-secret", &t, 1000),
-            None,
-            "expired"
+            (&body["iss"], &body["sub"], &body["aud"], &body["union_id"]),
+            (
+                &json!("tmsdk-server"),
+                &json!("o1"),
+                &json!("wx1"),
+                &json!("u1")
+            )
         );
+        assert_eq!(body["exp"].as_u64(), Some(claims.iat + 3600));
+        assert_eq!(verify_token(&[SECRET], &token, "wx1"), Some(claims));
+        let no_union = issue_token(SECRET, &Claims::new("wx1", "o1", "", now(), 60));
+        assert!(!no_union.is_empty());
         assert_eq!(
-            verify_token("another-secret-entirely", &t, 0),
-            None,
-            "another key"
+            verify_token(&[SECRET], &no_union, "wx1").unwrap().union_id,
+            None
         );
-        let (payload, sig) = t.split_once('.').unwrap();
-        let forged = format!("{}.{sig}", URL_SAFE_NO_PAD.encode("wx1\no2\n1000"));
-        assert_ne!(forged.split_once('.').unwrap().0, payload);
+    }
+
+    #[test]
+    fn verification_refuses_other_keys_apps_algorithms_and_old_tokens() {
+        let t = now();
+        let token = issue_token(SECRET, &Claims::new("wx1", "o1", "", t, 3600));
         assert_eq!(
-            verify_token("a-long-enough-secret", &forged, 0),
-            None,
-            "a changed payload"
+            verify_token(&["another-secret-entirely"], &token, "wx1"),
+            None
         );
-        assert_eq!(verify_token("a-long-enough-secret", "garbage", 0), None);
+        assert_eq!(verify_token(&[SECRET], &token, "wx2"), None, "another app");
+        // Rotation: the previous secret still verifies.
+        assert!(verify_token(&["the-new-secret-000", SECRET], &token, "wx1").is_some());
+        // Expired: within the leeway, then beyond it.
+        let late = issue_token(SECRET, &Claims::new("wx1", "o1", "", t - 3630, 3600));
+        assert!(verify_token(&[SECRET], &late, "wx1").is_some(), "30 s late");
+        let expired = issue_token(SECRET, &Claims::new("wx1", "o1", "", t - 3700, 3600));
+        assert_eq!(verify_token(&[SECRET], &expired, "wx1"), None, "100 s late");
+        // alg none, and HS512 with the same secret.
+        let claims = token.split('.').nth(1).unwrap();
+        let none = format!(
+            "{}.{claims}.",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#)
+        );
+        assert_eq!(verify_token(&[SECRET], &none, "wx1"), None);
+        let hs512 = encode(
+            &Header::new(Algorithm::HS512),
+            &Claims::new("wx1", "o1", "", t, 3600),
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(verify_token(&[SECRET], &hs512, "wx1"), None);
+        // Another issuer, and the old `payload.mac` tokens.
+        let mut foreign = Claims::new("wx1", "o1", "", t, 3600);
+        foreign.iss = "someone-else".into();
+        assert_eq!(
+            verify_token(&[SECRET], &issue_token(SECRET, &foreign), "wx1"),
+            None
+        );
+        let old = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode("wx1\no1\n99999999999"),
+            URL_SAFE_NO_PAD.encode([7u8; 32])
+        );
+        assert_eq!(verify_token(&[SECRET], &old, "wx1"), None);
+        assert_eq!(verify_token(&[SECRET], "garbage", "wx1"), None);
     }
 
     #[test]

@@ -297,12 +297,22 @@ async fn the_protocol(db: &str) {
     );
 
     // Tokens: forged, expired, absent.
-    let forged = crypto::issue_token("not-the-server-secret-at-all", APP, "oUser1", u64::MAX);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let forged = crypto::issue_token(
+        "not-the-server-secret-at-all",
+        &crypto::Claims::new(APP, "oUser1", "", now, 3600),
+    );
     assert_eq!(
         w.profile(&w.user_info("oUser1", "x", APP), &forged).await.0,
         401
     );
-    let expired = crypto::issue_token(&w.config.token_secret, APP, "oUser1", 1);
+    let expired = crypto::issue_token(
+        &w.config.token_secret,
+        &crypto::Claims::new(APP, "oUser1", "", now - 7200, 3600),
+    );
     assert_eq!(
         w.profile(&w.user_info("oUser1", "x", APP), &expired)
             .await
@@ -371,6 +381,33 @@ async fn the_protocol(db: &str) {
         ),
         (Some(5), Some("小明"))
     );
+    // A rotated secret: tokens signed with the previous one verify while it is listed, and not after.
+    let old_secret = w.config.token_secret.clone();
+    let old_jwt = third["data"]["jwt"].as_str().unwrap().to_string();
+    let rotated = start_with(
+        db,
+        Some((w.wechat.clone(), w.config.wechat_api.clone())),
+        &[
+            ("TMSDK_TOKEN_SECRET", "the-next-token-secret-of-some-length"),
+            ("TMSDK_TOKEN_SECRET_PREVIOUS", &old_secret),
+        ],
+    )
+    .await;
+    let (status, kept) = rotated
+        .profile(&rotated.user_info("oUser1", "小明", APP), &old_jwt)
+        .await;
+    assert_eq!((status, kept["err"].as_i64()), (200, Some(0)), "{kept}");
+    let rotated_out = start_with(
+        db,
+        Some((w.wechat.clone(), w.config.wechat_api.clone())),
+        &[("TMSDK_TOKEN_SECRET", "the-next-token-secret-of-some-length")],
+    )
+    .await;
+    let (status, _) = rotated_out
+        .profile(&rotated_out.user_info("oUser1", "小明", APP), &old_jwt)
+        .await;
+    assert_eq!(status, 401, "the previous secret no longer listed");
+
     let (status, _) = {
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         let r = client

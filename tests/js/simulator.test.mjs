@@ -5,10 +5,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+import jsonwebtoken from "jsonwebtoken";
 
 import { startDevServer, SIMULATOR_APP_ID } from "../../dev/server.mjs";
 import { launchChromium } from "../support/chromium.mjs";
@@ -122,6 +124,18 @@ test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode
   assert.deepEqual([first.body.data.login_province, first.body.data.login_city], ["广东省", "广州市"], "the dev region file places loopback in 广州");
   assert.ok(first.body.data.jwt.length > 20);
   const jwt = first.body.data.jwt;
+
+  // The session is a standard JWT: a game's backend verifies it with jsonwebtoken as the README shows.
+  const secret = readFileSync(join(dataDir, "token-secret"), "utf8");
+  const verify = (token, options = {}) =>
+    jsonwebtoken.verify(token, secret, {
+      algorithms: ["HS256"], issuer: "tmsdk-server", audience: SIMULATOR_APP_ID, clockTolerance: 60, ...options,
+    });
+  const claims = verify(jwt);
+  assert.equal(claims.sub, openId);
+  assert.equal(claims.exp - claims.iat, 604800, "TMSDK_TOKEN_TTL's default");
+  assert.deepEqual(jsonwebtoken.decode(jwt, { complete: true }).header, { alg: "HS256", typ: "JWT" });
+  assert.throws(() => verify(jwt, { audience: "wxanotherapp000001" }), /audience/, "the check can fail");
 
   // A code is good once (WeChat's 40029, passed on by tmsdk-server).
   const { body: wx } = await post(server.url, "/sim/wx/login", { openId });
