@@ -427,6 +427,28 @@ fn scenario_one_401() {
     );
 }
 
+fn scenario_old_token() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    authorise(&world, &sdk);
+    // A token the backend no longer knows the form of (an earlier server's `payload.mac`).
+    world.edit_record(|r| r["profile"]["jwt"] = json!("d3gxCm8xCjk5OTk5OTk5OTk5.c2lnbmF0dXJl"));
+    let before = world.backend.borrow().stats.clone();
+    world.wx.borrow_mut().nick_name = "小刚".into();
+    let p = tap_update(&world, &sdk, refresh()).unwrap();
+    assert_eq!(p.nick_name, "小刚", "success after one login");
+    let after = world.backend.borrow().stats.clone();
+    assert_eq!(
+        (after.login - before.login, after.profile - before.profile),
+        (1, 2),
+        "one login, one retry"
+    );
+    assert_eq!(
+        world.record_json()["profile"]["jwt"],
+        json!(p.jwt),
+        "the new session is cached"
+    );
+}
+
 fn scenario_two_401s() {
     let (world, sdk) = setup(Kind::MiniProgram, &[]);
     world.settle(sdk.login()).unwrap();
@@ -685,6 +707,7 @@ scenarios! {
     "request:fail → NETWORK" => scenario_network,
     "timeout → TIMEOUT" => scenario_timeout,
     "one 401 → silent re-login and success" => scenario_one_401,
+    "a session token of an earlier server's format → 401, one login, and a new session" => scenario_old_token,
     "two 401s → HTTP (no loop)" => scenario_two_401s,
     "a rawData changed after WeChat signed it → SERVER 41003 from the backend's signature check" => scenario_tampered_raw_data,
     "malformed JSON → INVALID_PROFILE, record intact" => scenario_malformed_json,

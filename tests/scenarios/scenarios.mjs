@@ -259,6 +259,25 @@ export const scenarios = [
     },
   },
   {
+    name: "a session token of an earlier server's format → 401, one login, and a new session",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await authorise(tm, sim);
+      // The record holds a `payload.mac` token, as tmsdk-server issued before its tokens were JWTs.
+      editRecord(sim, (r) => {
+        r.profile.jwt = "d3hzaW1hcHAwMDAwMDAwMDAxCm9TaW1Vc2VyXzAwMQo5OTk5OTk5OTk5.c2lnbmF0dXJlLW9mLWFuLW9sZC1zZXJ2ZXI";
+      });
+      const before = await stats(env);
+      sim.user.nickName = "小刚";
+      const p = await sim.tap(() => tm.updateUserProfile({ refresh: true }));
+      eq(p.nick_name, "小刚", "success after one login");
+      const after = await stats(env);
+      eq([after.login - before.login, after.profile - before.profile], [1, 2], "one login, one retry");
+      eq(JSON.parse(sim.storage.get(KEY)).profile.jwt, p.jwt, "the new session is cached");
+      ok(p.jwt.split(".").length === 3, "the new session is a JWT (header.claims.signature)");
+    },
+  },
+  {
     name: "two 401s → HTTP (no loop)",
     async run(env) {
       const { sim, tm } = await setup(env);
