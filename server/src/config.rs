@@ -12,6 +12,8 @@ pub const DEFAULT_WECHAT_API: &str = "https://api.weixin.qq.com";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 /// The database when `TMSDK_DB` is not set: an SQLite file beside the binary's working directory.
 pub const DEFAULT_DB: &str = "sqlite://tmsdk.db";
+/// How many connections may be open at once when `TMSDK_MAX_CONNECTIONS` is not set.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 /// How long a session token lives when `TMSDK_TOKEN_TTL` is not set: 7 days, in seconds.
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
 
@@ -33,6 +35,8 @@ pub struct Config {
     pub token_secret_previous: Option<String>,
     /// `TMSDK_TOKEN_TTL`: how long a session token lives, in seconds.
     pub token_ttl_secs: u64,
+    /// `TMSDK_MAX_CONNECTIONS`: how many connections may be open at once.
+    pub max_connections: usize,
     /// `TMSDK_TRUSTED_PROXIES`: whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<Network>,
     /// `TMSDK_RATE_LIMIT_IP`: requests a minute per client IP.
@@ -153,6 +157,12 @@ impl Config {
                     }),
             }
         };
+        let max_connections = match var("TMSDK_MAX_CONNECTIONS") {
+            None => DEFAULT_MAX_CONNECTIONS,
+            Some(v) => v.trim().parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("TMSDK_MAX_CONNECTIONS must be a positive number of connections, not \"{v}\"")
+            })?,
+        };
         Ok(Config {
             listen,
             db,
@@ -161,6 +171,7 @@ impl Config {
             token_secret,
             token_secret_previous,
             token_ttl_secs,
+            max_connections,
             trusted_proxies,
             rate_per_ip: rate("TMSDK_RATE_LIMIT_IP", 120)?,
             rate_per_openid: rate("TMSDK_RATE_LIMIT_OPENID", 30)?,
@@ -184,7 +195,7 @@ impl Config {
             .collect();
         format!(
             "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
-             TMSDK_TOKEN_SECRET_PREVIOUS={}\nTMSDK_TOKEN_TTL={}s\n\
+             TMSDK_TOKEN_SECRET_PREVIOUS={}\nTMSDK_TOKEN_TTL={}s\nTMSDK_MAX_CONNECTIONS={}\n\
              TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min\n\
              TMSDK_IP2REGION={}",
             self.listen,
@@ -193,6 +204,7 @@ impl Config {
             mask(&self.token_secret),
             self.token_secret_previous.as_deref().map_or("(none)".to_string(), mask),
             self.token_ttl_secs,
+            self.max_connections,
             self.trusted_proxies.len(),
             self.rate_per_ip,
             self.rate_per_openid,
@@ -283,6 +295,10 @@ mod tests {
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_TOKEN_TTL", "a week")],
                 "TMSDK_TOKEN_TTL",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_MAX_CONNECTIONS", "0")],
+                "TMSDK_MAX_CONNECTIONS",
             ),
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_TOKEN_SECRET_PREVIOUS", "short")],

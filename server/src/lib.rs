@@ -1,7 +1,8 @@
 //! `tmsdk-server`: the backend of tmsdk-profile. It turns `wx.login` codes into sessions (WeChat's
 //! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Modules:
 //! `config` (environment), `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate limits,
-//! the client's address), `region` (ip2region), `store` (SQLite or PostgreSQL), `app` (the HTTP routes).
+//! the client's address), `region` (ip2region), `store` (SQLite or PostgreSQL), `app` (the HTTP routes),
+//! `serve` (connections: timeouts and a cap).
 #![deny(missing_docs)]
 
 pub mod app;
@@ -9,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod limits;
 pub mod region;
+pub mod serve;
 pub mod store;
 pub mod wechat;
 

@@ -1,7 +1,8 @@
-//! `tmsdk-server`: prints its settings (secrets masked), then `listening on http://ADDR`; stops gracefully on
-//! Ctrl-C or SIGTERM.
+//! `tmsdk-server`: prints its settings (secrets masked) and its open-file limit, then `listening on
+//! http://ADDR`; stops gracefully on Ctrl-C or SIGTERM.
 
 use tmsdk_server::config::Config;
+use tmsdk_server::serve::{raise_open_file_limit, serve, ConnectionLimits};
 
 #[tokio::main]
 async fn main() {
@@ -14,7 +15,16 @@ async fn main() {
         }
     };
     println!("{}", config.describe());
+    // Each connection is a file: as many as the system allows this process.
+    match raise_open_file_limit() {
+        Ok((soft, hard)) => println!("open files: {soft} (hard limit {hard})"),
+        Err(e) => eprintln!("tmsdk-server: could not raise the open-file limit ({e})"),
+    }
     let listen = config.listen;
+    let limits = ConnectionLimits {
+        max_connections: config.max_connections,
+        ..ConnectionLimits::default()
+    };
     let app = match tmsdk_server::build(config).await {
         Ok(app) => app,
         Err(message) => {
@@ -45,12 +55,5 @@ async fn main() {
         #[cfg(not(unix))]
         let _ = ctrl_c.await;
     };
-    let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    if let Err(e) = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        eprintln!("tmsdk-server: {e}");
-        std::process::exit(1);
-    }
+    serve(listener, app, limits, shutdown).await;
 }

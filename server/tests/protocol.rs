@@ -6,7 +6,10 @@ mod support;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
 use axum::extract::{Query, State};
@@ -21,6 +24,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 use tmsdk_server::config::Config;
 use tmsdk_server::crypto;
+use tmsdk_server::serve::ConnectionLimits;
 
 const APP: &str = "wxserverapp0000001";
 const SECRET: &str = "app-secret";
@@ -84,10 +88,19 @@ async fn jscode2session(
 }
 
 async fn serve(router: Router) -> SocketAddr {
+    serve_with(router, ConnectionLimits::default()).await
+}
+
+/// Serves `router` on 127.0.0.1 as tmsdk-server's binary does (`tmsdk_server::serve`), until the test ends.
+async fn serve_with(router: Router, limits: ConnectionLimits) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
+    tokio::spawn(tmsdk_server::serve::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
     addr
 }
 
@@ -105,6 +118,15 @@ async fn start_with(
     db: &str,
     wechat: Option<(Shared, String)>,
     more: &[(&'static str, &str)],
+) -> World {
+    start_limited(db, wechat, more, ConnectionLimits::default()).await
+}
+
+async fn start_limited(
+    db: &str,
+    wechat: Option<(Shared, String)>,
+    more: &[(&'static str, &str)],
+    limits: ConnectionLimits,
 ) -> World {
     let (wechat, wechat_url) = match wechat {
         Some(w) => w,
@@ -135,7 +157,7 @@ async fn start_with(
     }
     let config = Config::from_vars(|k| vars.get(k).cloned()).unwrap();
     let app = tmsdk_server::build(config.clone()).await.unwrap();
-    let addr = serve(app).await;
+    let addr = serve_with(app, limits).await;
     World {
         wechat,
         server: format!("http://{addr}"),
@@ -561,5 +583,68 @@ async fn login_province_and_city_come_from_ip2region() {
         panic!("a file that is no xdb must stop the start")
     };
     assert!(e.starts_with("TMSDK_IP2REGION"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    tmsdk_server::serve::raise_open_file_limit().unwrap();
+    let (dir, db) = sqlite_in_temp_dir("slow");
+    let header_timeout = Duration::from_secs(3);
+    let w = start_limited(
+        &db,
+        None,
+        &[],
+        ConnectionLimits {
+            header_timeout,
+            ..ConnectionLimits::default()
+        },
+    )
+    .await;
+    let addr: SocketAddr = w.server.trim_start_matches("http://").parse().unwrap();
+    assert_eq!(w.login("oWarmUp").await.1["err"], 0);
+
+    // 2,000 clients that each send half a request header, then nothing.
+    let opened = Instant::now();
+    let mut slow = Vec::new();
+    for _ in 0..2000 {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"POST /v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    let started = Instant::now();
+    let (status, answer) = w.login("oPatient").await;
+    let waited = started.elapsed();
+    assert_eq!((status, answer["err"].as_i64()), (200, Some(0)), "{answer}");
+    assert!(
+        waited < Duration::from_secs(1),
+        "a login behind 2,000 slow clients took {waited:?}"
+    );
+
+    // Each slow client is closed once its header timeout passes (EOF or a reset, after any answer).
+    tokio::time::sleep(
+        (opened + header_timeout + Duration::from_secs(2))
+            .saturating_duration_since(Instant::now()),
+    )
+    .await;
+    let mut open = 0;
+    for stream in &mut slow {
+        let mut buf = [0u8; 512];
+        let closed = loop {
+            match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break true,
+                Ok(Ok(_)) => continue,
+                Err(_) => break false,
+            }
+        };
+        if !closed {
+            open += 1;
+        }
+    }
+    assert_eq!(open, 0, "slow clients still open after the header timeout");
     let _ = std::fs::remove_dir_all(&dir);
 }
