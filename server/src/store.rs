@@ -1,13 +1,14 @@
 //! Where users live: SQLite by default, PostgreSQL to share one database between several servers. One schema,
-//! SQL that both speak (`$n` parameters, `ON CONFLICT … DO UPDATE`), versioned migrations applied at start.
-//! Counters are updated in the database in one statement, so concurrent logins of one user are safe.
+//! SQL that both speak (`$n` parameters, `ON CONFLICT … DO UPDATE`), versioned migrations applied at start under
+//! a lock (servers that start together migrate one after the other). A login counts itself in one statement and
+//! reads the user back in the same transaction, so concurrent logins of one user are all counted.
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
 use crate::region::Location;
 
-/// The migrations, in order; each runs once (its number is kept in `tmsdk_schema`).
+/// The migrations, in order: migration `n` (from 1) runs once, and `tmsdk_schema` keeps the numbers applied.
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS tmsdk_users (
     app_id TEXT NOT NULL,
@@ -33,6 +34,35 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE tmsdk_users ADD COLUMN login_province TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE tmsdk_users ADD COLUMN login_city TEXT NOT NULL DEFAULT ''",
 ];
+
+/// The key of PostgreSQL's advisory lock that migrations hold ("tmsdk" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0074_6d73_646b;
+
+/// Applies, in order, every migration whose number `tmsdk_schema` does not hold (under the caller's lock).
+async fn apply_migrations(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS tmsdk_schema (version BIGINT NOT NULL)")
+        .execute(&mut *conn)
+        .await?;
+    let rows = sqlx::query("SELECT version FROM tmsdk_schema")
+        .fetch_all(&mut *conn)
+        .await?;
+    let applied: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get("version"))
+        .collect::<Result<_, _>>()?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if applied.contains(&version) {
+            continue;
+        }
+        sqlx::query(sql).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO tmsdk_schema (version) VALUES ($1)")
+            .bind(version)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
 
 /// A stored user, as the profile shows it (the session key stays here).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -86,6 +116,8 @@ pub struct UserInfo {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite (else PostgreSQL).
+    sqlite: bool,
 }
 
 const USER_COLUMNS: &str =
@@ -148,29 +180,39 @@ impl Store {
             })
             .connect(&url)
             .await?;
-        let store = Store { pool };
+        let store = Store { pool, sqlite };
         store.migrate().await?;
         Ok(store)
     }
 
+    /// Applies the migrations not applied yet, holding the database's migration lock: PostgreSQL's advisory
+    /// lock (other servers wait for it), or SQLite's write lock (`BEGIN IMMEDIATE`).
     async fn migrate(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("CREATE TABLE IF NOT EXISTS tmsdk_schema (version BIGINT NOT NULL)")
-            .execute(&self.pool)
-            .await?;
-        let done: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tmsdk_schema")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query(sql).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO tmsdk_schema (version) VALUES ($1)")
-                .bind(i as i64 + 1)
-                .execute(&mut *tx)
+        let mut conn = self.pool.acquire().await?;
+        if self.sqlite {
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        } else {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
                 .await?;
-            tx.commit().await?;
         }
-        Ok(())
+        let applied = apply_migrations(&mut conn).await;
+        let release = if self.sqlite {
+            let end = if applied.is_ok() {
+                "COMMIT"
+            } else {
+                "ROLLBACK"
+            };
+            sqlx::query(end).execute(&mut *conn).await.map(drop)
+        } else {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+                .map(drop)
+        };
+        applied.and(release)
     }
 
     /// Whether the database answers.
@@ -181,7 +223,8 @@ impl Store {
             .is_ok()
     }
 
-    /// Records a login at `now` (Unix seconds): creates the user or counts the login, in one statement.
+    /// Records a login at `now` (Unix seconds): creates the user or counts the login in one statement, and reads
+    /// the user back, in one transaction.
     #[allow(clippy::too_many_arguments)]
     pub async fn login(
         &self,
@@ -195,6 +238,7 @@ impl Store {
         now: i64,
     ) -> Result<User, sqlx::Error> {
         let day = now / 86_400;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO tmsdk_users (app_id, open_id, union_id, session_key, login_times, online_days, \
              last_login_time, last_login_day, is_new, from_scene, from_code, login_province, login_city) \
@@ -221,11 +265,18 @@ impl Store {
         .bind(channel)
         .bind(&location.province)
         .bind(&location.city)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        self.user(app_id, open_id)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM tmsdk_users WHERE app_id = $1 AND open_id = $2"
+        ))
+        .bind(app_id)
+        .bind(open_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let user = user(&row)?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     /// The user, if known.

@@ -222,6 +222,14 @@ impl World {
     }
 }
 
+/// Two servers started at the same moment on an empty database: both migrate (one after the other, under the
+/// migration lock), both come up, both serve.
+async fn two_servers_start_together(db: &str) {
+    let (a, b) = tokio::join!(start(db, None), start(db, None));
+    assert_eq!(a.login("oTwinA").await.1["err"], 0);
+    assert_eq!(b.login("oTwinB").await.1["err"], 0);
+}
+
 async fn the_protocol(db: &str) {
     let w = start(db, None).await;
     // Login: a new user, then the same one again.
@@ -376,7 +384,7 @@ async fn the_protocol(db: &str) {
 
     // Concurrent logins of one user are all counted.
     let mut logins = tokio::task::JoinSet::new();
-    for _ in 0..10 {
+    for _ in 0..50 {
         let code = w.wechat.lock().unwrap().code_for("oBusy");
         let url = format!("{}/v1/login", w.server);
         let body = json!({"app_id": APP, "code": code, "scene": 1001, "channel": ""}).to_string();
@@ -389,7 +397,7 @@ async fn the_protocol(db: &str) {
     let (_, after) = w.login("oBusy").await;
     assert_eq!(
         after["data"]["login_times"].as_u64(),
-        Some(11),
+        Some(51),
         "every concurrent login counted"
     );
 
@@ -454,6 +462,7 @@ fn sqlite_in_temp_dir(test: &str) -> (std::path::PathBuf, String) {
 async fn the_protocol_on_sqlite() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (dir, db) = sqlite_in_temp_dir("test");
+    two_servers_start_together(&db).await;
     the_protocol(&db).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -475,6 +484,7 @@ async fn the_protocol_on_postgres() {
             .unwrap();
     }
     pool.close().await;
+    two_servers_start_together(&url).await;
     the_protocol(&url).await;
 }
 
