@@ -1,6 +1,6 @@
 // The HTTP server behind `npm start`, on 127.0.0.1: the simulator page and its assets, the simulated WeChat
 // (dev/wechat-sim.mjs: /sim/wx/* for the simulated wx, /sns/jscode2session for the backend), and the game's
-// backend — tmsdk-server (server/), run as a child process behind this server's /v1/* and /healthz, so the page
+// backend — tmsdk-server (server/), run as a child process behind this server's /v1/*, /healthz and /metrics, so the page
 // talks to one origin. The tests run the same server with a fault layer in front (`before`, see
 // tests/support/backend.mjs).
 //
@@ -21,7 +21,7 @@ export const SIMULATOR_APP_ID = "wxdevsimulator0001";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png" };
 const AVATAR_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
-const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/healthz"]);
+const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/healthz", "/metrics"]);
 
 /**
  * @param {{ port?: number, dataDir: string, appId?: string, serverEnv?: Record<string, string>,
@@ -61,7 +61,8 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
   async function forward(pathname, raw, headers) {
     const forwarded = { "content-type": headers["content-type"] || "application/json" };
     if (headers.authorization) forwarded.authorization = headers.authorization;
-    const res = await fetch(`${backend.url}${pathname}`, { method: pathname === "/healthz" ? "GET" : "POST", headers: forwarded, body: pathname === "/healthz" ? undefined : raw });
+    const read = pathname === "/healthz" || pathname === "/metrics";
+    const res = await fetch(`${backend.url}${pathname}`, { method: read ? "GET" : "POST", headers: forwarded, body: read ? undefined : raw });
     return { status: res.status, type: res.headers.get("content-type") || "text/plain", text: await res.text() };
   }
 

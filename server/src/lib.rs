@@ -1,7 +1,7 @@
 //! `tmsdk-server`: the backend of tmsdk-profile. It turns `wx.login` codes into sessions (WeChat's
 //! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Modules:
 //! `config` (environment), `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate limits,
-//! the client's address), `region` (ip2region), `store` (SQLite or PostgreSQL), `app` (the HTTP routes),
+//! the client's address), `metrics` (Prometheus), `region` (ip2region), `store` (SQLite or PostgreSQL), `app` (the HTTP routes),
 //! `serve` (connections: timeouts and a cap).
 #![deny(missing_docs)]
 
@@ -9,6 +9,7 @@ pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod limits;
+pub mod metrics;
 pub mod region;
 pub mod serve;
 pub mod store;
@@ -38,5 +39,6 @@ pub async fn build(config: config::Config) -> Result<axum::Router, String> {
         per_ip,
         per_openid,
         regions,
+        metrics: metrics::Metrics::new(),
     })))
 }

@@ -7,6 +7,18 @@ use tmsdk_server::serve::{raise_open_file_limit, serve, ConnectionLimits};
 #[tokio::main]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // Logs: one JSON line per event on stderr (time, level, the event's fields), `RUST_LOG` to filter.
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(false)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
     let config = match Config::from_vars(|k| std::env::var(k).ok().filter(|v| !v.is_empty())) {
         Ok(c) => c,
         Err(message) => {

@@ -104,6 +104,10 @@ async fn serve_with(router: Router, limits: ConnectionLimits) -> SocketAddr {
     addr
 }
 
+/// The tests of this file one at a time: the slow-clients test times a login behind 2,000 connections, which
+/// another test's load on this 2-core machine would distort.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 struct World {
     wechat: Shared,
     server: String,
@@ -438,15 +442,42 @@ async fn the_protocol(db: &str) {
         .await;
     assert_eq!(status, 401, "the previous secret no longer listed");
 
-    let (status, _) = {
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let r = client
-            .get(format!("{}/healthz", again.server).parse().unwrap())
-            .await
-            .unwrap();
-        (r.status().as_u16(), ())
-    };
+    assert_eq!(fetch(&format!("{}/healthz", again.server)).await.0, 200);
+
+    // Operations: Prometheus metrics, the request id, and a body that is not JSON answered in the envelope.
+    let (status, text, _) = fetch(&format!("{}/metrics", w.server)).await;
     assert_eq!(status, 200);
+    for line in [
+        r#"tmsdk_requests_total{route="/v1/login",status="200"}"#,
+        r#"tmsdk_requests_total{route="/v1/profile",status="401"}"#,
+        r#"tmsdk_wechat_calls_total{outcome="ok"}"#,
+        r#"tmsdk_wechat_calls_total{outcome="refused"}"#,
+        r#"tmsdk_request_duration_seconds_bucket{route="/v1/login",le="0.1"}"#,
+        "tmsdk_database_errors_total 0",
+    ] {
+        assert!(text.contains(line), "/metrics has {line}:\n{text}");
+    }
+    let (_, _, headers) = fetch(&format!("{}/healthz", w.server)).await;
+    assert!(
+        headers.get("x-request-id").is_some(),
+        "a request id is given"
+    );
+    let (status, refused) = post(&format!("{}/v1/login", w.server), "{not json".into(), None).await;
+    assert_eq!(
+        (status, refused["err"].as_i64()),
+        (400, Some(400)),
+        "{refused}"
+    );
+}
+
+/// `GET url`: status, body text, headers.
+async fn fetch(url: &str) -> (u16, String, hyper::HeaderMap) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let response = client.get(url.parse().unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned(), headers)
 }
 
 /// A fresh folder for one test's SQLite file, and the file's URL.
@@ -460,6 +491,7 @@ fn sqlite_in_temp_dir(test: &str) -> (std::path::PathBuf, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_protocol_on_sqlite() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (dir, db) = sqlite_in_temp_dir("test");
     two_servers_start_together(&db).await;
@@ -469,6 +501,7 @@ async fn the_protocol_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_protocol_on_postgres() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = std::env::var("TMSDK_TEST_POSTGRES")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
@@ -490,6 +523,7 @@ async fn the_protocol_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_answer_429_per_ip_and_per_user() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (dir, db) = sqlite_in_temp_dir("limits");
     // Per IP: 3 a minute (a burst of 1); the 127.0.0.1 proxy is trusted, so X-Forwarded-For names the client.
@@ -508,6 +542,7 @@ async fn rate_limits_answer_429_per_ip_and_per_user() {
         async move {
             let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
             let request = hyper::Request::post(url)
+                .header("content-type", "application/json")
                 .header("x-forwarded-for", ip)
                 .body(Full::new(Bytes::from(
                     json!({"app_id": APP, "code": code}).to_string(),
@@ -549,6 +584,7 @@ async fn rate_limits_answer_429_per_ip_and_per_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_province_and_city_come_from_ip2region() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (dir, db) = sqlite_in_temp_dir("region");
     let xdb = dir.join("ip2region.xdb");
@@ -598,6 +634,7 @@ async fn login_province_and_city_come_from_ip2region() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     tmsdk_server::serve::raise_open_file_limit().unwrap();
     let (dir, db) = sqlite_in_temp_dir("slow");
@@ -616,7 +653,6 @@ async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
     assert_eq!(w.login("oWarmUp").await.1["err"], 0);
 
     // 2,000 clients that each send half a request header, then nothing.
-    let opened = Instant::now();
     let mut slow = Vec::new();
     for _ in 0..2000 {
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -626,9 +662,9 @@ async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
             .unwrap();
         slow.push(stream);
     }
-    let started = Instant::now();
+    let all_open = Instant::now();
     let (status, answer) = w.login("oPatient").await;
-    let waited = started.elapsed();
+    let waited = all_open.elapsed();
     assert_eq!((status, answer["err"].as_i64()), (200, Some(0)), "{answer}");
     assert!(
         waited < Duration::from_secs(1),
@@ -637,7 +673,7 @@ async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
 
     // Each slow client is closed once its header timeout passes (EOF or a reset, after any answer).
     tokio::time::sleep(
-        (opened + header_timeout + Duration::from_secs(2))
+        (all_open + header_timeout + Duration::from_secs(2))
             .saturating_duration_since(Instant::now()),
     )
     .await;

@@ -18,11 +18,13 @@ import { launchChromium } from "../support/chromium.mjs";
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 let dataDir;
 let server;
+/** What tmsdk-server printed. */
+const serverLines = [];
 
 before(async () => {
   assert.ok(existsSync(join(repo, "dist", "webpack", "simulator.js")), "run `node scripts/webpack.mjs` (npm test does) first");
   dataDir = mkdtempSync(join(tmpdir(), "tmsdk-dev-data-"));
-  server = await startDevServer({ port: 0, dataDir });
+  server = await startDevServer({ port: 0, dataDir, log: (line) => serverLines.push(line) });
 });
 
 after(async () => {
@@ -156,6 +158,32 @@ test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode
   const good = await post(server.url, "/v1/profile", wire, auth);
   assert.equal(good.body.err, 0);
   assert.deepEqual([good.body.data.nick_name, good.body.data.is_new], ["测试员", false]);
+
+  // Its logs: a JSON line per request (time, level, request id, route, status, latency), never a token, the
+  // app's secret or a session key; and its metrics through the page's origin.
+  const requests = serverLines.flatMap((line) => {
+    try {
+      const event = JSON.parse(line);
+      return event.route === "/v1/profile" ? [event] : [];
+    } catch {
+      return [];
+    }
+  });
+  assert.equal(requests.length, 3, "one line per /v1/profile request");
+  for (const event of requests) {
+    assert.deepEqual(
+      ["timestamp", "level", "request_id", "route", "status", "latency_ms"].filter((k) => !(k in event)),
+      [],
+      JSON.stringify(event),
+    );
+  }
+  assert.deepEqual(requests.map((e) => e.status).sort(), [200, 200, 401], "tampered (err 41003), no session, good");
+  const printed = serverLines.join("\n");
+  for (const hidden of [jwt, "dev-simulator-app-secret", secret]) {
+    assert.ok(!printed.includes(hidden), "no token or secret in the logs");
+  }
+  const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+  assert.match(metrics, /tmsdk_requests_total\{route="\/v1\/profile",status="401"\} 1/);
 
   // A restarted stack still knows the user and its session (the token secret is kept in the data folder).
   await server.stop();

@@ -1,0 +1,129 @@
+//! What operators watch, in Prometheus's text format at `GET /metrics`: requests by route and status, their
+//! latency, WeChat's answers by outcome, and database errors. One registry per server (not a global one), so
+//! several servers in one process (the tests) count apart.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+/// The server's metrics.
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    wechat: IntCounterVec,
+    database_errors: IntCounter,
+}
+
+/// How a call to WeChat's `jscode2session` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WechatOutcome {
+    /// A session.
+    Ok,
+    /// WeChat refused the code (or the app).
+    Refused,
+    /// WeChat was busy, even after one retry.
+    Busy,
+    /// WeChat could not be reached.
+    Unreachable,
+}
+
+impl WechatOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            WechatOutcome::Ok => "ok",
+            WechatOutcome::Refused => "refused",
+            WechatOutcome::Busy => "busy",
+            WechatOutcome::Unreachable => "unreachable",
+        }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with the server's metrics in it.
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "tmsdk_requests_total",
+                "HTTP requests answered, by route and status",
+            ),
+            &["route", "status"],
+        )
+        .expect("a valid metric");
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "tmsdk_request_duration_seconds",
+                "Time to answer a request, by route",
+            )
+            .buckets(vec![
+                0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+            &["route"],
+        )
+        .expect("a valid metric");
+        let wechat = IntCounterVec::new(
+            Opts::new(
+                "tmsdk_wechat_calls_total",
+                "Calls to WeChat's jscode2session, by outcome",
+            ),
+            &["outcome"],
+        )
+        .expect("a valid metric");
+        let database_errors = IntCounter::new(
+            "tmsdk_database_errors_total",
+            "Database operations that failed",
+        )
+        .expect("a valid metric");
+        for metric in [
+            Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(latency.clone()),
+            Box::new(wechat.clone()),
+            Box::new(database_errors.clone()),
+        ] {
+            registry
+                .register(metric)
+                .expect("each metric registered once");
+        }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            wechat,
+            database_errors,
+        }
+    }
+
+    /// Counts one answered request.
+    pub fn request(&self, route: &str, status: u16, seconds: f64) {
+        self.requests
+            .with_label_values(&[route, &status.to_string()])
+            .inc();
+        self.latency.with_label_values(&[route]).observe(seconds);
+    }
+
+    /// Counts one call to WeChat.
+    pub fn wechat(&self, outcome: WechatOutcome) {
+        self.wechat.with_label_values(&[outcome.label()]).inc();
+    }
+
+    /// Counts one database error.
+    pub fn database_error(&self) {
+        self.database_errors.inc();
+    }
+
+    /// Everything, in Prometheus's text format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        // Encoding text into memory cannot fail.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
