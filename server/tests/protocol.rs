@@ -651,6 +651,17 @@ async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
     .await;
     let addr: SocketAddr = w.server.trim_start_matches("http://").parse().unwrap();
     assert_eq!(w.login("oWarmUp").await.1["err"], 0);
+    // A kept-alive connection that asks once, then sends nothing more.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 256];
+    let n = idle.read(&mut answer).await.unwrap();
+    assert!(
+        answer[..n].starts_with(b"HTTP/1.1 200"),
+        "kept alive after one answer"
+    );
 
     // 2,000 clients that each send half a request header, then nothing.
     let mut slow = Vec::new();
@@ -678,7 +689,7 @@ async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
     )
     .await;
     let mut open = 0;
-    for stream in &mut slow {
+    for stream in slow.iter_mut().chain([&mut idle]) {
         let mut buf = [0u8; 512];
         let closed = loop {
             match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
