@@ -114,6 +114,7 @@ test("the simulator page: Allow, cache, refresh, Deny", async () => {
 });
 
 test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode2session, persistence", async () => {
+  const linesBefore = serverLines.length; // the page's test, before this one, used the same stack
   const openId = "oBackendTest_01";
   const login = async (base) => {
     const { body: wx } = await post(base, "/sim/wx/login", { openId });
@@ -161,7 +162,7 @@ test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode
 
   // Its logs: a JSON line per request (time, level, request id, route, status, latency), never a token, the
   // app's secret or a session key; and its metrics through the page's origin.
-  const requests = serverLines.flatMap((line) => {
+  const requests = serverLines.slice(linesBefore).flatMap((line) => {
     try {
       const event = JSON.parse(line);
       return event.route === "/v1/profile" ? [event] : [];
@@ -178,7 +179,7 @@ test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode
     );
   }
   assert.deepEqual(requests.map((e) => e.status).sort(), [200, 200, 401], "tampered (err 41003), no session, good");
-  const printed = serverLines.join("\n");
+  const printed = serverLines.join("\n"); // all of it, the page's test included
   for (const hidden of [jwt, "dev-simulator-app-secret", secret]) {
     assert.ok(!printed.includes(hidden), "no token or secret in the logs");
   }
