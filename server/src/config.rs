@@ -51,6 +51,25 @@ fn mask(secret: &str) -> String {
     format!("****({} chars)", secret.chars().count())
 }
 
+/// A setting that is a positive whole number: `value`, or `default` when not set; `unit` says what it counts
+/// in the error.
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    name: &str,
+    value: Option<String>,
+    default: T,
+    unit: &str,
+) -> Result<T, String> {
+    match value {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<T>()
+            .ok()
+            .filter(|n| *n > T::default())
+            .ok_or_else(|| format!("{name} must be a positive number of {unit}, not \"{v}\"")),
+    }
+}
+
 impl Config {
     /// Reads the settings through `var` (the environment in `main`, a map in tests).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
@@ -120,17 +139,12 @@ impl Config {
                 "TMSDK_TOKEN_SECRET_PREVIOUS is too short: use at least 16 characters".into(),
             );
         }
-        let token_ttl_secs = match var("TMSDK_TOKEN_TTL") {
-            None => DEFAULT_TOKEN_TTL_SECS,
-            Some(v) => v
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|t| *t > 0)
-                .ok_or_else(|| {
-                    format!("TMSDK_TOKEN_TTL must be a positive number of seconds, not \"{v}\"")
-                })?,
-        };
+        let token_ttl_secs = positive(
+            "TMSDK_TOKEN_TTL",
+            var("TMSDK_TOKEN_TTL"),
+            DEFAULT_TOKEN_TTL_SECS,
+            "seconds",
+        )?;
         let mut trusted_proxies = Vec::new();
         for entry in var("TMSDK_TRUSTED_PROXIES")
             .unwrap_or_default()
@@ -142,27 +156,14 @@ impl Config {
                 format!("TMSDK_TRUSTED_PROXIES has \"{entry}\": give IP addresses or networks such as 10.0.0.0/8")
             })?);
         }
-        let rate = |name: &str, default: u32| -> Result<u32, String> {
-            match var(name) {
-                None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| {
-                        format!(
-                            "{name} must be a positive number of requests a minute, not \"{v}\""
-                        )
-                    }),
-            }
-        };
-        let max_connections = match var("TMSDK_MAX_CONNECTIONS") {
-            None => DEFAULT_MAX_CONNECTIONS,
-            Some(v) => v.trim().parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                format!("TMSDK_MAX_CONNECTIONS must be a positive number of connections, not \"{v}\"")
-            })?,
-        };
+        let rate =
+            |name: &str, default: u32| positive(name, var(name), default, "requests a minute");
+        let max_connections = positive(
+            "TMSDK_MAX_CONNECTIONS",
+            var("TMSDK_MAX_CONNECTIONS"),
+            DEFAULT_MAX_CONNECTIONS,
+            "connections",
+        )?;
         Ok(Config {
             listen,
             db,
