@@ -1,14 +1,16 @@
-//! JS ↔ Rust conversions for the binding layer: JS values become the pure [`Input`], results become plain
-//! JS objects, [`TmError`]s become real JS errors. No rule lives here.
+//! JS ↔ Rust conversions for the binding layer: JS objects become the core's derived types through
+//! serde-wasm-bindgen (after a guarded copy), other JS values the pure [`Input`], results plain JS objects,
+//! [`TmError`]s real JS errors. No rule lives here.
 
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use tmsdk_core::Input;
+use serde::de::DeserializeOwned;
 use tmsdk_core::Profile;
 use tmsdk_core::TmError;
+use tmsdk_core::{Argument, Input};
 
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
@@ -68,6 +70,90 @@ fn to_input_at(value: &JsValue, keys: &[&str], follow: bool) -> Input {
     } else {
         Input::Other(value.js_typeof().as_string().unwrap_or_default())
     }
+}
+
+/// A JS value as plain data, or what it is when it is not: primitives as they are; objects and arrays as
+/// empty ones (the rules look at their kind only, and their own getters are never run); `None` for
+/// `undefined`.
+fn plain(value: &JsValue) -> Result<Option<JsValue>, String> {
+    if value.is_undefined() {
+        Ok(None)
+    } else if value.is_null()
+        || value.is_string()
+        || value.as_bool().is_some()
+        || value.as_f64().is_some()
+    {
+        Ok(Some(value.clone()))
+    } else if Array::is_array(value) {
+        Ok(Some(Array::new().into()))
+    } else if value.is_function() {
+        Err("is a function".to_string())
+    } else if value.is_object() {
+        Ok(Some(Object::new().into()))
+    } else {
+        // A symbol or a bigint (a bigint would otherwise read as a number).
+        Err(format!(
+            "is a {}",
+            value.js_typeof().as_string().unwrap_or_default()
+        ))
+    }
+}
+
+/// A copy of `keys` of the object `value` as plain data: a fresh object whose reading runs no code of the
+/// caller's, so that serde-wasm-bindgen (which reads without `catch`) can read it. A key whose getter throws
+/// or whose value is not data gives `Err((key, what))`.
+fn guarded_copy(value: &JsValue, keys: &[&str]) -> Result<JsValue, (String, String)> {
+    let copy = Object::new();
+    for &key in keys {
+        let read = Reflect::get(value, &JsValue::from_str(key))
+            .map_err(|e| format!("has a getter that throws ({})", describe(&e)))
+            .and_then(|v| plain(&v));
+        match read {
+            Ok(Some(v)) => set(&copy, key, &v),
+            Ok(None) => {}
+            Err(what) => return Err((key.to_string(), what)),
+        }
+    }
+    Ok(copy.into())
+}
+
+/// Reads a JS argument (`install`'s config, `updateUserProfile`'s options) into the core's derived `T`:
+/// a guarded copy of its known keys, deserialised by serde-wasm-bindgen.
+pub fn to_argument<T: DeserializeOwned + Default>(value: &JsValue) -> Argument<T> {
+    if value.is_undefined() || value.is_null() {
+        return Argument::Keys(T::default());
+    }
+    if !value.is_object() || value.is_function() || Array::is_array(value) {
+        return Argument::NotAnObject(to_input(value, &[]));
+    }
+    match guarded_copy(value, Argument::<T>::keys()) {
+        Ok(copy) => serde_wasm_bindgen::from_value(copy).map_or_else(
+            // A copy of plain data always reads; should it not, the caller still gets a typed error.
+            |e| Argument::NotAnObject(Input::Other(e.to_string())),
+            Argument::Keys,
+        ),
+        Err((key, what)) => Argument::Unreadable { key, what },
+    }
+}
+
+/// Reads a host's result object into the core's derived reply type `T`: a guarded copy of `T`'s fields,
+/// deserialised by serde-wasm-bindgen. A field that cannot be read is left out (absent), as is every field
+/// of a result that is not an object.
+pub fn to_reply<T: DeserializeOwned + Default>(value: &JsValue) -> T {
+    if !value.is_object() {
+        return T::default();
+    }
+    let copy = Object::new();
+    for &key in Argument::<T>::keys() {
+        if let Ok(Some(v)) = Reflect::get(value, &JsValue::from_str(key))
+            .map_err(|_| String::new())
+            .and_then(|v| plain(&v))
+        {
+            set(&copy, key, &v);
+        }
+    }
+    // A copy of plain data always reads.
+    serde_wasm_bindgen::from_value(copy.into()).unwrap_or_default()
 }
 
 /// Sets a data property on an object this module created.

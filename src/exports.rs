@@ -8,14 +8,12 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::convert::{self, json_text, to_input, to_js, JsTmError};
+use crate::convert::{self, json_text, to_argument, to_input, to_js, JsTmError};
 use crate::host::{opened_popup, JsHost, WasmHost};
 use tmsdk_core::Call;
 use tmsdk_core::Input;
 use tmsdk_core::Profile;
 use tmsdk_core::TmError;
-use tmsdk_core::CONFIG_KEYS;
-use tmsdk_core::OPTION_KEYS;
 
 #[wasm_bindgen(inline_js = "export function fresh(o) { return { ...o }; }
 export function cachedView(profile, cachedAt, expiresAt, placeholder) {
@@ -127,7 +125,7 @@ impl JsSdk {
         let button_style = convert::get(&config, "userInfoButton");
         let host = WasmHost::new(host, button_style);
         let app_id = host.app_id();
-        let sdk = tmsdk_core::Sdk::new(&to_input(&config, CONFIG_KEYS), app_id.as_deref(), host)?;
+        let sdk = tmsdk_core::Sdk::new(to_argument(&config), app_id.as_deref(), host)?;
         Ok(JsSdk {
             sdk,
             last: RefCell::new(None),
@@ -144,10 +142,10 @@ impl JsSdk {
     /// while the wasm loaded.
     #[wasm_bindgen(js_name = updateUserProfile)]
     pub fn update_user_profile(&self, options: JsValue, popup: Option<Promise>) -> Promise {
-        let options = to_input(&options, OPTION_KEYS);
+        let options = to_argument(&options);
         self.to_promise(
             self.sdk
-                .update_user_profile(&options, popup.map(opened_popup)),
+                .update_user_profile(options, popup.map(opened_popup)),
         )
     }
 

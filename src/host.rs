@@ -11,7 +11,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::convert::{describe, get, json_text, non_negative, string_at, to_input};
+use crate::convert::{describe, get, json_text, non_negative, to_input, to_reply};
 use crate::storage::{JsText, Storage};
 use tmsdk_core::Lang;
 use tmsdk_core::{
@@ -118,13 +118,8 @@ fn errno_at(target: &JsValue) -> Option<i64> {
 
 fn user_info_reply(res: JsValue) -> UserInfoReply {
     UserInfoReply {
-        err_msg: string_at(&res, "errMsg"),
-        errno: errno_at(&res),
-        raw_data: string_at(&res, "rawData").unwrap_or_default(),
-        signature: string_at(&res, "signature").unwrap_or_default(),
-        encrypted_data: string_at(&res, "encryptedData").unwrap_or_default(),
-        iv: string_at(&res, "iv").unwrap_or_default(),
         user_info: json_text(&get(&res, "userInfo")),
+        ..to_reply(&res)
     }
 }
 
@@ -230,10 +225,7 @@ impl Host for WasmHost {
     }
 
     fn login(&self) -> HostFuture<HostResult<LoginReply>> {
-        outcome(self.js.login(), |res| LoginReply {
-            code: string_at(&res, "code"),
-            err_msg: string_at(&res, "errMsg"),
-        })
+        outcome(self.js.login(), |res| to_reply::<LoginReply>(&res))
     }
 
     fn launch_values(&self) -> LaunchValues {
@@ -258,16 +250,15 @@ impl Host for WasmHost {
             response_type: "text",
         });
         outcome(self.js.request(&options), |res| {
-            let status = get(&res, "statusCode")
-                .as_f64()
-                .filter(|s| (0.0..=999.0).contains(s))
-                .map_or(0, |s| s as u16);
             let data = get(&res, "data");
             // Some hosts parse JSON despite dataType "text": turn it back into text for the core to check.
             let body = data
                 .as_string()
                 .unwrap_or_else(|| json_text(&data).unwrap_or_default());
-            Response { status, body }
+            Response {
+                body,
+                ..to_reply(&res)
+            }
         })
     }
 

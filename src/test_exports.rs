@@ -6,11 +6,11 @@ use std::cell::RefCell;
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{json_text, non_negative, set, to_input, to_js, JsTmError};
+use crate::convert::{json_text, non_negative, set, to_argument, to_js, JsTmError};
+use tmsdk_core::Config;
+use tmsdk_core::UpdateOptions;
 use tmsdk_core::{CacheRecord, Decision};
-use tmsdk_core::{Config, CONFIG_KEYS};
 use tmsdk_core::{ErrorCode, TmError};
-use tmsdk_core::{UpdateOptions, OPTION_KEYS};
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -50,7 +50,7 @@ pub fn error_codes() -> Vec<String> {
 /// Validates `updateUserProfile`'s options: `{ refresh, desc, lang }` (lang `undefined` when not given).
 #[wasm_bindgen(js_name = parseOptions)]
 pub fn parse_options(options: JsValue) -> Result<JsValue, JsTmError> {
-    let parsed = UpdateOptions::parse(&to_input(&options, OPTION_KEYS))?;
+    let parsed = UpdateOptions::parse(to_argument(&options))?;
     let out = Object::new();
     set(&out, "refresh", &parsed.refresh.into());
     set(&out, "desc", &parsed.desc.into());
@@ -61,7 +61,7 @@ pub fn parse_options(options: JsValue) -> Result<JsValue, JsTmError> {
 /// Validates `install`'s config; `hostAppId` is `wx.getAccountInfoSync().miniProgram.appId` when known.
 #[wasm_bindgen(js_name = parseConfig)]
 pub fn parse_config(config: JsValue, host_app_id: Option<String>) -> Result<JsValue, JsTmError> {
-    let c = Config::parse(&to_input(&config, CONFIG_KEYS), host_app_id.as_deref())?;
+    let c = Config::parse(to_argument(&config), host_app_id.as_deref())?;
     let out = Object::new();
     set(&out, "server", &c.server.into());
     set(&out, "appId", &c.app_id.into());

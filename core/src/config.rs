@@ -1,22 +1,37 @@
 //! `install(config)`: the config rules (docs/contract.md, Config). Every wrong value is `INVALID_CONFIG` naming its key.
 
+use serde::Deserialize;
+
 use crate::error::{ErrorCode, Result, TmError};
-use crate::input::{optional_bool, optional_string, Input};
+use crate::input::{optional_bool, optional_string, Argument, Input};
 use crate::options::Lang;
 
-/// The keys of `install`'s config the rules read (the binding reads only these from a JS object).
-pub const CONFIG_KEYS: &[&str] = &[
-    "server",
-    "appId",
-    "profileTtl",
-    "noLogin",
-    "autoLogin",
-    "lang",
-    "timeout",
-    "userInfoButton",
-    "wasmPath",
-    "host",
-];
+/// `install`'s config as given: one [`Input`] per key the rules read. Its fields are the only keys a
+/// binding reads from the JS object ([`Argument::keys`]).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConfigInput {
+    /// `server`: the backend's base URL.
+    pub server: Input,
+    /// `appId`.
+    pub app_id: Input,
+    /// `profileTtl`, in seconds.
+    pub profile_ttl: Input,
+    /// `noLogin`.
+    pub no_login: Input,
+    /// `autoLogin`.
+    pub auto_login: Input,
+    /// `lang`.
+    pub lang: Input,
+    /// `timeout`, in milliseconds.
+    pub timeout: Input,
+    /// `userInfoButton`: the mini-game button's style object.
+    pub user_info_button: Input,
+    /// `wasmPath` (the loader's; type-checked here).
+    pub wasm_path: Input,
+    /// `host` (the loader's; type-checked here).
+    pub host: Input,
+}
 
 /// Default `profileTtl`: 7 days, in seconds (SkyRiver's docs suggest re-authorising weekly or monthly).
 pub const DEFAULT_PROFILE_TTL_SECS: u64 = 7 * 24 * 60 * 60;
@@ -54,10 +69,13 @@ impl Config {
     /// Validates `install`'s argument. `default_app_id` is the host's own appId
     /// (`wx.getAccountInfoSync().miniProgram.appId`), used when `appId` is absent.
     /// `wasmPath` and `host` are only type-checked here: the loader uses them.
-    pub fn parse(config: &Input, default_app_id: Option<&str>) -> Result<Config> {
-        match config {
-            Input::Object(_) | Input::Undefined | Input::Null => {}
-            other => {
+    pub fn parse(
+        config: impl Into<Argument<ConfigInput>>,
+        default_app_id: Option<&str>,
+    ) -> Result<Config> {
+        let config = match config.into() {
+            Argument::Keys(config) => config,
+            Argument::NotAnObject(other) => {
                 return Err(TmError::new(
                     ErrorCode::InvalidConfig,
                     format!(
@@ -67,23 +85,29 @@ impl Config {
                 )
                 .with_field("config"))
             }
-        }
-        let get = |key: &str| -> &Input { config.get(key) };
-        let flag =
-            |key: &str| optional_bool(get(key)).map_err(|p| TmError::invalid_config(key, &p));
-        let no_login = flag("noLogin")?.unwrap_or(false);
-        let auto_login = flag("autoLogin")?.unwrap_or(true);
-        let server = parse_server(get("server"), no_login)?;
-        let app_id = parse_app_id(get("appId"), default_app_id)?;
+            Argument::Unreadable { key, what } => {
+                return Err(TmError::invalid_config(
+                    &key,
+                    &format!("{what}, which install() cannot read; pass plain data"),
+                ))
+            }
+        };
+        let flag = |value: &Input, key: &str| {
+            optional_bool(value).map_err(|p| TmError::invalid_config(key, &p))
+        };
+        let no_login = flag(&config.no_login, "noLogin")?.unwrap_or(false);
+        let auto_login = flag(&config.auto_login, "autoLogin")?.unwrap_or(true);
+        let server = parse_server(&config.server, no_login)?;
+        let app_id = parse_app_id(&config.app_id, default_app_id)?;
         let profile_ttl_secs =
-            whole_number(get("profileTtl"), "profileTtl", 0, MAX_PROFILE_TTL_SECS)?
+            whole_number(&config.profile_ttl, "profileTtl", 0, MAX_PROFILE_TTL_SECS)?
                 .unwrap_or(DEFAULT_PROFILE_TTL_SECS);
-        let timeout_ms = whole_number(get("timeout"), "timeout", 1, u64::from(MAX_TIMEOUT_MS))?
+        let timeout_ms = whole_number(&config.timeout, "timeout", 1, u64::from(MAX_TIMEOUT_MS))?
             .map_or(DEFAULT_TIMEOUT_MS, |t| t as u32);
-        let lang = Lang::read(get("lang"))
+        let lang = Lang::read(&config.lang)
             .map_err(|p| TmError::invalid_config("lang", &p))?
             .unwrap_or_default();
-        let has_user_info_button = match get("userInfoButton") {
+        let has_user_info_button = match &config.user_info_button {
             v if v.is_absent() => false,
             Input::Object(_) => true,
             other => {
@@ -96,12 +120,12 @@ impl Config {
                 ))
             }
         };
-        match optional_string(get("wasmPath")) {
+        match optional_string(&config.wasm_path) {
             Ok(Some("")) => return Err(TmError::invalid_config("wasmPath", "is empty")),
             Ok(_) => {}
             Err(p) => return Err(TmError::invalid_config("wasmPath", &p)),
         }
-        match get("host") {
+        match &config.host {
             v if v.is_absent() => {}
             Input::Object(_) => {}
             other => {

@@ -7,15 +7,15 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::cache::{self, CacheRecord, Decision};
-use crate::config::Config;
+use crate::config::{Config, ConfigInput};
 use crate::error::{ErrorCode, Result, TmError};
 use crate::flight::Flight;
 use crate::host::{
     Host, HostFailure, HostFuture, HostResult, Request, Stored, StoredText, UserInfoReply,
 };
-use crate::input::Input;
+use crate::input::Argument;
 use crate::launch::Launch;
-use crate::options::{Lang, UpdateOptions};
+use crate::options::{Lang, OptionsInput, UpdateOptions};
 use crate::profile::Profile;
 use crate::protocol::{
     self, is_scope_unauthorized, login_failed, read_answer, read_login, read_user_info,
@@ -86,7 +86,11 @@ struct Inner<H: Host> {
 impl<H: Host + 'static> Sdk<H> {
     /// Validates `config` (`INVALID_CONFIG` naming the key) for `host`, whose own appId (if it has one) is
     /// the default `appId`.
-    pub fn new(config: &Input, host_app_id: Option<&str>, host: H) -> Result<Sdk<H>> {
+    pub fn new(
+        config: impl Into<Argument<ConfigInput>>,
+        host_app_id: Option<&str>,
+        host: H,
+    ) -> Result<Sdk<H>> {
         let config = Config::parse(config, host_app_id)?;
         Ok(Sdk {
             inner: Rc::new(Inner {
@@ -121,7 +125,7 @@ impl<H: Host + 'static> Sdk<H> {
     /// the caller's tap. `popup` is a `getUserProfile` call the caller already opened.
     pub fn update_user_profile(
         &self,
-        options: &Input,
+        options: impl Into<Argument<OptionsInput>>,
         popup: Option<OpenedPopup>,
     ) -> Call<Profile> {
         let inner = &self.inner;

@@ -9,7 +9,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::input::Input;
+use serde::Deserialize;
+
+use crate::input::{status_code, text, text_or_empty, whole, Input};
 use crate::options::Lang;
 
 /// A future a host hands back: single-threaded, like JS promises.
@@ -38,32 +40,44 @@ impl HostFailure {
 pub type HostResult<T> = std::result::Result<T, HostFailure>;
 
 /// What a user-info API gave on success (`getUserProfile`, `getUserInfo`, the button's tap): its fields as
-/// strings, and `userInfo` as JSON data. `err_msg` is kept: a tap result reports a refusal in it.
-#[derive(Debug, Clone, Default)]
+/// strings, and `userInfo` as JSON data. `err_msg` is kept: a tap result reports a refusal in it. Read from
+/// the host's result object through serde; a field of another type than WeChat's reads as absent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct UserInfoReply {
     /// `errMsg` (`"getUserProfile:ok"`, `"getUserInfo:fail auth deny"` …), if the host gave one.
+    #[serde(deserialize_with = "text")]
     pub err_msg: Option<String>,
     /// WeChat's `errno` beside a failing `errMsg` (a button's tap result reports failures this way).
+    #[serde(deserialize_with = "whole")]
     pub errno: Option<i64>,
     /// `rawData`: the JSON text WeChat signed.
+    #[serde(deserialize_with = "text_or_empty")]
     pub raw_data: String,
     /// `signature` = sha1(rawData + session_key).
+    #[serde(deserialize_with = "text_or_empty")]
     pub signature: String,
     /// `encryptedData`.
+    #[serde(deserialize_with = "text_or_empty")]
     pub encrypted_data: String,
     /// `iv`.
+    #[serde(deserialize_with = "text_or_empty")]
     pub iv: String,
     /// `userInfo`, as JSON text (`None` when absent): forwarded as is, never read. A host hands over valid
-    /// JSON (`JSON.stringify`'s output).
+    /// JSON (`JSON.stringify`'s output); the host's binding writes it, serde skips it.
+    #[serde(skip)]
     pub user_info: Option<String>,
 }
 
-/// What `wx.login` gave on success.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// What `wx.login` gave on success, read through serde like [`UserInfoReply`].
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct LoginReply {
     /// `code`, when it was a string.
+    #[serde(deserialize_with = "text")]
     pub code: Option<String>,
     /// `errMsg`, kept for the error when there is no code.
+    #[serde(deserialize_with = "text")]
     pub err_msg: Option<String>,
 }
 
@@ -98,12 +112,16 @@ pub struct Request {
     pub timeout_ms: u32,
 }
 
-/// The backend's answer: any HTTP status (WeChat lands every status in `success`), the body as text.
-#[derive(Debug, Clone, PartialEq)]
+/// The backend's answer: any HTTP status (WeChat lands every status in `success`), the body as text. Its
+/// status is read from `wx.request`'s result (`statusCode`) through serde; the host's binding writes the body.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
 pub struct Response {
     /// The HTTP status (0 when the host gave none).
+    #[serde(rename = "statusCode", deserialize_with = "status_code")]
     pub status: u16,
     /// The body as text.
+    #[serde(skip)]
     pub body: String,
 }
 

@@ -1,11 +1,24 @@
 //! A pure view of the JS values that `install(config)` and `updateUserProfile(options)` receive, so that
-//! their rules can live (and be tested) in Rust without wasm imports. The binding layer builds an [`Input`]
-//! from a `JsValue`, reading only the keys the rules know.
+//! their rules can live (and be tested) in Rust without wasm imports. An argument's known keys are read into
+//! a struct that derives `Deserialize` (its fields are the keys, named once); each key's value is an
+//! [`Input`]. The binding deserialises them with serde-wasm-bindgen from a guarded copy of the JS object
+//! ([`Argument`]); native callers read an [`Input`] the same way ([`Argument::from_input`]).
+
+use std::fmt;
+
+use serde::de::value::{Error as ValueError, MapDeserializer, SeqDeserializer};
+use serde::de::{
+    self, DeserializeOwned, IgnoredAny, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
+use serde::{Deserialize, Deserializer};
+
+use crate::json::field_names;
 
 /// A JS value as the validation rules see it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Input {
     /// `undefined`, or a key that is not there.
+    #[default]
     Undefined,
     /// `null`.
     Null,
@@ -77,6 +90,197 @@ impl Input {
     }
 }
 
+/// A value read through serde: `null`/`undefined` → `Null` (a key that is not there stays `Undefined`, the
+/// field's default), numbers → `Number`, strings → `String`; arrays and objects are shapes only (the rules
+/// never look inside them), their content skipped.
+impl<'de> Deserialize<'de> for Input {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Input, D::Error> {
+        deserializer.deserialize_any(InputVisitor)
+    }
+}
+
+struct InputVisitor;
+
+impl<'de> Visitor<'de> for InputVisitor {
+    type Value = Input;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JS value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Input, E> {
+        Ok(Input::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Input, E> {
+        Ok(Input::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Input, D::Error> {
+        Input::deserialize(d)
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Input, E> {
+        Ok(Input::Bool(b))
+    }
+
+    fn visit_i64<E>(self, n: i64) -> Result<Input, E> {
+        Ok(Input::Number(n as f64))
+    }
+
+    fn visit_u64<E>(self, n: u64) -> Result<Input, E> {
+        Ok(Input::Number(n as f64))
+    }
+
+    fn visit_f64<E>(self, n: f64) -> Result<Input, E> {
+        Ok(Input::Number(n))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Input, E> {
+        Ok(Input::String(s.to_string()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Input, E> {
+        Ok(Input::String(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Input, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Input::Array)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Input::Object(Vec::new()))
+    }
+}
+
+/// A JS argument (`install`'s config, `updateUserProfile`'s options) as the rules see it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Argument<T> {
+    /// An object, or nothing (`undefined`, `null`: every key absent), its known keys read into `T`.
+    Keys(T),
+    /// A value of another kind: a string, a number, an array, a function …
+    NotAnObject(Input),
+    /// A known key whose value is not plain data: a function, a symbol, a bigint, or a getter that throws.
+    Unreadable {
+        /// The key.
+        key: String,
+        /// What its value is, as the error says it ("is a function", "has a getter that throws (…)").
+        what: String,
+    },
+}
+
+impl<T: DeserializeOwned + Default> Argument<T> {
+    /// The keys the rules read: `T`'s field names (the binding reads only these from a JS object).
+    pub fn keys() -> &'static [&'static str] {
+        field_names::<T>()
+    }
+
+    /// Reads an [`Input`] the way the binding reads a JS value: only the known keys; a function or other
+    /// non-data value at one of them is [`Argument::Unreadable`].
+    pub fn from_input(input: &Input) -> Argument<T> {
+        match input {
+            Input::Undefined | Input::Null => Argument::Keys(T::default()),
+            Input::Object(_) => {
+                let mut known = Vec::new();
+                for &key in Self::keys() {
+                    match input.get(key) {
+                        Input::Undefined => {}
+                        v @ (Input::Function | Input::Other(_)) => {
+                            return Argument::Unreadable {
+                                key: key.to_string(),
+                                what: format!("is {}", v.describe()),
+                            }
+                        }
+                        v => known.push((key, Shape(v))),
+                    }
+                }
+                let read: Result<T, ValueError> =
+                    T::deserialize(MapDeserializer::new(known.into_iter()));
+                read.map_or_else(
+                    |e| Argument::NotAnObject(Input::Other(e.to_string())),
+                    Argument::Keys,
+                )
+            }
+            other => Argument::NotAnObject(other.clone()),
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Default> From<&Input> for Argument<T> {
+    fn from(input: &Input) -> Self {
+        Argument::from_input(input)
+    }
+}
+
+/// An [`Input`] of plain data as a serde `Deserializer` (what a JS value is to serde-wasm-bindgen).
+#[derive(Clone, Copy)]
+struct Shape<'a>(&'a Input);
+
+impl<'de> IntoDeserializer<'de, ValueError> for Shape<'_> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Deserializer<'de> for Shape<'_> {
+    type Error = ValueError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        let empty: [(); 0] = [];
+        match self.0 {
+            Input::Undefined | Input::Null => visitor.visit_unit(),
+            Input::Bool(b) => visitor.visit_bool(*b),
+            Input::Number(n) => visitor.visit_f64(*n),
+            Input::String(s) => visitor.visit_str(s),
+            Input::Array => visitor.visit_seq(SeqDeserializer::new(empty.into_iter())),
+            Input::Object(_) => {
+                visitor.visit_map(MapDeserializer::new(std::iter::empty::<((), ())>()))
+            }
+            Input::Function | Input::Other(_) => Err(de::Error::custom(format!(
+                "{} is not plain data",
+                self.0.describe()
+            ))),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// A reply field kept when it is a string (a host's odd value reads as absent, as WeChat's typings allow).
+pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Input::deserialize(d)? {
+        Input::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// A reply field kept when it is a whole number WeChat could send (`errno`, `statusCode`).
+pub(crate) fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Input::deserialize(d)? {
+        Input::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some(n as i64),
+        _ => None,
+    })
+}
+
+/// A reply field that is text, `""` when it is not.
+pub(crate) fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    text(d).map(Option::unwrap_or_default)
+}
+
+/// An HTTP status (`statusCode`): a whole number up to 999, else 0 (none given).
+pub(crate) fn status_code<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+    Ok(whole(d)?
+        .filter(|s| (0..=999).contains(s))
+        .map_or(0, |s| s as u16))
+}
+
 /// Reads an optional boolean: absent → `None`, a boolean → `Some`, anything else → `Err(description)`.
 pub(crate) fn optional_bool(value: &Input) -> Result<Option<bool>, String> {
     match value {
@@ -113,6 +317,98 @@ mod tests {
         assert_eq!(Input::Number(1.0).describe(), "a number");
         assert_eq!(Input::Array.describe(), "an array");
         assert_eq!(Input::Other("symbol".into()).describe(), "symbol");
+    }
+
+    use crate::{ConfigInput, LoginReply, OptionsInput, Response, UserInfoReply};
+
+    #[test]
+    fn an_arguments_keys_are_its_fields_as_js_spells_them() {
+        assert_eq!(
+            Argument::<OptionsInput>::keys(),
+            ["refresh", "fresh", "desc", "lang"]
+        );
+        let config = Argument::<ConfigInput>::keys();
+        assert_eq!(config.len(), 10);
+        assert!(config.contains(&"profileTtl") && config.contains(&"userInfoButton"));
+    }
+
+    #[test]
+    fn an_argument_reads_known_keys_only_and_shapes_not_contents() {
+        let given = Input::object([
+            ("desc", Input::str("x")),
+            ("refresh", Input::object([("deep", Input::Function)])),
+            ("lang", Input::Null),
+            ("unknown", Input::Function),
+        ]);
+        let Argument::Keys(o) = Argument::<OptionsInput>::from_input(&given) else {
+            panic!("an object is read into its keys")
+        };
+        assert_eq!(o.desc, Input::str("x"));
+        assert_eq!(o.refresh, Input::Object(vec![]));
+        assert_eq!(o.lang, Input::Null);
+        assert_eq!(o.fresh, Input::Undefined, "a missing key keeps the default");
+        assert_eq!(
+            Argument::<OptionsInput>::from_input(&Input::Null),
+            Argument::Keys(OptionsInput::default())
+        );
+        assert_eq!(
+            Argument::<OptionsInput>::from_input(&Input::Array),
+            Argument::NotAnObject(Input::Array)
+        );
+    }
+
+    #[test]
+    fn a_known_key_that_is_not_data_is_unreadable() {
+        let given = Input::object([("desc", Input::Other("a bigint".into()))]);
+        assert_eq!(
+            Argument::<OptionsInput>::from_input(&given),
+            Argument::Unreadable {
+                key: "desc".into(),
+                what: "is a bigint".into()
+            }
+        );
+        let given = Input::object([("host", Input::Function)]);
+        let Argument::Unreadable { key, .. } = Argument::<ConfigInput>::from_input(&given) else {
+            panic!("a function is not data")
+        };
+        assert_eq!(key, "host");
+    }
+
+    #[test]
+    fn host_replies_keep_the_types_wechat_sends_and_drop_the_rest() {
+        let login: LoginReply =
+            crate::from_json(r#"{"code":"0a1","errMsg":"login:ok","extra":[1]}"#).unwrap();
+        assert_eq!(login.code.as_deref(), Some("0a1"));
+        assert_eq!(login.err_msg.as_deref(), Some("login:ok"));
+        let odd: LoginReply = crate::from_json(r#"{"code":12345,"errMsg":null}"#).unwrap();
+        assert_eq!(odd, LoginReply::default());
+
+        let info: UserInfoReply = crate::from_json(
+            r#"{"rawData":"{}","signature":"s","iv":7,"errno":103,"userInfo":{"nickName":"n"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (info.raw_data.as_str(), info.signature.as_str()),
+            ("{}", "s")
+        );
+        assert_eq!(info.iv, "", "a number where text belongs reads as absent");
+        assert_eq!(info.errno, Some(103));
+        assert_eq!(
+            info.user_info, None,
+            "userInfo is the binding's to write as text"
+        );
+        let fraction: UserInfoReply = crate::from_json(r#"{"errno":1.5}"#).unwrap();
+        assert_eq!(fraction.errno, None);
+
+        for (text, status) in [
+            (r#"{"statusCode":200,"data":"x"}"#, 200),
+            (r#"{"statusCode":1000}"#, 0),
+            (r#"{"statusCode":"200"}"#, 0),
+            (r#"{}"#, 0),
+        ] {
+            let r: Response = crate::from_json(text).unwrap();
+            assert_eq!((r.status, r.body.as_str()), (status, ""), "{text}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use cache::{
     MAX_RECORD_BYTES, RECORD_VERSION,
 };
 pub use config::{
-    Config, CONFIG_KEYS, DEFAULT_PROFILE_TTL_SECS, DEFAULT_TIMEOUT_MS, MAX_APP_ID_CHARS,
+    Config, ConfigInput, DEFAULT_PROFILE_TTL_SECS, DEFAULT_TIMEOUT_MS, MAX_APP_ID_CHARS,
     MAX_PROFILE_TTL_SECS, MAX_TIMEOUT_MS,
 };
 pub use error::{ErrorCode, Result, TmError};
@@ -35,12 +35,12 @@ pub use host::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     StoredText, UserInfoReply,
 };
-pub use input::Input;
+pub use input::{Argument, Input};
 pub use json::{
     from_str as from_json, to_string as to_json, Error as JsonError, RawJson, SyntaxError,
 };
 pub use launch::Launch;
-pub use options::{Lang, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS, OPTION_KEYS};
+pub use options::{Lang, OptionsInput, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS};
 pub use profile::{
     is_placeholder, parse_body, parse_text, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS,
     MAX_OPEN_ID_CHARS, MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD,

@@ -1,10 +1,24 @@
 //! `updateUserProfile(options)`: the option rules (docs/contract.md, Options) (`refresh`, its `fresh` alias, `desc`, `lang`).
 
-use crate::error::{ErrorCode, Result, TmError};
-use crate::input::{optional_bool, optional_string, Input};
+use serde::Deserialize;
 
-/// The keys of `updateUserProfile`'s options the rules read (the binding reads only these from a JS object).
-pub const OPTION_KEYS: &[&str] = &["refresh", "fresh", "desc", "lang"];
+use crate::error::{ErrorCode, Result, TmError};
+use crate::input::{optional_bool, optional_string, Argument, Input};
+
+/// `updateUserProfile`'s options as given: one [`Input`] per key the rules read. Its fields are the only
+/// keys a binding reads from the JS object ([`Argument::keys`]).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct OptionsInput {
+    /// `refresh`.
+    pub refresh: Input,
+    /// `fresh`, an alias of `refresh`.
+    pub fresh: Input,
+    /// `desc`.
+    pub desc: Input,
+    /// `lang`.
+    pub lang: Input,
+}
 
 /// The popup text WeChat shows when the caller gives none (SkyRiver's documented default).
 pub const DEFAULT_DESC: &str = "更新用户信息";
@@ -79,11 +93,10 @@ impl Default for UpdateOptions {
 impl UpdateOptions {
     /// Validates the `options` argument. `undefined`/`null` take every default; unknown keys are ignored;
     /// a `null` key takes its default too. Every wrong value names its key.
-    pub fn parse(options: &Input) -> Result<UpdateOptions> {
-        match options {
-            o if o.is_absent() => return Ok(UpdateOptions::default()),
-            Input::Object(_) => {}
-            other => {
+    pub fn parse(options: impl Into<Argument<OptionsInput>>) -> Result<UpdateOptions> {
+        let options = match options.into() {
+            Argument::Keys(options) => options,
+            Argument::NotAnObject(other) => {
                 return Err(TmError::new(
                     ErrorCode::InvalidOptions,
                     format!(
@@ -94,11 +107,17 @@ impl UpdateOptions {
                 )
                 .with_field("options"))
             }
-        }
-        let refresh = optional_bool(options.get("refresh"))
-            .map_err(|p| TmError::invalid_options("refresh", &p))?;
-        let fresh = optional_bool(options.get("fresh"))
-            .map_err(|p| TmError::invalid_options("fresh", &p))?;
+            Argument::Unreadable { key, what } => {
+                return Err(TmError::invalid_options(
+                    &key,
+                    &format!("{what}, which updateUserProfile() cannot read; pass plain data"),
+                ))
+            }
+        };
+        let refresh =
+            optional_bool(&options.refresh).map_err(|p| TmError::invalid_options("refresh", &p))?;
+        let fresh =
+            optional_bool(&options.fresh).map_err(|p| TmError::invalid_options("fresh", &p))?;
         let refresh = match (refresh, fresh) {
             (Some(r), Some(f)) if r != f => {
                 return Err(TmError::invalid_options(
@@ -108,9 +127,8 @@ impl UpdateOptions {
             }
             (r, f) => r.or(f).unwrap_or(false),
         };
-        let desc = parse_desc(options.get("desc"))?;
-        let lang =
-            Lang::read(options.get("lang")).map_err(|p| TmError::invalid_options("lang", &p))?;
+        let desc = parse_desc(&options.desc)?;
+        let lang = Lang::read(&options.lang).map_err(|p| TmError::invalid_options("lang", &p))?;
         Ok(UpdateOptions {
             refresh,
             desc,

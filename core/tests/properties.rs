@@ -234,6 +234,36 @@ fn refused_by_design(theirs: &serde_json::Error) -> bool {
     e.contains("number out of range") || e.contains("duplicate field")
 }
 
+/// Whether `text` holds a number with more significant digits than a double keeps (17). serde_json rounds
+/// it to a double, the core values its digits: "167596413651068.9921" is the whole number 167596413651069
+/// to serde_json (and `JSON.parse`) and a fraction to the core, which then takes no whole number from it.
+fn has_number_beyond_double_precision(text: &str) -> bool {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map(|token| {
+            let digits: String = token.chars().filter(char::is_ascii_digit).collect();
+            digits.trim_start_matches('0').len()
+        })
+        .any(|significant| significant > 17)
+}
+
+#[test]
+fn a_fraction_read_as_whole_by_serde_json_is_a_difference_by_design() {
+    // Found by the property below.
+    let text = "167596413651068.9921";
+    let theirs: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(theirs.as_f64(), Some(167_596_413_651_069.0));
+    assert_eq!(
+        from_json::<Value>(text).unwrap(),
+        Value::Null,
+        "the core reads a fraction"
+    );
+    assert!(same_value(&Value::Null, &theirs).is_err());
+    assert!(has_number_beyond_double_precision(text));
+    assert!(!has_number_beyond_double_precision(
+        "[1.5, 12345678901234567, \"abc\"]"
+    ));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -246,7 +276,10 @@ proptest! {
         }
         prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}: ours {:?}, serde_json {:?}", text, ours, theirs);
         if let (Ok(ours), Ok(theirs)) = (&ours, &theirs) {
-            prop_assert!(same_value(ours, theirs).is_ok(), "{:?}: {:?}", text, same_value(ours, theirs));
+            prop_assert!(
+                same_value(ours, theirs).is_ok() || has_number_beyond_double_precision(&text),
+                "{:?}: {:?}", text, same_value(ours, theirs)
+            );
         }
     }
 

@@ -36,6 +36,7 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     tamperRawData: false, // change rawData after WeChat signed it, as a man in the middle would
     privacy: null, // WeChat's privacy errno for every user-info API: 104 declined the guide, 112 not declared
     storageThrows: { get: false, set: false, remove: false },
+    loginResult: null, // (result) => result: a test's hand on wx.login's success result (odd types, getters)
     counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0 },
     lastUserProfileOptions: null,
     lastButtonOptions: null,
@@ -109,7 +110,11 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     login({ success, fail }) {
       sim.counts.login += 1;
       wechatServer("/sim/wx/login", { openId: sim.openId }).then(
-        (r) => (r.code ? success({ code: r.code, errMsg: "login:ok" }) : fail({ errMsg: r.errMsg || "login:fail" })),
+        (r) => {
+          if (!r.code) return fail({ errMsg: r.errMsg || "login:fail" });
+          const result = { code: r.code, errMsg: "login:ok" };
+          success(sim.loginResult ? sim.loginResult(result) : result);
+        },
         (e) => fail({ errMsg: `login:fail ${e.message}` }),
       );
     },

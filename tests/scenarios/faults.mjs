@@ -23,6 +23,26 @@ const answer = (env, step) => script(env, "/v1/profile", step);
 
 export const faults = [
   {
+    name: "fault: wx.login's result with a throwing getter or a number for its code → LOGIN_FAILED, never a crash",
+    async run(env) {
+      const { sim, tm } = await setup(env, { config: { autoLogin: false } });
+      sim.loginResult = (result) =>
+        Object.defineProperty(result, "code", {
+          enumerable: true,
+          get() {
+            throw new Error("code getter");
+          },
+        });
+      const thrown = await rejects(tm.login(), "LOGIN_FAILED", env, "a throwing code getter");
+      ok(/no code/.test(thrown.message), `says what was missing (${thrown.message})`);
+      sim.loginResult = (result) => ({ ...result, code: 12345 });
+      await rejects(tm.login(), "LOGIN_FAILED", env, "a number for a code");
+      sim.loginResult = null;
+      const p = await sim.tap(() => tm.updateUserProfile());
+      eq(p.nick_name, "小明", "the next call logs in and succeeds");
+    },
+  },
+  {
     name: "fault: storage get throws → the record reads as absent, the user is asked, a new record is written",
     async run(env) {
       const { sim, tm } = await setup(env);

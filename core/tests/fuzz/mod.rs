@@ -14,9 +14,9 @@ use tmsdk_core::CacheRecord;
 use tmsdk_core::Call;
 use tmsdk_core::Input;
 use tmsdk_core::{parse_body, Profile};
-use tmsdk_core::{Config, CONFIG_KEYS};
+use tmsdk_core::{Argument, Config, ConfigInput};
 use tmsdk_core::{ErrorCode, TmError};
-use tmsdk_core::{UpdateOptions, OPTION_KEYS};
+use tmsdk_core::{OptionsInput, UpdateOptions};
 
 use crate::fake::{Kind, Step, World, APP, KEY};
 
@@ -367,9 +367,9 @@ pub mod targets {
 /// A random [`Input`], `depth` levels deep at most.
 pub fn random_input(rng: &mut Rng, depth: u32) -> Input {
     // The keys the rules read, and one that must never matter.
-    let keys: Vec<&str> = CONFIG_KEYS
+    let keys: Vec<&str> = Argument::<ConfigInput>::keys()
         .iter()
-        .chain(OPTION_KEYS)
+        .chain(Argument::<OptionsInput>::keys())
         .copied()
         .chain(["__proto__"])
         .collect();
