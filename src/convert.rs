@@ -72,10 +72,11 @@ fn to_input_at(value: &JsValue, keys: &[&str], follow: bool) -> Input {
     }
 }
 
-/// A JS value as plain data, or what it is when it is not: primitives as they are; objects and arrays as
-/// empty ones (the rules look at their kind only, and their own getters are never run); `None` for
-/// `undefined`.
-fn plain(value: &JsValue) -> Result<Option<JsValue>, String> {
+/// A JS value as plain data, or what it is when it is not: primitives as they are; arrays as empty ones;
+/// objects as empty ones too, or, `depth` levels deep, as a copy of their own string keys whose values are
+/// plain data (others left out). `None` for `undefined`. The rules look at a nested value's kind only, so
+/// no getter of the caller's runs more than once, and every read is under `catch`.
+fn plain(value: &JsValue, depth: u8) -> Result<Option<JsValue>, String> {
     if value.is_undefined() {
         Ok(None)
     } else if value.is_null()
@@ -89,7 +90,16 @@ fn plain(value: &JsValue) -> Result<Option<JsValue>, String> {
     } else if value.is_function() {
         Err("is a function".to_string())
     } else if value.is_object() {
-        Ok(Some(Object::new().into()))
+        let copy = Object::new();
+        if depth > 0 {
+            let keys = Reflect::own_keys(value.unchecked_ref()).unwrap_or_else(|_| Array::new());
+            for key in keys.iter().filter_map(|k| k.as_string()) {
+                if let Ok(Some(v)) = read_key(value, &key, depth - 1) {
+                    set(&copy, &key, &v);
+                }
+            }
+        }
+        Ok(Some(copy.into()))
     } else {
         // A symbol or a bigint (a bigint would otherwise read as a number).
         Err(format!(
@@ -99,26 +109,17 @@ fn plain(value: &JsValue) -> Result<Option<JsValue>, String> {
     }
 }
 
-/// A copy of `keys` of the object `value` as plain data: a fresh object whose reading runs no code of the
-/// caller's, so that serde-wasm-bindgen (which reads without `catch`) can read it. A key whose getter throws
-/// or whose value is not data gives `Err((key, what))`.
-fn guarded_copy(value: &JsValue, keys: &[&str]) -> Result<JsValue, (String, String)> {
-    let copy = Object::new();
-    for &key in keys {
-        let read = Reflect::get(value, &JsValue::from_str(key))
-            .map_err(|e| format!("has a getter that throws ({})", describe(&e)))
-            .and_then(|v| plain(&v));
-        match read {
-            Ok(Some(v)) => set(&copy, key, &v),
-            Ok(None) => {}
-            Err(what) => return Err((key.to_string(), what)),
-        }
-    }
-    Ok(copy.into())
+/// `value[key]` as plain data (see [`plain`]); a getter that throws is said so.
+fn read_key(value: &JsValue, key: &str, depth: u8) -> Result<Option<JsValue>, String> {
+    Reflect::get(value, &JsValue::from_str(key))
+        .map_err(|e| format!("has a getter that throws ({})", describe(&e)))
+        .and_then(|v| plain(&v, depth))
 }
 
 /// Reads a JS argument (`install`'s config, `updateUserProfile`'s options) into the core's derived `T`:
-/// a guarded copy of its known keys, deserialised by serde-wasm-bindgen.
+/// a copy of its known keys as plain data, deserialised by serde-wasm-bindgen (whose reader calls getters
+/// without `catch`, so it only ever reads the copy). A key whose getter throws or whose value is not data
+/// is [`Argument::Unreadable`].
 pub fn to_argument<T: DeserializeOwned + Default>(value: &JsValue) -> Argument<T> {
     if value.is_undefined() || value.is_null() {
         return Argument::Keys(T::default());
@@ -126,29 +127,36 @@ pub fn to_argument<T: DeserializeOwned + Default>(value: &JsValue) -> Argument<T
     if !value.is_object() || value.is_function() || Array::is_array(value) {
         return Argument::NotAnObject(to_input(value, &[]));
     }
-    match guarded_copy(value, Argument::<T>::keys()) {
-        Ok(copy) => serde_wasm_bindgen::from_value(copy).map_or_else(
-            // A copy of plain data always reads; should it not, the caller still gets a typed error.
-            |e| Argument::NotAnObject(Input::Other(e.to_string())),
-            Argument::Keys,
-        ),
-        Err((key, what)) => Argument::Unreadable { key, what },
+    let copy = Object::new();
+    for &key in Argument::<T>::keys() {
+        match read_key(value, key, 0) {
+            Ok(Some(v)) => set(&copy, key, &v),
+            Ok(None) => {}
+            Err(what) => {
+                return Argument::Unreadable {
+                    key: key.to_string(),
+                    what,
+                }
+            }
+        }
     }
+    serde_wasm_bindgen::from_value(copy.into()).map_or_else(
+        // A copy of plain data always reads; should it not, the caller still gets a typed error.
+        |e| Argument::NotAnObject(Input::Other(e.to_string())),
+        Argument::Keys,
+    )
 }
 
-/// Reads a host's result object into the core's derived reply type `T`: a guarded copy of `T`'s fields,
-/// deserialised by serde-wasm-bindgen. A field that cannot be read is left out (absent), as is every field
-/// of a result that is not an object.
+/// Reads a host's result object into the core's derived reply type `T`: a copy of `T`'s fields as plain
+/// data, one level deep (the launch options' `query`), deserialised by serde-wasm-bindgen. A field that
+/// cannot be read is left out (absent), as is every field of a result that is not an object.
 pub fn to_reply<T: DeserializeOwned + Default>(value: &JsValue) -> T {
     if !value.is_object() {
         return T::default();
     }
     let copy = Object::new();
     for &key in Argument::<T>::keys() {
-        if let Ok(Some(v)) = Reflect::get(value, &JsValue::from_str(key))
-            .map_err(|_| String::new())
-            .and_then(|v| plain(&v))
-        {
+        if let Ok(Some(v)) = read_key(value, key, 1) {
             set(&copy, key, &v);
         }
     }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::convert::{describe, get, json_text, non_negative, to_input, to_reply};
+use crate::convert::{describe, get, json_text, non_negative, to_reply};
 use crate::storage::{JsText, Storage};
 use tmsdk_core::Lang;
 use tmsdk_core::{
@@ -229,11 +229,7 @@ impl Host for WasmHost {
     }
 
     fn launch_values(&self) -> LaunchValues {
-        let launch = self.js.launch_options().unwrap_or(JsValue::UNDEFINED);
-        LaunchValues {
-            scene: to_input(&get(&launch, "scene"), &[]),
-            channel_code: to_input(&get(&get(&launch, "query"), "channelCode"), &[]),
-        }
+        to_reply(&self.js.launch_options().unwrap_or(JsValue::UNDEFINED))
     }
 
     fn request(&self, request: Request) -> HostFuture<HostResult<Response>> {

@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use serde::Deserialize;
 
-use crate::input::{status_code, text, text_or_empty, whole, Input};
+use crate::input::{channel_code, status_code, text, text_or_empty, whole, Input};
 use crate::options::Lang;
 
 /// A future a host hands back: single-threaded, like JS promises.
@@ -81,22 +81,15 @@ pub struct LoginReply {
     pub err_msg: Option<String>,
 }
 
-/// `wx.getLaunchOptionsSync()` as the launch rule reads it (see [`crate::launch`]).
-#[derive(Debug, Clone, PartialEq)]
+/// `wx.getLaunchOptionsSync()` as the launch rule reads it (see [`crate::launch`]), read through serde.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default)]
 pub struct LaunchValues {
     /// `scene`, as given.
     pub scene: Input,
-    /// `query.channelCode`, as given.
+    /// `query.channelCode`, as given (`undefined` when `query` is not an object).
+    #[serde(rename = "query", deserialize_with = "channel_code")]
     pub channel_code: Input,
-}
-
-impl Default for LaunchValues {
-    fn default() -> Self {
-        LaunchValues {
-            scene: Input::Undefined,
-            channel_code: Input::Undefined,
-        }
-    }
 }
 
 /// One POST to the backend.

@@ -281,6 +281,60 @@ pub(crate) fn status_code<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Err
         .map_or(0, |s| s as u16))
 }
 
+/// `query.channelCode` of the launch options: `query`'s one key the SDK reads; `undefined` when `query` is
+/// not an object.
+pub(crate) fn channel_code<'de, D: Deserializer<'de>>(d: D) -> Result<Input, D::Error> {
+    struct Query;
+    impl<'de> Visitor<'de> for Query {
+        type Value = Input;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("the launch query")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
+            let mut channel = Input::Undefined;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if key == "channelCode" {
+                    channel = map.next_value()?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(channel)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Input, A::Error> {
+            InputVisitor.visit_seq(seq).map(|_| Input::Undefined)
+        }
+
+        fn visit_unit<E>(self) -> Result<Input, E> {
+            Ok(Input::Undefined)
+        }
+
+        fn visit_bool<E>(self, _: bool) -> Result<Input, E> {
+            Ok(Input::Undefined)
+        }
+
+        fn visit_i64<E>(self, _: i64) -> Result<Input, E> {
+            Ok(Input::Undefined)
+        }
+
+        fn visit_u64<E>(self, _: u64) -> Result<Input, E> {
+            Ok(Input::Undefined)
+        }
+
+        fn visit_f64<E>(self, _: f64) -> Result<Input, E> {
+            Ok(Input::Undefined)
+        }
+
+        fn visit_str<E>(self, _: &str) -> Result<Input, E> {
+            Ok(Input::Undefined)
+        }
+    }
+    d.deserialize_any(Query)
+}
+
 /// Reads an optional boolean: absent → `None`, a boolean → `Some`, anything else → `Err(description)`.
 pub(crate) fn optional_bool(value: &Input) -> Result<Option<bool>, String> {
     match value {
@@ -319,7 +373,7 @@ mod tests {
         assert_eq!(Input::Other("symbol".into()).describe(), "symbol");
     }
 
-    use crate::{ConfigInput, LoginReply, OptionsInput, Response, UserInfoReply};
+    use crate::{ConfigInput, LaunchValues, LoginReply, OptionsInput, Response, UserInfoReply};
 
     #[test]
     fn an_arguments_keys_are_its_fields_as_js_spells_them() {
@@ -399,6 +453,19 @@ mod tests {
         );
         let fraction: UserInfoReply = crate::from_json(r#"{"errno":1.5}"#).unwrap();
         assert_eq!(fraction.errno, None);
+
+        let launch: LaunchValues =
+            crate::from_json(r#"{"scene":1044,"query":{"a":[1],"channelCode":"ch-1"}}"#).unwrap();
+        assert_eq!(
+            (launch.scene, launch.channel_code),
+            (Input::Number(1044.0), Input::str("ch-1"))
+        );
+        for query in [r#""ch-1""#, "[1]", "null", "7", "{}"] {
+            let text = format!(r#"{{"scene":"1001","query":{query}}}"#);
+            let launch: LaunchValues = crate::from_json(&text).unwrap();
+            assert_eq!(launch.channel_code, Input::Undefined, "{text}");
+            assert_eq!(launch.scene, Input::str("1001"), "{text}");
+        }
 
         for (text, status) in [
             (r#"{"statusCode":200,"data":"x"}"#, 200),

@@ -23,6 +23,26 @@ const answer = (env, step) => script(env, "/v1/profile", step);
 
 export const faults = [
   {
+    name: "fault: launch options whose query has a throwing getter and a Proxy → the scene kept, the channel absent",
+    async run(env) {
+      const { wx, sim, tm } = await setup(env, { config: { autoLogin: false } });
+      const hostileQuery = new Proxy(
+        Object.defineProperty({}, "channelCode", {
+          enumerable: true,
+          get() {
+            throw new Error("channelCode getter");
+          },
+        }),
+        { has: () => { throw new Error("has trap"); } },
+      );
+      wx.getLaunchOptionsSync = () => ({ scene: 1089, query: hostileQuery });
+      const p = await sim.tap(() => tm.updateUserProfile());
+      eq(p.nick_name, "小明", "the call succeeds");
+      const login = (await backend(env, "stats")).bodies.find((b) => b.path === "/v1/login").body;
+      eq([login.scene, login.channel], [1089, ""], "the scene kept, the unreadable channel absent");
+    },
+  },
+  {
     name: "fault: wx.login's result with a throwing getter or a number for its code → LOGIN_FAILED, never a crash",
     async run(env) {
       const { sim, tm } = await setup(env, { config: { autoLogin: false } });
