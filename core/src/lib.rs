@@ -48,9 +48,11 @@ pub use profile::{
 };
 pub use protocol::{
     host_failure, is_ok_message, is_scope_unauthorized, login_failed, login_request_failed,
-    read_answer, read_login, read_user_info, request_failure, require_session, Answer, Endpoint,
-    Envelope, LoginRequest, ProfileRequest, ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED,
-    LOGIN_PATH, PROFILE_PATH, UNAUTHORIZED,
+    read_answer, read_login, read_user_info, request_failure, require_session, Answer,
+    AvatarAnswer, Endpoint, Envelope, FillRequest, LoginRequest, ProfileRequest, AVATAR_PATH,
+    ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED, ERR_AVATAR_NOT_IMAGE, ERR_AVATAR_NOT_OWNED,
+    ERR_AVATAR_TOO_LARGE, ERR_CONTENT_RISKY, FILL_PATH, LOGIN_PATH, MAX_AVATAR_BYTES,
+    MAX_AVATAR_PIXELS, PROFILE_PATH, UNAUTHORIZED,
 };
 pub use region::{in_region, REGION_PREFIX_CHARS};
 

@@ -17,6 +17,43 @@ pub const LOGIN_PATH: &str = "/v1/login";
 pub const PROFILE_PATH: &str = "/v1/profile";
 /// The `err` (and HTTP status) that means "session expired: log in again".
 pub const UNAUTHORIZED: i64 = 401;
+/// Path of the avatar upload (`wx.uploadFile`, multipart field `file`); `GET` of `<path>/<sha256>.jpg` serves
+/// a stored avatar.
+pub const AVATAR_PATH: &str = "/v1/avatar";
+/// Path of the fill-in endpoint: the nickname and avatar the player filled in (头像昵称填写).
+pub const FILL_PATH: &str = "/v1/profile/fill";
+/// The largest avatar upload, in bytes (2 MiB); a larger one is answered HTTP 413, `err` [`ERR_AVATAR_TOO_LARGE`].
+pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
+/// The largest avatar accepted, in pixels on either side.
+pub const MAX_AVATAR_PIXELS: u32 = 4096;
+/// The `err` of an upload that is not a PNG, JPEG or WebP image that decodes within the pixel limit.
+pub const ERR_AVATAR_NOT_IMAGE: i64 = 41010;
+/// The `err` of an upload over [`MAX_AVATAR_BYTES`].
+pub const ERR_AVATAR_TOO_LARGE: i64 = 41011;
+/// The `err` of a fill-in whose `avatar_url` is not an avatar this user uploaded.
+pub const ERR_AVATAR_NOT_OWNED: i64 = 41012;
+/// The `err` (WeChat's own code) of content WeChat's security check found risky.
+pub const ERR_CONTENT_RISKY: i64 = 87014;
+
+/// Body of `POST /v1/profile/fill`: what the player filled in; either may be absent, not both.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FillRequest<'a> {
+    /// The game's appId.
+    pub app_id: Cow<'a, str>,
+    /// The nickname typed into `<input type="nickname">`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick_name: Option<Cow<'a, str>>,
+    /// An avatar URL `POST /v1/avatar` gave this user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<Cow<'a, str>>,
+}
+
+/// What `POST /v1/avatar` answers in the envelope's `data`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct AvatarAnswer {
+    /// Where the stored avatar is served (`https://…/v1/avatar/<sha256>.jpg`).
+    pub avatar_url: String,
+}
 
 /// Body of `POST /v1/login`: what the SDK writes and tmsdk-server reads (`Json<LoginRequest>`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

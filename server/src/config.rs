@@ -45,6 +45,12 @@ pub struct Config {
     pub rate_per_openid: u32,
     /// `TMSDK_IP2REGION`: an ip2region xdb file for `login_province` / `login_city`.
     pub ip2region: Option<String>,
+    /// `TMSDK_PUBLIC_URL`: the origin players reach this server at, without a trailing slash; avatar URLs
+    /// start with it. Defaults to `http://` + the listen address (in production: the public https origin).
+    pub public_url: String,
+    /// `TMSDK_WECHAT_PUSH_TOKEN`: the token of WeChat's message push (`/v1/wechat/push`); when set, every
+    /// uploaded avatar goes through WeChat's asynchronous image check.
+    pub wechat_push_token: Option<String>,
 }
 
 fn mask(secret: &str) -> String {
@@ -164,6 +170,29 @@ impl Config {
             DEFAULT_MAX_CONNECTIONS,
             "connections",
         )?;
+        let public_url = var("TMSDK_PUBLIC_URL")
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        let origin = public_url
+            .strip_prefix("https://")
+            .or_else(|| public_url.strip_prefix("http://"));
+        if origin.is_none_or(|host| host.is_empty() || host.contains(['?', '#', ' '])) {
+            return Err(format!(
+                "TMSDK_PUBLIC_URL must be an http(s) origin such as https://api.example.com, not \"{public_url}\""
+            ));
+        }
+        let wechat_push_token = var("TMSDK_WECHAT_PUSH_TOKEN").filter(|t| !t.trim().is_empty());
+        if wechat_push_token.as_ref().is_some_and(|t| {
+            !(3..=32).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_alphanumeric())
+        }) {
+            return Err(
+                "TMSDK_WECHAT_PUSH_TOKEN must be 3 to 32 letters and digits (the Token of WeChat's message push settings)"
+                    .into(),
+            );
+        }
         Ok(Config {
             listen,
             db,
@@ -177,6 +206,8 @@ impl Config {
             rate_per_ip: rate("TMSDK_RATE_LIMIT_IP", 120)?,
             rate_per_openid: rate("TMSDK_RATE_LIMIT_OPENID", 30)?,
             ip2region: var("TMSDK_IP2REGION").filter(|p| !p.trim().is_empty()),
+            public_url,
+            wechat_push_token,
         })
     }
 
@@ -198,7 +229,7 @@ impl Config {
             "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
              TMSDK_TOKEN_SECRET_PREVIOUS={}\nTMSDK_TOKEN_TTL={}s\nTMSDK_MAX_CONNECTIONS={}\n\
              TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min\n\
-             TMSDK_IP2REGION={}",
+             TMSDK_IP2REGION={}\nTMSDK_PUBLIC_URL={}\nTMSDK_WECHAT_PUSH_TOKEN={}",
             self.listen,
             apps.join(","),
             self.wechat_api,
@@ -209,7 +240,12 @@ impl Config {
             self.trusted_proxies.len(),
             self.rate_per_ip,
             self.rate_per_openid,
-            self.ip2region.as_deref().unwrap_or("(none: login_province and login_city stay empty)")
+            self.ip2region.as_deref().unwrap_or("(none: login_province and login_city stay empty)"),
+            self.public_url,
+            self.wechat_push_token.as_deref().map_or(
+                "(none: uploaded avatars are not checked by WeChat)".to_string(),
+                mask
+            ),
         )
     }
 }
@@ -264,6 +300,21 @@ mod tests {
         ])
         .unwrap();
         assert!(!pg.describe().contains("pw@"), "{}", pg.describe());
+        assert_eq!(c.public_url, format!("http://{DEFAULT_LISTEN}"));
+        assert_eq!(c.wechat_push_token, None);
+        let public = config(&[
+            GOOD[0],
+            GOOD[1],
+            ("TMSDK_PUBLIC_URL", "https://api.example.com/"),
+            ("TMSDK_WECHAT_PUSH_TOKEN", "pushToken123"),
+        ])
+        .unwrap();
+        assert_eq!(public.public_url, "https://api.example.com");
+        assert!(
+            !public.describe().contains("pushToken123"),
+            "{}",
+            public.describe()
+        );
     }
 
     #[test]
@@ -304,6 +355,14 @@ mod tests {
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_TOKEN_SECRET_PREVIOUS", "short")],
                 "TMSDK_TOKEN_SECRET_PREVIOUS",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_PUBLIC_URL", "api.example.com")],
+                "TMSDK_PUBLIC_URL",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_WECHAT_PUSH_TOKEN", "has space")],
+                "TMSDK_WECHAT_PUSH_TOKEN",
             ),
         ];
         for (pairs, name) in cases {

@@ -24,6 +24,24 @@ pub fn signature_matches(raw_data: &str, session_key: &str, signature_given: &st
         .into()
 }
 
+/// WeChat's message-push signature: `sha1` of the push token, `timestamp` and `nonce`, sorted and joined, as
+/// lowercase hex.
+pub fn push_signature(token: &str, timestamp: &str, nonce: &str) -> String {
+    let mut parts = [token, timestamp, nonce];
+    parts.sort_unstable();
+    let digest = Sha1::digest(parts.concat().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether a push's `signature` is WeChat's for `token`, compared in constant time.
+pub fn push_signature_matches(token: &str, timestamp: &str, nonce: &str, given: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    push_signature(token, timestamp, nonce)
+        .as_bytes()
+        .ct_eq(given.as_bytes())
+        .into()
+}
+
 /// Decrypts WeChat's `encryptedData` with the user's `session_key` and the `iv` (all base64).
 pub fn decrypt(encrypted_data: &str, session_key: &str, iv: &str) -> Option<String> {
     let key = STANDARD.decode(session_key).ok()?;
@@ -90,10 +108,15 @@ pub fn issue_token(secret: &str, claims: &Claims) -> String {
 /// The claims of `token` when it is a JWT signed with HS256 by one of `secrets`, issued by this server for
 /// `app_id` and not expired (with [`LEEWAY_SECS`]). Every other algorithm, `none` included, is refused.
 pub fn verify_token(secrets: &[&str], token: &str, app_id: &str) -> Option<Claims> {
+    verify_token_for(secrets, token, &[app_id])
+}
+
+/// [`verify_token`] for a token whose app is one of `app_ids` (a request that names no app: an upload).
+pub fn verify_token_for(secrets: &[&str], token: &str, app_ids: &[&str]) -> Option<Claims> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECS;
     validation.set_issuer(&[ISSUER]);
-    validation.set_audience(&[app_id]);
+    validation.set_audience(app_ids);
     validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
     secrets.iter().find_map(|secret| {
         decode::<Claims>(
@@ -124,6 +147,24 @@ mod tests {
             &good[..39]
         ));
         assert!(!signature_matches("{\"nickName\":\"小明\"}", "a2V5", ""));
+    }
+
+    #[test]
+    fn a_push_signature_is_sha1_of_the_sorted_parts() {
+        // sha1("abc"), the standard's own example.
+        let abc = "a9993e364706816aba3e25717850c26c9cd0d89d";
+        assert_eq!(push_signature("b", "c", "a"), abc);
+        assert!(push_signature_matches("c", "a", "b", abc));
+        assert!(!push_signature_matches("c", "a", "d", abc));
+        assert!(!push_signature_matches("c", "a", "b", &abc[..39]));
+    }
+
+    #[test]
+    fn a_token_verifies_for_any_of_the_apps_given_when_its_own_is_one() {
+        let token = issue_token(SECRET, &Claims::new("wx1", "o1", "", now(), 3600));
+        let claims = verify_token_for(&[SECRET], &token, &["wx2", "wx1"]).unwrap();
+        assert_eq!((claims.aud.as_str(), claims.sub.as_str()), ("wx1", "o1"));
+        assert!(verify_token_for(&[SECRET], &token, &["wx2"]).is_none());
     }
 
     fn now() -> u64 {

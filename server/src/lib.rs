@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod avatar;
 pub mod config;
 pub mod crypto;
 pub mod limits;

@@ -6,6 +6,7 @@
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, Row};
 
+use crate::avatar::Avatar;
 use crate::region::Location;
 
 /// The migrations, in order: migration `n` (from 1) runs once, and `tmsdk_schema` keeps the numbers applied.
@@ -33,6 +34,17 @@ const MIGRATIONS: &[&str] = &[
 )",
     "ALTER TABLE tmsdk_users ADD COLUMN login_province TEXT NOT NULL DEFAULT ''",
     "ALTER TABLE tmsdk_users ADD COLUMN login_city TEXT NOT NULL DEFAULT ''",
+    // Avatars the players uploaded, one row per uploader (the image under its SHA-256); `trace_id` is
+    // WeChat's asynchronous image check's. BYTEA: PostgreSQL's bytes, a blob to SQLite.
+    "CREATE TABLE IF NOT EXISTS tmsdk_avatars (
+    sha256 TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    jpeg BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    trace_id TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (sha256, app_id, open_id)
+)",
 ];
 
 /// The key of PostgreSQL's advisory lock that migrations hold ("tmsdk" in ASCII).
@@ -304,6 +316,129 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         row.map(|r| r.try_get("session_key")).transpose()
+    }
+
+    /// Stores an avatar `open_id` uploaded at `now` (once per uploader and image).
+    pub async fn put_avatar(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        avatar: &Avatar,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO tmsdk_avatars (sha256, app_id, open_id, jpeg, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (sha256, app_id, open_id) DO NOTHING",
+        )
+        .bind(&avatar.sha256)
+        .bind(app_id)
+        .bind(open_id)
+        .bind(avatar.jpeg.as_slice())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The JPEG stored under `sha256`, if any.
+    pub async fn avatar_jpeg(&self, sha256: &str) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        let row = sqlx::query("SELECT jpeg FROM tmsdk_avatars WHERE sha256 = $1 LIMIT 1")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.try_get("jpeg")).transpose()
+    }
+
+    /// Whether `open_id` uploaded the avatar `sha256`.
+    pub async fn uploaded(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        sha256: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM tmsdk_avatars WHERE sha256 = $1 AND app_id = $2 AND open_id = $3",
+        )
+        .bind(sha256)
+        .bind(app_id)
+        .bind(open_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// Remembers WeChat's `trace_id` for the check of `open_id`'s avatar `sha256`.
+    pub async fn set_avatar_trace(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        sha256: &str,
+        trace_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE tmsdk_avatars SET trace_id = $1 WHERE sha256 = $2 AND app_id = $3 AND open_id = $4",
+        )
+        .bind(trace_id)
+        .bind(sha256)
+        .bind(app_id)
+        .bind(open_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// WeChat found the avatar it checked under `trace_id` risky: the image is deleted, and every user of
+    /// the app whose avatar it was has none any more. Returns the image's SHA-256, if the trace was known.
+    pub async fn remove_risky_avatar(
+        &self,
+        app_id: &str,
+        trace_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT sha256 FROM tmsdk_avatars WHERE app_id = $1 AND trace_id = $2 LIMIT 1",
+        )
+        .bind(app_id)
+        .bind(trace_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(sha256) = row.map(|r| r.try_get::<String, _>("sha256")).transpose()? else {
+            return Ok(None);
+        };
+        sqlx::query("DELETE FROM tmsdk_avatars WHERE sha256 = $1")
+            .bind(&sha256)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE tmsdk_users SET avatar_url = '' WHERE app_id = $1 AND avatar_url LIKE '%/' || $2 || '.jpg'",
+        )
+        .bind(app_id)
+        .bind(&sha256)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(sha256))
+    }
+
+    /// Stores what the player filled in: the nickname and / or the avatar URL (`None` keeps the stored one).
+    pub async fn fill(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        nick_name: Option<&str>,
+        avatar_url: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE tmsdk_users SET nick_name = COALESCE($1, nick_name), \
+             avatar_url = COALESCE($2, avatar_url) WHERE app_id = $3 AND open_id = $4",
+        )
+        .bind(nick_name)
+        .bind(avatar_url)
+        .bind(app_id)
+        .bind(open_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Stores verified user info.

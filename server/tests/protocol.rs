@@ -7,14 +7,10 @@ mod support;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
-use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http_body_util::{BodyExt, Full};
@@ -26,178 +22,13 @@ use tmsdk_server::config::Config;
 use tmsdk_server::crypto;
 use tmsdk_server::serve::ConnectionLimits;
 
-const APP: &str = "wxserverapp0000001";
-const SECRET: &str = "app-secret";
-
-/// WeChat's side: one-time codes, one session key per user.
-#[derive(Default)]
-struct FakeWechat {
-    codes: HashMap<String, String>,
-    keys: HashMap<String, String>,
-    calls: HashMap<String, u32>,
-}
-
-type Shared = Arc<Mutex<FakeWechat>>;
-
-impl FakeWechat {
-    fn code_for(&mut self, open_id: &str) -> String {
-        let code = format!("code-{}-{}", open_id, self.codes.len());
-        self.codes.insert(code.clone(), open_id.to_string());
-        self.keys
-            .entry(open_id.to_string())
-            .or_insert_with(|| STANDARD.encode(&format!("key-{open_id:0>12}").as_bytes()[..16]));
-        code
-    }
-}
-
-async fn jscode2session(
-    State(wx): State<Shared>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Json<Value> {
-    let mut wx = wx.lock().unwrap();
-    if q.get("appid").map(String::as_str) != Some(APP)
-        || q.get("secret").map(String::as_str) != Some(SECRET)
-    {
-        return Json(json!({"errcode": 40013, "errmsg": "invalid appid"}));
-    }
-    let code = q.get("js_code").cloned().unwrap_or_default();
-    let calls = {
-        let c = wx.calls.entry(code.clone()).or_default();
-        *c += 1;
-        *c
-    };
-    match code.as_str() {
-        "risky" => return Json(json!({"errcode": 40226, "errmsg": "high risk user"})),
-        "busy-always" => {
-            return Json(json!({"errcode": 45011, "errmsg": "api minute-quota reach limit"}))
-        }
-        "busy-once" if calls == 1 => return Json(json!({"errcode": -1, "errmsg": "system error"})),
-        "busy-once" => {
-            let key = STANDARD.encode(b"busy-once-key-16");
-            return Json(json!({"openid": "oBusyOnce", "session_key": key}));
-        }
-        _ => {}
-    }
-    match wx.codes.remove(&code) {
-        Some(open_id) => {
-            let key = wx.keys[&open_id].clone();
-            Json(json!({"openid": open_id, "session_key": key, "unionid": "uUnion"}))
-        }
-        None => Json(json!({"errcode": 40029, "errmsg": "invalid code"})),
-    }
-}
-
-async fn serve(router: Router) -> SocketAddr {
-    serve_with(router, ConnectionLimits::default()).await
-}
-
-/// Serves `router` on 127.0.0.1 as tmsdk-server's binary does (`tmsdk_server::serve`), until the test ends.
-async fn serve_with(router: Router, limits: ConnectionLimits) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(tmsdk_server::serve::serve(
-        listener,
-        router,
-        limits,
-        std::future::pending(),
-    ));
-    addr
-}
+use support::world::*;
 
 /// The tests of this file one at a time: the slow-clients test times a login behind 2,000 connections, which
 /// another test's load on this 2-core machine would distort.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-struct World {
-    wechat: Shared,
-    server: String,
-    config: Config,
-}
-
-async fn start(db: &str, wechat: Option<(Shared, String)>) -> World {
-    start_with(db, wechat, &[]).await
-}
-
-async fn start_with(
-    db: &str,
-    wechat: Option<(Shared, String)>,
-    more: &[(&'static str, &str)],
-) -> World {
-    start_limited(db, wechat, more, ConnectionLimits::default()).await
-}
-
-async fn start_limited(
-    db: &str,
-    wechat: Option<(Shared, String)>,
-    more: &[(&'static str, &str)],
-    limits: ConnectionLimits,
-) -> World {
-    let (wechat, wechat_url) = match wechat {
-        Some(w) => w,
-        None => {
-            let shared: Shared = Arc::default();
-            let addr = serve(
-                Router::new()
-                    .route("/sns/jscode2session", get(jscode2session))
-                    .with_state(shared.clone()),
-            )
-            .await;
-            (shared, format!("http://{addr}"))
-        }
-    };
-    let mut vars: HashMap<&str, String> = HashMap::from([
-        ("TMSDK_APPS", format!("{APP}={SECRET}")),
-        (
-            "TMSDK_TOKEN_SECRET",
-            "a-test-token-secret-of-some-length".to_string(),
-        ),
-        ("TMSDK_WECHAT_API", wechat_url.clone()),
-        ("TMSDK_DB", db.to_string()),
-        ("TMSDK_RATE_LIMIT_IP", "100000".to_string()),
-        ("TMSDK_RATE_LIMIT_OPENID", "100000".to_string()),
-    ]);
-    for (k, v) in more {
-        vars.insert(k, v.to_string());
-    }
-    let config = Config::from_vars(|k| vars.get(k).cloned()).unwrap();
-    let app = tmsdk_server::build(config.clone()).await.unwrap();
-    let addr = serve_with(app, limits).await;
-    World {
-        wechat,
-        server: format!("http://{addr}"),
-        config,
-    }
-}
-
-async fn post(url: &str, body: String, bearer: Option<&str>) -> (u16, Value) {
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let mut request = hyper::Request::post(url).header("content-type", "application/json");
-    if let Some(jwt) = bearer {
-        request = request.header("authorization", format!("Bearer {jwt}"));
-    }
-    let response = client
-        .request(request.body(Full::new(Bytes::from(body))).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
 impl World {
-    async fn login(&self, open_id: &str) -> (u16, Value) {
-        let code = self.wechat.lock().unwrap().code_for(open_id);
-        self.login_code(&code).await
-    }
-
-    async fn login_code(&self, code: &str) -> (u16, Value) {
-        let body = json!({"app_id": APP, "code": code, "scene": 1044, "channel": "ch"}).to_string();
-        post(&format!("{}/v1/login", self.server), body, None).await
-    }
-
     /// What WeChat's getUserProfile gives this user, signed and encrypted with their session key.
     fn user_info(&self, open_id: &str, nick: &str, watermark_app: &str) -> Value {
         let key = self.wechat.lock().unwrap().keys[open_id].clone();
@@ -503,20 +334,9 @@ async fn the_protocol_on_sqlite() {
 async fn the_protocol_on_postgres() {
     let _one = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let url = std::env::var("TMSDK_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    sqlx::any::install_default_drivers();
-    let Ok(pool) = sqlx::AnyPool::connect(&url).await else {
-        println!("postgres: not reachable at {url}; the PostgreSQL half is skipped (see the README to run it)");
+    let Some(url) = empty_postgres().await else {
         return;
     };
-    for table in ["tmsdk_users", "tmsdk_schema"] {
-        sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    pool.close().await;
     two_servers_start_together(&url).await;
     the_protocol(&url).await;
 }
@@ -640,22 +460,12 @@ async fn slow_clients_delay_no_login_and_are_closed_at_the_header_timeout() {
     let (dir, db) = sqlite_in_temp_dir("slow");
     slow_clients(&db).await;
     let _ = std::fs::remove_dir_all(&dir);
-    match postgres().await {
+    match empty_postgres().await {
         Some(url) => slow_clients(&url).await,
         None => println!(
             "postgres: not reachable; the PostgreSQL half of the slow-clients test is skipped"
         ),
     }
-}
-
-/// The PostgreSQL database of the tests (`TMSDK_TEST_POSTGRES`), when one answers.
-async fn postgres() -> Option<String> {
-    let url = std::env::var("TMSDK_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&url).await.ok()?;
-    pool.close().await;
-    Some(url)
 }
 
 /// 2,000 connections that send half a header and stop, and one kept-alive connection gone idle, on `db`.

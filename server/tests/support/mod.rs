@@ -1,3 +1,5 @@
-//! Test support for tmsdk-server's integration tests.
+//! Test support for tmsdk-server's integration tests. Each test binary uses part of it.
+#![allow(dead_code)]
 
+pub mod world;
 pub mod xdb;
