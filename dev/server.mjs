@@ -21,7 +21,11 @@ export const SIMULATOR_APP_ID = "wxdevsimulator0001";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png" };
 const AVATAR_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
-const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/healthz", "/metrics"]);
+const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/v1/profile/fill", "/healthz", "/metrics"]);
+/** Routes forwarded as they are, bytes and headers: the avatar upload and images, WeChat's message push. */
+const RAW_ROUTE = /^\/v1\/(avatar(\/[^/]+)?|wechat\/push)$/;
+/** The Token of WeChat's message push between the simulated WeChat and tmsdk-server. */
+const PUSH_TOKEN = "devPushToken";
 
 /**
  * @param {{ port?: number, dataDir: string, appId?: string, serverEnv?: Record<string, string>,
@@ -41,7 +45,7 @@ const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/healthz", "/metric
 export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID, serverEnv = {}, log = () => {}, before }) {
   mkdirSync(dataDir, { recursive: true });
   const appSecret = "dev-simulator-app-secret";
-  const wechat = createWechatSim({ apps: { [appId]: appSecret }, dataDir });
+  const wechat = createWechatSim({ apps: { [appId]: appSecret }, dataDir, pushToken: PUSH_TOKEN });
   const regions = join(dataDir, "dev-regions.xdb");
   writeDevRegions(regions);
   const secretFile = join(dataDir, "token-secret");
@@ -54,7 +58,8 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      route(req, res, Buffer.concat(chunks).toString("utf8")).catch((e) => send(res, 500, "application/json", JSON.stringify({ err: 500, msg: String(e) })));
+      const bytes = Buffer.concat(chunks);
+      route(req, res, bytes.toString("utf8"), bytes).catch((e) => send(res, 500, "application/json", JSON.stringify({ err: 500, msg: String(e) })));
     });
   });
 
@@ -66,8 +71,22 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     return { status: res.status, type: res.headers.get("content-type") || "text/plain", text: await res.text() };
   }
 
+  /** Sends a request on to tmsdk-server as it came (method, query, bytes) and answers with its status, headers and bytes. */
+  async function forwardRaw(req, res, bytes) {
+    const headers = {};
+    for (const name of ["content-type", "authorization", "if-none-match"]) if (req.headers[name]) headers[name] = req.headers[name];
+    const withBody = req.method !== "GET" && req.method !== "HEAD";
+    const answer = await fetch(`${backend.url}${req.url}`, { method: req.method, headers, body: withBody ? bytes : undefined });
+    const passed = { connection: "close" };
+    for (const name of ["content-type", "cache-control", "etag"]) if (answer.headers.has(name)) passed[name] = answer.headers.get(name);
+    res.writeHead(answer.status, passed);
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  }
+
   const dev = {
     forward,
+    /** What the simulated WeChat's image check says of the next avatars: "pass", "review" or "risky". */
+    setImageVerdict: (suggest) => wechat.setImageVerdict(suggest),
     async rotateTokenSecret() {
       writeFileSync(secretFile, randomBytes(24).toString("base64url"));
       await restart();
@@ -79,12 +98,12 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     },
   };
 
-  async function route(req, res, raw) {
+  async function route(req, res, raw, bytes) {
     const url = new URL(req.url, "http://127.0.0.1");
     const { pathname } = url;
     // WeChat's servers first: they are another host in reality, so the fault layer never stands before them.
     let body = {};
-    if (req.method === "POST" && pathname.startsWith("/sim/wx/")) {
+    if (req.method === "POST" && /^\/(sim\/wx|cgi-bin|wxa)\//.test(pathname)) {
       try {
         body = JSON.parse(raw || "{}");
       } catch {
@@ -94,6 +113,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     const simulated = wechat.handle(req.method, url, body);
     if (simulated) return send(res, simulated.status, "application/json; charset=utf-8", JSON.stringify(simulated.body));
     if (before && (await before(req, res, raw, pathname, dev))) return;
+    if (RAW_ROUTE.test(pathname)) return forwardRaw(req, res, bytes);
     if (BACKEND_ROUTES.has(pathname)) {
       const answer = await forward(pathname, raw, req.headers);
       return send(res, answer.status, answer.type, answer.text);
@@ -125,6 +145,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     server.listen(port, "127.0.0.1", resolve);
   });
   const url = `http://127.0.0.1:${server.address().port}/`;
+  wechat.pushTo(`${url}v1/wechat/push`);
 
   async function restart() {
     await backend?.stop();
@@ -136,6 +157,10 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
         TMSDK_WECHAT_API: url.replace(/\/$/, ""),
         TMSDK_TOKEN_SECRET: readFileSync(secretFile, "utf8"),
         TMSDK_IP2REGION: regions,
+        // Avatar URLs point at this server, which forwards them; the simulated WeChat pushes its image
+        // verdicts here too.
+        TMSDK_PUBLIC_URL: url.replace(/\/$/, ""),
+        TMSDK_WECHAT_PUSH_TOKEN: PUSH_TOKEN,
         ...serverEnv,
       },
     });

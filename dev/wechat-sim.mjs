@@ -7,20 +7,27 @@
 //   encryptedData (AES-128-CBC with the session_key, with watermark.appid), iv, userInfo, errMsg "<api>:ok".
 // - `jscode2session` checks appid and secret, then gives openid and session_key for a code once; otherwise
 //   WeChat's errcodes (40013 invalid appid, 40125 invalid secret, 40029 invalid code).
+// - the content security API tmsdk-server calls for 头像昵称填写: `stable_token` (an access token per app),
+//   `msg_sec_check` (version 2; a short word list is risky), `media_check_async` (its verdict pushed a moment
+//   later to the server's message push URL, signed with the push token as WeChat signs it).
 // Session keys persist in <dataDir>/wechat.json, so tokens and keys stay consistent across restarts.
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const CODE_TTL_MS = 5 * 60 * 1000;
+/** Words the simulated text check finds risky (and one it sends for review). */
+export const RISKY_WORDS = ["坏蛋", "违禁词"];
+const REVIEW_WORDS = ["可疑"];
 const OPEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * @param {{ apps: Record<string, string>, dataDir: string, now?: () => number }} options
- *   `apps`: appId → secret, as WeChat knows them.
- * @returns {{ handle(method: string, url: URL, body: any): { status: number, body: any }, reset(): void }}
+ * @param {{ apps: Record<string, string>, dataDir: string, pushToken?: string, now?: () => number }} options
+ *   `apps`: appId → secret, as WeChat knows them; `pushToken`: the Token of the app's message push.
+ * @returns {{ handle(method: string, url: URL, body: any): { status: number, body: any }, reset(): void,
+ *   pushTo(url: string): void, setImageVerdict(suggest: string): void }}
  */
-export function createWechatSim({ apps, dataDir, now = Date.now }) {
+export function createWechatSim({ apps, dataDir, pushToken = "", now = Date.now }) {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, "wechat.json");
   let keys = load(); // openId → session_key (base64)
@@ -76,6 +83,51 @@ export function createWechatSim({ apps, dataDir, now = Date.now }) {
     });
   }
 
+  let accessTokens = 0;
+  let pushUrl = "";
+  let imageVerdict = "pass";
+  let traces = 0;
+
+  function stableToken({ grant_type: grant, appid, secret }) {
+    if (!(appid in apps) || secret !== apps[appid]) return answer({ errcode: 40013, errmsg: "invalid appid or secret" });
+    if (grant !== "client_credential") return answer({ errcode: 40002, errmsg: "invalid grant_type" });
+    accessTokens += 1;
+    return answer({ access_token: `sim-access-token-${accessTokens}`, expires_in: 7200 });
+  }
+
+  const validToken = (query) => query.get("access_token") === `sim-access-token-${accessTokens}`;
+
+  function msgSecCheck(query, { content = "", version }) {
+    if (!validToken(query)) return answer({ errcode: 40001, errmsg: "invalid credential, access_token is invalid" });
+    if (version !== 2) return answer({ errcode: 47001, errmsg: "data format error (version must be 2)" });
+    const suggest = RISKY_WORDS.some((w) => content.includes(w)) ? "risky" : REVIEW_WORDS.some((w) => content.includes(w)) ? "review" : "pass";
+    return answer({ errcode: 0, errmsg: "ok", result: { suggest, label: suggest === "pass" ? 100 : 20001 }, detail: [] });
+  }
+
+  function mediaCheckAsync(query, { media_url: mediaUrl, openid }) {
+    if (!validToken(query)) return answer({ errcode: 40001, errmsg: "invalid credential, access_token is invalid" });
+    traces += 1;
+    const traceId = `sim-trace-${traces}`;
+    const appid = Object.keys(apps)[0];
+    const event = { ToUserName: "gh_sim", FromUserName: openid, CreateTime: Math.floor(now() / 1000), MsgType: "event",
+      Event: "wxa_media_check", appid, trace_id: traceId, version: 2, detail: [], errcode: 0, errmsg: "ok",
+      result: { suggest: imageVerdict, label: imageVerdict === "pass" ? 100 : 20002 } };
+    // WeChat checks the image itself (it fetches media_url) and pushes the verdict a moment later.
+    if (pushUrl) setTimeout(() => push(event).catch(() => {}), 20);
+    return answer({ errcode: 0, errmsg: "ok", trace_id: traceId });
+  }
+
+  function push(event) {
+    const timestamp = String(Math.floor(now() / 1000));
+    const nonce = randomBytes(6).toString("hex");
+    const signature = sha1([pushToken, timestamp, nonce].sort().join(""));
+    return fetch(`${pushUrl}?signature=${signature}&timestamp=${timestamp}&nonce=${nonce}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(event),
+    });
+  }
+
   function jscode2session(query) {
     const appId = query.get("appid");
     if (!(appId in apps)) return answer({ errcode: 40013, errmsg: "invalid appid" });
@@ -96,12 +148,24 @@ export function createWechatSim({ apps, dataDir, now = Date.now }) {
       if (url.pathname === "/sim/wx/login") return login(body);
       // The simulated client names its app (a real client is its app); the first known app otherwise.
       if (url.pathname === "/sim/wx/userinfo") return userInfo(body, body.appId || Object.keys(apps)[0]);
+      if (url.pathname === "/cgi-bin/stable_token") return stableToken(body);
+      if (url.pathname === "/wxa/msg_sec_check") return msgSecCheck(url.searchParams, body);
+      if (url.pathname === "/wxa/media_check_async") return mediaCheckAsync(url.searchParams, body);
       return null;
+    },
+    /** Where the app's message push goes (tmsdk-server's /v1/wechat/push). */
+    pushTo(url) {
+      pushUrl = url;
+    },
+    /** The image check's verdict from now on. */
+    setImageVerdict(suggest) {
+      imageVerdict = suggest;
     },
     /** Forgets every code and session key. */
     reset() {
       keys = {};
       codes.clear();
+      imageVerdict = "pass";
       save();
     },
   };

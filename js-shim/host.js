@@ -53,6 +53,7 @@ export function adaptHost(wx) {
     // The core catches what these throw (src/host.rs); nothing here needs its own try/catch.
     appId: () => (typeof wx.getAccountInfoSync === "function" ? wx.getAccountInfoSync().miniProgram.appId || undefined : undefined),
     request: (options) => call("request", options),
+    uploadFile: (options) => call("uploadFile", options),
     storageGet: (key) => wx.getStorageSync(key),
     storageSet: (key, value) => wx.setStorageSync(key, value),
     storageRemove: (key) => wx.removeStorageSync(key),

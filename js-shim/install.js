@@ -150,6 +150,8 @@ export function createInstall(loadCore) {
     sdk.isPlaceholderProfile = (profile) => synchronous("isPlaceholderProfile", (g) => g.isPlaceholderProfile(profile));
     sdk.inRegion = (profile, regions) => synchronous("inRegion", (g) => g.inRegion(profile, regions));
     sdk.login = () => (glue ? call((c) => c.login()) : loaded.then(() => call((c) => c.login())));
+    sdk.fillUserProfile = (options) =>
+      glue ? call((c) => c.fillUserProfile(options)) : loaded.then(() => call((c) => c.fillUserProfile(options)));
     // Synchronous by contract: null until the core is ready.
     sdk.getCachedProfile = () => {
       if (!glue) return null;

@@ -17,6 +17,8 @@ export type TmSdkErrorCode =
   | "HTTP"
   | "SERVER"
   | "INVALID_PROFILE"
+  | "CONTENT_RISKY"
+  | "INVALID_AVATAR"
   | "INTERNAL";
 
 /** WeChat's languages for user info. */
@@ -153,9 +155,22 @@ export interface InstallConfig {
   host?: object;
 }
 
+/** What the player filled in with WeChat's own components (头像昵称填写); at least one of the two. */
+export interface FillUserProfileOptions {
+  /** `e.detail.avatarUrl` of `<button open-type="chooseAvatar" bind:chooseavatar>`: a temporary file path. */
+  avatarPath?: string;
+  /** The value of `<input type="nickname">`: trimmed, 1–64 characters. */
+  nickName?: string;
+}
+
 /** The members install() sets on wx.tmSDK. */
 export interface TmSdk {
   updateUserProfile(options?: UpdateUserProfileOptions): Promise<Profile>;
+  /**
+   * Sends what the player filled in to the backend (the avatar through wx.uploadFile), where WeChat's content
+   * check runs; resolves to the new profile, cached. Rejects CONTENT_RISKY, INVALID_AVATAR, INVALID_OPTIONS …
+   */
+  fillUserProfile(options: FillUserProfileOptions): Promise<Profile>;
   login(): Promise<Profile>;
   getCachedProfile(): CachedProfile | null;
   clearProfileCache(): void;

@@ -149,6 +149,13 @@ impl JsSdk {
         )
     }
 
+    /// `wx.tmSDK.fillUserProfile({ avatarPath, nickName })`: what the player filled in (头像昵称填写), uploaded
+    /// and checked by the backend; the new profile, cached.
+    #[wasm_bindgen(js_name = fillUserProfile)]
+    pub fn fill_user_profile(&self, options: JsValue) -> Promise {
+        self.to_promise(self.sdk.fill_user_profile(to_argument(&options)))
+    }
+
     /// `wx.tmSDK.login()`.
     pub fn login(&self) -> Promise {
         self.to_promise(self.sdk.login())

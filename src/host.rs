@@ -16,7 +16,7 @@ use crate::storage::{JsText, Storage};
 use tmsdk_core::Lang;
 use tmsdk_core::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
-    UserInfoReply,
+    Upload, UserInfoReply,
 };
 
 type Caught<T> = Result<T, JsValue>;
@@ -45,6 +45,8 @@ extern "C" {
     fn app_id(this: &JsHost) -> Caught<Option<String>>;
     #[wasm_bindgen(method, structural, catch, js_name = request)]
     fn request(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = uploadFile)]
+    fn upload_file(this: &JsHost, options: &JsValue) -> Caught<Promise>;
     #[wasm_bindgen(method, structural, catch, js_name = storageGet)]
     pub(crate) fn storage_get(this: &JsHost, key: &str) -> Caught<JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = storageSet)]
@@ -172,6 +174,23 @@ struct RequestHeader {
     authorization: Option<String>,
 }
 
+/// The options object of `wx.uploadFile`: the file in the multipart field `file`, the session as a bearer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadOptions<'a> {
+    url: &'a str,
+    file_path: &'a str,
+    name: &'static str,
+    header: UploadHeader,
+    timeout: u32,
+}
+
+#[derive(Serialize)]
+struct UploadHeader {
+    #[serde(rename = "Authorization")]
+    authorization: String,
+}
+
 /// `options` as the JS object a `wx` call takes (serde-wasm-bindgen; strings, booleans and small numbers
 /// always serialise).
 fn to_options(options: &impl Serialize) -> JsValue {
@@ -245,17 +264,24 @@ impl Host for WasmHost {
             data_type: "text",
             response_type: "text",
         });
-        outcome(self.js.request(&options), |res| {
-            let data = get(&res, "data");
-            // Some hosts parse JSON despite dataType "text": turn it back into text for the core to check.
-            let body = data
-                .as_string()
-                .unwrap_or_else(|| json_text(&data).unwrap_or_default());
-            Response {
-                body,
-                ..to_reply(&res)
-            }
-        })
+        outcome(self.js.request(&options), response)
+    }
+
+    fn has_upload_file(&self) -> bool {
+        self.js.has_api("uploadFile")
+    }
+
+    fn upload_file(&self, upload: Upload) -> HostFuture<HostResult<Response>> {
+        let options = to_options(&UploadOptions {
+            url: &upload.url,
+            file_path: &upload.file_path,
+            name: "file",
+            header: UploadHeader {
+                authorization: format!("Bearer {}", upload.bearer),
+            },
+            timeout: upload.timeout_ms,
+        });
+        outcome(self.js.upload_file(&options), response)
     }
 
     fn storage_get(&self, key: &str) -> Stored<JsText> {
@@ -280,6 +306,19 @@ impl Host for WasmHost {
 
     fn spawn(&self, task: HostFuture<()>) {
         wasm_bindgen_futures::spawn_local(task);
+    }
+}
+
+/// A `wx.request` or `wx.uploadFile` result: its status, and its `data` as text (some hosts parse JSON
+/// despite dataType "text": it is turned back into text for the core to check).
+fn response(res: JsValue) -> Response {
+    let data = get(&res, "data");
+    let body = data
+        .as_string()
+        .unwrap_or_else(|| json_text(&data).unwrap_or_default());
+    Response {
+        body,
+        ..to_reply(&res)
     }
 }
 

@@ -321,7 +321,11 @@ fn the_cache_decision_from_js_values() {
 
 #[wasm_bindgen_test]
 fn error_codes_are_the_spec_list() {
-    assert_eq!(error_codes().len(), 16);
-    assert_eq!(error_codes()[0], "INVALID_CONFIG");
-    assert_eq!(error_codes()[15], "INTERNAL");
+    let codes = error_codes();
+    assert_eq!(codes.len(), tmsdk_core::ErrorCode::ALL.len());
+    for (js, code) in codes.iter().zip(tmsdk_core::ErrorCode::ALL) {
+        assert_eq!(js, code.as_str());
+    }
+    assert_eq!(codes.first().map(String::as_str), Some("INVALID_CONFIG"));
+    assert_eq!(codes.last().map(String::as_str), Some("INTERNAL"));
 }

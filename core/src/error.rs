@@ -44,13 +44,17 @@ pub enum ErrorCode {
     Server,
     /// The backend's profile (or a cached one) breaks the profile rules.
     InvalidProfile,
+    /// WeChat's content check refused what the player filled in (the nickname or the avatar; `err` 87014).
+    ContentRisky,
+    /// The avatar the player chose is not an accepted image, is too large, or is not theirs.
+    InvalidAvatar,
     /// A bug in tmsdk-profile itself (including a Rust panic).
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in the documented order.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidConfig,
         ErrorCode::InvalidOptions,
         ErrorCode::NoLoginSdk,
@@ -66,6 +70,8 @@ impl ErrorCode {
         ErrorCode::Http,
         ErrorCode::Server,
         ErrorCode::InvalidProfile,
+        ErrorCode::ContentRisky,
+        ErrorCode::InvalidAvatar,
         ErrorCode::Internal,
     ];
 
@@ -87,6 +93,8 @@ impl ErrorCode {
             ErrorCode::Http => "HTTP",
             ErrorCode::Server => "SERVER",
             ErrorCode::InvalidProfile => "INVALID_PROFILE",
+            ErrorCode::ContentRisky => "CONTENT_RISKY",
+            ErrorCode::InvalidAvatar => "INVALID_AVATAR",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -158,6 +166,15 @@ impl TmError {
             format!(
                 "install(): config.{field} {problem}. Fix config.{field} and call install() again."
             ),
+        )
+        .with_field(field)
+    }
+
+    /// `INVALID_OPTIONS` for `fillUserProfile`'s option key `field`.
+    pub fn invalid_fill_options(field: &str, problem: &str) -> Self {
+        TmError::new(
+            ErrorCode::InvalidOptions,
+            format!("fillUserProfile(): options.{field} {problem}. Fix the option and call again."),
         )
         .with_field(field)
     }
@@ -234,14 +251,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_the_spec_strings_in_order() {
+    fn codes_are_the_contracts_strings_in_order() {
+        let contract = include_str!("../../docs/contract.md").replace('\n', " ");
+        let listed = contract
+            .split("Codes, in order: `")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .expect("docs/contract.md lists the codes");
         let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(
             all.join(" "),
-            "INVALID_CONFIG INVALID_OPTIONS NO_LOGIN_SDK UNSUPPORTED AUTH_DENIED PRIVACY_DENIED \
-             PRIVACY_NOT_DECLARED TAP_REQUIRED HOST_ERROR \
-             LOGIN_FAILED NETWORK TIMEOUT HTTP SERVER INVALID_PROFILE INTERNAL"
+            listed.split_whitespace().collect::<Vec<_>>().join(" ")
         );
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The whole `updateUserProfile` flow (docs/contract.md, "Flow"), top to bottom, plus `login`,
-//! `getCachedProfile` and `clearProfileCache`, over any [`Host`]. One [`Sdk`] per `install()`. Every rule
+//! The whole `updateUserProfile` flow (docs/contract.md, "Flow"), top to bottom, plus `fillUserProfile`,
+//! `login`, `getCachedProfile` and `clearProfileCache`, over any [`Host`]. One [`Sdk`] per `install()`. Every rule
 //! comes from the pure modules; this file orders the steps. It has no wasm imports: `cargo test` runs it
 //! against a fake host, the wasm binding (`src/exports.rs`) against `wx`.
 
@@ -9,17 +9,19 @@ use std::rc::Rc;
 use crate::cache::{self, CacheRecord, Decision};
 use crate::config::{Config, ConfigInput};
 use crate::error::{ErrorCode, Result, TmError};
+use crate::fill::{FillInput, FillOptions};
 use crate::flight::Flight;
 use crate::host::{
-    Host, HostFailure, HostFuture, HostResult, Request, Stored, StoredText, UserInfoReply,
+    Host, HostFailure, HostFuture, HostResult, Request, Stored, StoredText, Upload, UserInfoReply,
 };
 use crate::input::Argument;
 use crate::launch::Launch;
 use crate::options::{Lang, OptionsInput, UpdateOptions};
 use crate::profile::Profile;
 use crate::protocol::{
-    self, is_scope_unauthorized, login_failed, read_answer, read_login, read_user_info,
-    require_session, Answer, Endpoint, LoginRequest, ProfileRequest, LOGIN_PATH, PROFILE_PATH,
+    self, fill_refusal, is_scope_unauthorized, login_failed, read_answer, read_login, read_upload,
+    read_user_info, require_session, Answer, Endpoint, FillRequest, LoginRequest, ProfileRequest,
+    Uploaded, AVATAR_PATH, FILL_PATH, LOGIN_PATH, PROFILE_PATH,
 };
 
 /// A user-info popup the caller already opened (the shim opens `getUserProfile` inside the tap while the
@@ -81,6 +83,7 @@ struct Inner<H: Host> {
     memo: RefCell<Option<(H::Text, Rc<CacheRecord>)>>,
     update: RefCell<Option<Flight<Result<Profile>>>>,
     login: RefCell<Option<Flight<Result<Profile>>>>,
+    fill: RefCell<Option<Flight<Result<Profile>>>>,
 }
 
 impl<H: Host + 'static> Sdk<H> {
@@ -102,6 +105,7 @@ impl<H: Host + 'static> Sdk<H> {
                 memo: RefCell::new(None),
                 update: RefCell::new(None),
                 login: RefCell::new(None),
+                fill: RefCell::new(None),
             }),
         })
     }
@@ -177,6 +181,48 @@ impl<H: Host + 'static> Sdk<H> {
         Call::InFlight(flight)
     }
 
+    /// `wx.tmSDK.fillUserProfile({ avatarPath, nickName })`: what the player filled in (头像昵称填写) to the
+    /// backend — the avatar through `wx.uploadFile`, then `POST /v1/profile/fill` — and the profile it
+    /// answers, cached. Concurrent calls share the one in flight. Failures leave the record intact and in
+    /// `error.cached`.
+    pub fn fill_user_profile(&self, options: impl Into<Argument<FillInput>>) -> Call<Profile> {
+        let inner = &self.inner;
+        let record = inner.read_record();
+        let cached =
+            move |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
+        let refuse = |e: TmError| Call::Ready(Err(e.with_cached(cached(&record))));
+        let options = match FillOptions::parse(options) {
+            Ok(o) => o,
+            Err(e) => return refuse(e),
+        };
+        if inner.config.no_login {
+            return refuse(no_login_error());
+        }
+        if options.avatar_path.is_some() && !inner.host.has_upload_file() {
+            return refuse(TmError::new(
+                ErrorCode::Unsupported,
+                "This host has no wx.uploadFile to send the avatar with. In a browser or Node, pass a wx-like \
+                 object with uploadFile as install({ host }), or fill in the nickname only.",
+            ));
+        }
+        if let Some(running) = inner.fill.borrow().as_ref() {
+            return Call::InFlight(running.clone());
+        }
+        let flight = Flight::new();
+        inner.fill.replace(Some(flight.clone()));
+        let this = inner.clone();
+        let done = flight.clone();
+        inner.host.spawn(Box::pin(async move {
+            let result = this
+                .run_fill(options)
+                .await
+                .map_err(|e| e.with_cached(cached(&record)));
+            this.fill.replace(None);
+            done.complete(result);
+        }));
+        Call::InFlight(flight)
+    }
+
     /// `wx.tmSDK.login()`: the cached session, else the login in flight, else `wx.login` + `/v1/login`.
     pub fn login(&self) -> Call<Profile> {
         if self.inner.config.no_login {
@@ -223,8 +269,7 @@ impl<H: Host + 'static> Inner<H> {
             .await?
         {
             Answer::Unauthorized(_) => {
-                self.session_dropped.set(true);
-                let jwt = self.shared_login().wait().await?.jwt;
+                let jwt = self.relogin().await?;
                 let answer = self
                     .post(PROFILE_PATH, &body, Some(&jwt), Endpoint::ProfileRetry)
                     .await?;
@@ -233,6 +278,12 @@ impl<H: Host + 'static> Inner<H> {
             answer => (answer, jwt),
         };
         // 6. Validated profile → cache record → result.
+        self.keep(answer, jwt)
+    }
+
+    /// A profile the backend answered, kept as the new record (with the session it was asked with, when it
+    /// carries none), or the answer's error.
+    fn keep(&self, answer: Answer, jwt: String) -> Result<Profile> {
         match answer {
             Answer::Profile(profile) => {
                 let mut profile = *profile;
@@ -245,6 +296,76 @@ impl<H: Host + 'static> Inner<H> {
             }
             Answer::Unauthorized(e) | Answer::Failed(e) => Err(e),
         }
+    }
+
+    /// After a 401: the session is dropped and one new login made (or joined); its token.
+    async fn relogin(self: &Rc<Self>) -> Result<String> {
+        self.session_dropped.set(true);
+        Ok(self.shared_login().wait().await?.jwt)
+    }
+
+    /// The fill-in after its synchronous checks: a session, the avatar's upload, then
+    /// `POST /v1/profile/fill`; each retried once after a 401 and a new login.
+    async fn run_fill(self: &Rc<Self>, options: FillOptions) -> Result<Profile> {
+        let jwt = self.session().await?;
+        let (avatar_url, jwt) = match &options.avatar_path {
+            Some(path) => {
+                let (url, jwt) = self.upload_avatar(path, jwt).await?;
+                (Some(url), jwt)
+            }
+            None => (None, jwt),
+        };
+        let body = FillRequest {
+            app_id: (&self.config.app_id).into(),
+            nick_name: options.nick_name.as_deref().map(Into::into),
+            avatar_url: avatar_url.as_deref().map(Into::into),
+        }
+        .to_json();
+        let (answer, jwt) = match self
+            .post(FILL_PATH, &body, Some(&jwt), Endpoint::Fill)
+            .await?
+        {
+            Answer::Unauthorized(_) => {
+                let jwt = self.relogin().await?;
+                let answer = self
+                    .post(FILL_PATH, &body, Some(&jwt), Endpoint::FillRetry)
+                    .await?;
+                (answer, jwt)
+            }
+            answer => (answer, jwt),
+        };
+        self.keep(answer, jwt).map_err(fill_refusal)
+    }
+
+    /// `wx.uploadFile` of the avatar to `/v1/avatar`: its URL and the session that took it.
+    async fn upload_avatar(self: &Rc<Self>, path: &str, jwt: String) -> Result<(String, String)> {
+        match self.upload(path, &jwt, Endpoint::Fill).await? {
+            Uploaded::Url(url) => Ok((url, jwt)),
+            Uploaded::Unauthorized(_) => {
+                let jwt = self.relogin().await?;
+                match self.upload(path, &jwt, Endpoint::FillRetry).await? {
+                    Uploaded::Url(url) => Ok((url, jwt)),
+                    Uploaded::Unauthorized(e) | Uploaded::Failed(e) => Err(e),
+                }
+            }
+            Uploaded::Failed(e) => Err(e),
+        }
+    }
+
+    /// One `wx.uploadFile` of `path` to the backend's avatar endpoint.
+    async fn upload(&self, path: &str, jwt: &str, endpoint: Endpoint) -> Result<Uploaded> {
+        let server = self.config.server.as_deref().unwrap_or_default();
+        let response = self
+            .host
+            .upload_file(Upload {
+                url: format!("{server}{AVATAR_PATH}"),
+                file_path: path.to_string(),
+                bearer: jwt.to_string(),
+                timeout_ms: self.config.timeout_ms,
+            })
+            .await
+            .map_err(|f| protocol::request_failure(&f.err_msg))?;
+        Ok(read_upload(response.status, &response.body, endpoint))
     }
 
     /// Step 3: the popup already opened (3a), else getSetting → getUserInfo (3b), else the button (3c).

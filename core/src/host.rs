@@ -105,6 +105,19 @@ pub struct Request {
     pub timeout_ms: u32,
 }
 
+/// One `wx.uploadFile` to the backend: the file in the multipart field `file`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    /// `config.server` + the endpoint path.
+    pub url: String,
+    /// The local file (a temporary path WeChat gave).
+    pub file_path: String,
+    /// The session token, sent as `Authorization: Bearer …`.
+    pub bearer: String,
+    /// `config.timeout`, ms.
+    pub timeout_ms: u32,
+}
+
 /// The backend's answer: any HTTP status (WeChat lands every status in `success`), the body as text. Its
 /// status is read from `wx.request`'s result (`statusCode`) through serde; the host's binding writes the body.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -169,6 +182,11 @@ pub trait Host {
     fn launch_values(&self) -> LaunchValues;
     /// `wx.request`: `Ok` for any HTTP answer, `Err(errMsg)` when none came (`request:fail …`).
     fn request(&self, request: Request) -> HostFuture<HostResult<Response>>;
+    /// Whether `wx.uploadFile` exists.
+    fn has_upload_file(&self) -> bool;
+    /// `wx.uploadFile`: `Ok` for any HTTP answer (its `data` as the body), `Err(errMsg)` when none came
+    /// (`uploadFile:fail …`).
+    fn upload_file(&self, upload: Upload) -> HostFuture<HostResult<Response>>;
     /// Reads `key` from the host's storage; a read that throws reads as [`Stored::Absent`].
     fn storage_get(&self, key: &str) -> Stored<Self::Text>;
     /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).

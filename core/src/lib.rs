@@ -9,6 +9,7 @@
 mod cache;
 mod config;
 mod error;
+mod fill;
 mod flight;
 mod flow;
 mod host;
@@ -29,11 +30,12 @@ pub use config::{
     MAX_PROFILE_TTL_SECS, MAX_TIMEOUT_MS,
 };
 pub use error::{ErrorCode, Result, TmError};
+pub use fill::{FillInput, FillOptions};
 pub use flight::{Flight, Wait};
 pub use flow::{CachedProfile, Call, OpenedPopup, Sdk};
 pub use host::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
-    StoredText, UserInfoReply,
+    StoredText, Upload, UserInfoReply,
 };
 pub use input::{Argument, Input};
 pub use json::{
@@ -47,12 +49,12 @@ pub use profile::{
     PLACEHOLDER_NICK_NAME,
 };
 pub use protocol::{
-    host_failure, is_ok_message, is_scope_unauthorized, login_failed, login_request_failed,
-    read_answer, read_login, read_user_info, request_failure, require_session, Answer,
-    AvatarAnswer, Endpoint, Envelope, FillRequest, LoginRequest, ProfileRequest, AVATAR_PATH,
-    ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED, ERR_AVATAR_NOT_IMAGE, ERR_AVATAR_NOT_OWNED,
-    ERR_AVATAR_TOO_LARGE, ERR_CONTENT_RISKY, FILL_PATH, LOGIN_PATH, MAX_AVATAR_BYTES,
-    MAX_AVATAR_PIXELS, PROFILE_PATH, UNAUTHORIZED,
+    fill_refusal, host_failure, is_ok_message, is_scope_unauthorized, login_failed,
+    login_request_failed, read_answer, read_login, read_upload, read_user_info, request_failure,
+    require_session, Answer, AvatarAnswer, Endpoint, Envelope, FillRequest, LoginRequest,
+    ProfileRequest, Uploaded, AVATAR_PATH, ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED,
+    ERR_AVATAR_NOT_IMAGE, ERR_AVATAR_NOT_OWNED, ERR_AVATAR_TOO_LARGE, ERR_CONTENT_RISKY, FILL_PATH,
+    LOGIN_PATH, MAX_AVATAR_BYTES, MAX_AVATAR_PIXELS, PROFILE_PATH, UNAUTHORIZED,
 };
 pub use region::{in_region, REGION_PREFIX_CHARS};
 

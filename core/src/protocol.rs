@@ -48,6 +48,14 @@ pub struct FillRequest<'a> {
     pub avatar_url: Option<Cow<'a, str>>,
 }
 
+impl FillRequest<'_> {
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        // Cannot fail: strings.
+        json::to_string(self).unwrap_or_default()
+    }
+}
+
 /// What `POST /v1/avatar` answers in the envelope's `data`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AvatarAnswer {
@@ -224,6 +232,10 @@ pub enum Endpoint {
     Profile,
     /// `POST /v1/profile` again, after a 401 and a new login.
     ProfileRetry,
+    /// `POST /v1/avatar` (an upload) or `POST /v1/profile/fill`, first attempt.
+    Fill,
+    /// The same again, after a 401 and a new login.
+    FillRetry,
 }
 
 /// Reads a backend answer: HTTP status first (any status lands in `success` in WeChat), then the envelope
@@ -249,10 +261,10 @@ fn http_error(status: u16, endpoint: Endpoint) -> TmError {
         (401, Endpoint::Login) => {
             "it refused the login; check the backend's /v1/login and the game's appId"
         }
-        (401, Endpoint::Profile) => {
+        (401, Endpoint::Profile | Endpoint::Fill) => {
             "it refused the session token; the SDK logs in again and retries once"
         }
-        (401, Endpoint::ProfileRetry) => {
+        (401, Endpoint::ProfileRetry | Endpoint::FillRetry) => {
             "the session was refused twice; check the backend's /v1/login and token checks"
         }
         (404, _) => "check config.server: the backend has no such route",
@@ -264,6 +276,85 @@ fn http_error(status: u16, endpoint: Endpoint) -> TmError {
         format!("The backend answered HTTP {status}: {hint}."),
     )
     .with_status(status)
+}
+
+/// How the avatar upload's answer reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Uploaded {
+    /// The stored avatar's URL.
+    Url(String),
+    /// HTTP 401 or `err == 401`: log in again and upload once more.
+    Unauthorized(TmError),
+    /// Any other failure.
+    Failed(TmError),
+}
+
+/// Reads the answer of `POST /v1/avatar` (`wx.uploadFile`'s `statusCode` and `data`): `{ avatar_url }` in the
+/// envelope. HTTP 413 and the image refusals are `INVALID_AVATAR`.
+pub fn read_upload(status: u16, body: &str, endpoint: Endpoint) -> Uploaded {
+    if status == UNAUTHORIZED as u16 {
+        return Uploaded::Unauthorized(http_error(status, endpoint));
+    }
+    if status == 413 {
+        let e = TmError::new(ErrorCode::Http, "").with_server_err(ERR_AVATAR_TOO_LARGE);
+        return Uploaded::Failed(fill_refusal(e).with_status(status));
+    }
+    if !(200..300).contains(&status) {
+        return Uploaded::Failed(http_error(status, endpoint));
+    }
+    let envelope = match json::from_str::<Envelope<AvatarAnswer>>(body) {
+        Ok(envelope) => envelope,
+        Err(_) => {
+            return Uploaded::Failed(TmError::new(
+                ErrorCode::Server,
+                "The backend's answer to the avatar upload is not { err, msg, data: { avatar_url } }. Check                  config.server and the backend's /v1/avatar.",
+            ))
+        }
+    };
+    if let Some(refused) = envelope.refused() {
+        return if refused.server_err == Some(UNAUTHORIZED) {
+            Uploaded::Unauthorized(refused)
+        } else {
+            Uploaded::Failed(fill_refusal(refused))
+        };
+    }
+    match envelope.data {
+        Some(AvatarAnswer { avatar_url })
+            if avatar_url.starts_with("https://") || avatar_url.starts_with("http://") =>
+        {
+            Uploaded::Url(avatar_url)
+        }
+        _ => Uploaded::Failed(TmError::new(
+            ErrorCode::Server,
+            "The backend's answer to the avatar upload has no http(s) avatar_url. Check the backend's /v1/avatar.",
+        )),
+    }
+}
+
+/// A refusal of the fill-in in the player's terms: WeChat's content check (`err` 87014) is
+/// `CONTENT_RISKY`, an avatar the backend refused (41010 not an image, 41011 too large, 41012 not this
+/// player's) is `INVALID_AVATAR`; `serverErr`, `errMsg` and `status` are kept. Any other error is unchanged.
+pub fn fill_refusal(e: TmError) -> TmError {
+    let (code, message) = match e.server_err {
+        Some(ERR_CONTENT_RISKY) => (
+            ErrorCode::ContentRisky,
+            "WeChat's content check refused what the player filled in; nothing was saved. Ask the player for              another nickname or avatar.",
+        ),
+        Some(ERR_AVATAR_NOT_IMAGE | ERR_AVATAR_TOO_LARGE) => (
+            ErrorCode::InvalidAvatar,
+            "The avatar is not a PNG, JPEG or WebP image of at most 2 MiB and 4096 × 4096 pixels; nothing was              saved. Ask the player to choose another one.",
+        ),
+        Some(ERR_AVATAR_NOT_OWNED) => (
+            ErrorCode::InvalidAvatar,
+            "The backend did not take the avatar as this player's upload; nothing was saved. Upload it again.",
+        ),
+        _ => return e,
+    };
+    TmError {
+        code,
+        message: message.to_string(),
+        ..e
+    }
 }
 
 /// Whether `text` contains `needle` (non-empty): a byte search, smaller in wasm than `str::contains`, whose

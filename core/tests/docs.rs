@@ -1,8 +1,9 @@
-//! The profile's field list exists once, in the derived `Profile`; the documents that spell it out (the README in
-//! both languages, the contract, the TypeScript typings) are checked against it here.
+//! The profile's field list exists once, in the derived `Profile`, and the error codes once, in `ErrorCode`; the
+//! documents that spell them out (the README in both languages, the contract, the npm README, the TypeScript
+//! typings) are checked against them here.
 #![cfg(not(target_arch = "wasm32"))]
 
-use tmsdk_core::Profile;
+use tmsdk_core::{ErrorCode, Profile};
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(format!("{}/../{file}", env!("CARGO_MANIFEST_DIR")))
@@ -106,4 +107,77 @@ fn the_list_check_sees_a_missing_or_moved_field() {
     );
     assert_eq!(members, ["pid", "lst"]);
     assert_ne!(members, fields(), "a shorter list is told apart");
+}
+
+fn codes() -> Vec<String> {
+    ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect()
+}
+
+/// The codes of a markdown error table: the first cell of each row that is one code in backticks.
+fn table_codes(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once("` |").map(|(code, _)| code))
+        .filter(|code| code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The members of the typings' `TmSdkErrorCode` union.
+fn typescript_codes(typings: &str) -> Vec<String> {
+    let at = typings
+        .find("export type TmSdkErrorCode =")
+        .expect("the typings declare TmSdkErrorCode");
+    typings[at..]
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_documents_list_the_error_codes_in_order() {
+    assert_eq!(
+        table_codes(&read("README.md")),
+        codes(),
+        "README.md's table"
+    );
+    assert_eq!(
+        table_codes(&read("README.zh-CN.md")),
+        codes(),
+        "README.zh-CN.md's table"
+    );
+    assert_eq!(
+        typescript_codes(&read("pkg-template/index.d.ts")),
+        codes(),
+        "pkg-template/index.d.ts"
+    );
+    let npm = read("pkg-template/README.md").replace('\n', " ");
+    let listed = npm
+        .split("with a stable `code`: `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .expect("the npm README lists the codes");
+    assert_eq!(
+        listed.split_whitespace().collect::<Vec<_>>(),
+        codes(),
+        "pkg-template/README.md"
+    );
+}
+
+#[test]
+fn the_code_checks_see_a_missing_code() {
+    let table = "| code | en |\n|---|---|\n| `HTTP` | a |\n| `SERVER` | b |\n| `field` | c |\n";
+    assert_eq!(table_codes(table), ["HTTP", "SERVER"]);
+    let union =
+        "export type TmSdkErrorCode =\n  | \"HTTP\"\n  | \"SERVER\";\nexport type Lang = \"en\";";
+    assert_eq!(typescript_codes(union), ["HTTP", "SERVER"]);
+    assert_ne!(typescript_codes(union), codes());
 }

@@ -37,7 +37,15 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     privacy: null, // WeChat's privacy errno for every user-info API: 104 declined the guide, 112 not declared
     storageThrows: { get: false, set: false, remove: false },
     loginResult: null, // (result) => result: a test's hand on wx.login's success result (odd types, getters)
-    counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0 },
+    counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0, uploadFile: 0 },
+    /** The player's temporary files, by path (what `chooseAvatar` gives): bytes. */
+    files: new Map(),
+    /** The player picks an image with `<button open-type="chooseAvatar">`: its temporary path, as WeChat gives it. */
+    chooseAvatar(bytes = SAMPLE_PNG) {
+      const path = `http://tmp/avatar_${sim.files.size + 1}.png`;
+      sim.files.set(path, bytes);
+      return path;
+    },
     lastUserProfileOptions: null,
     lastButtonOptions: null,
     inTap: false,
@@ -123,6 +131,22 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     onTouchEnd: (listener) => touchListeners.push(listener),
     offTouchEnd: (listener) => touchListeners.splice(touchListeners.indexOf(listener) >>> 0, 1),
     getWindowInfo: () => ({ windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667 }),
+    uploadFile({ url, filePath, name = "file", header = {}, timeout = 60000, success, fail }) {
+      sim.counts.uploadFile += 1;
+      const file = sim.files.get(filePath);
+      if (!file) {
+        later(() => fail({ errMsg: `uploadFile:fail file not found ${filePath}` }));
+        return { abort() {}, onProgressUpdate() {} };
+      }
+      const boundary = `----tmsdkSimBoundary${sim.counts.uploadFile}`;
+      const headers = { ...header, "content-type": `multipart/form-data; boundary=${boundary}` };
+      const body = multipart(boundary, name, filePath, file);
+      transport(url, { method: "POST", headers, body, timeoutMs: timeout }).then(
+        ({ status, text }) => success({ statusCode: status, data: text, errMsg: "uploadFile:ok" }),
+        (e) => fail({ errMsg: e.timeout ? "uploadFile:fail timeout" : `uploadFile:fail ${e.message}` }),
+      );
+      return { abort() {}, onProgressUpdate() {} };
+    },
     request({ url, method = "GET", data, header = {}, timeout = 60000, success, fail }) {
       sim.counts.request += 1;
       const body = typeof data === "string" ? data : JSON.stringify(data);
@@ -203,4 +227,26 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
   }
 
   return { wx, sim };
+}
+
+/** A 1 × 1 PNG: what a player's chosen avatar is in the simulator unless a test gives other bytes. */
+export const SAMPLE_PNG = Uint8Array.from(
+  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="),
+  (c) => c.charCodeAt(0),
+);
+
+/** A multipart/form-data body holding one file, as wx.uploadFile sends it. */
+function multipart(boundary, name, filePath, bytes) {
+  const encoder = new TextEncoder();
+  const filename = filePath.split("/").pop();
+  const head = encoder.encode(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\n` +
+      "Content-Type: application/octet-stream\r\n\r\n",
+  );
+  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
+  const body = new Uint8Array(head.length + bytes.length + tail.length);
+  body.set(head, 0);
+  body.set(bytes, head.length);
+  body.set(tail, head.length + bytes.length);
+  return body;
 }

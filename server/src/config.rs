@@ -48,6 +48,8 @@ pub struct Config {
     /// `TMSDK_PUBLIC_URL`: the origin players reach this server at, without a trailing slash; avatar URLs
     /// start with it. Defaults to `http://` + the listen address (in production: the public https origin).
     pub public_url: String,
+    /// Whether `TMSDK_PUBLIC_URL` was given (else [`Config::listening_on`] sets it to the bound address).
+    pub public_url_given: bool,
     /// `TMSDK_WECHAT_PUSH_TOKEN`: the token of WeChat's message push (`/v1/wechat/push`); when set, every
     /// uploaded avatar goes through WeChat's asynchronous image check.
     pub wechat_push_token: Option<String>,
@@ -170,8 +172,9 @@ impl Config {
             DEFAULT_MAX_CONNECTIONS,
             "connections",
         )?;
-        let public_url = var("TMSDK_PUBLIC_URL")
-            .filter(|u| !u.trim().is_empty())
+        let given_url = var("TMSDK_PUBLIC_URL").filter(|u| !u.trim().is_empty());
+        let public_url_given = given_url.is_some();
+        let public_url = given_url
             .unwrap_or_else(|| format!("http://{listen}"))
             .trim()
             .trim_end_matches('/')
@@ -207,8 +210,17 @@ impl Config {
             rate_per_openid: rate("TMSDK_RATE_LIMIT_OPENID", 30)?,
             ip2region: var("TMSDK_IP2REGION").filter(|p| !p.trim().is_empty()),
             public_url,
+            public_url_given,
             wechat_push_token,
         })
+    }
+
+    /// The server listens on `bound` (`TMSDK_LISTEN` may ask for port 0): without `TMSDK_PUBLIC_URL`, that is
+    /// the public URL.
+    pub fn listening_on(&mut self, bound: SocketAddr) {
+        if !self.public_url_given {
+            self.public_url = format!("http://{bound}");
+        }
     }
 
     /// The settings as printed at start: secrets masked, database passwords hidden.
@@ -301,6 +313,9 @@ mod tests {
         .unwrap();
         assert!(!pg.describe().contains("pw@"), "{}", pg.describe());
         assert_eq!(c.public_url, format!("http://{DEFAULT_LISTEN}"));
+        let mut bound = c.clone();
+        bound.listening_on("127.0.0.1:40123".parse().unwrap());
+        assert_eq!(bound.public_url, "http://127.0.0.1:40123");
         assert_eq!(c.wechat_push_token, None);
         let public = config(&[
             GOOD[0],
@@ -310,6 +325,12 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(public.public_url, "https://api.example.com");
+        let mut kept = public.clone();
+        kept.listening_on("127.0.0.1:40123".parse().unwrap());
+        assert_eq!(
+            kept.public_url, "https://api.example.com",
+            "a given URL stays"
+        );
         assert!(
             !public.describe().contains("pushToken123"),
             "{}",

@@ -19,7 +19,7 @@ async fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
         .init();
-    let config = match Config::from_vars(|k| std::env::var(k).ok().filter(|v| !v.is_empty())) {
+    let mut config = match Config::from_vars(|k| std::env::var(k).ok().filter(|v| !v.is_empty())) {
         Ok(c) => c,
         Err(message) => {
             eprintln!("tmsdk-server: {message}");
@@ -37,13 +37,6 @@ async fn main() {
         max_connections: config.max_connections,
         ..ConnectionLimits::default()
     };
-    let app = match tmsdk_server::build(config).await {
-        Ok(app) => app,
-        Err(message) => {
-            eprintln!("tmsdk-server: {message}");
-            std::process::exit(2);
-        }
-    };
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -51,10 +44,16 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    println!(
-        "listening on http://{}",
-        listener.local_addr().map_or(listen, |a| a)
-    );
+    let bound = listener.local_addr().unwrap_or(listen);
+    config.listening_on(bound);
+    let app = match tmsdk_server::build(config).await {
+        Ok(app) => app,
+        Err(message) => {
+            eprintln!("tmsdk-server: {message}");
+            std::process::exit(2);
+        }
+    };
+    println!("listening on http://{bound}");
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]

@@ -38,7 +38,7 @@ after(() => backend?.stop());
 
 test("the tarball holds the entries, types and the drop-in", () => {
   const listing = JSON.parse(sh("npm", ["pack", join(repo, "pkg"), "--dry-run", "--json"], repo))[0].files.map((f) => f.path);
-  for (const file of ["package.json", "README.md", "index.d.ts", "index.d.cts", "shim/node.js", "shim/web.js", "cjs/node.cjs", "wechat/tmsdk-profile.js", "wechat/tmsdk-profile.wasm.br", "tmsdk_profile_bg.wasm"]) {
+  for (const file of ["package.json", "README.md", "index.d.ts", "index.d.cts", "shim/node.js", "shim/web.js", "cjs/node.cjs", "wechat/tmsdk-profile.js", "wechat/tmsdk-profile.wasm.br", "wechat/profile-form/index.js", "wechat/profile-form/index.wxml", "wechat/profile-form/index.json", "wechat/profile-form/index.wxss", "tmsdk_profile_bg.wasm"]) {
     assert.ok(listing.includes(file), `${file} in ${listing.join(", ")}`);
   }
   const manifest = JSON.parse(sh("node", ["-p", "JSON.stringify(require('./package.json'))"], join(consumers, "node", "node_modules", "tmsdk-profile")));

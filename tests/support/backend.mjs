@@ -1,6 +1,6 @@
 // The scenario tests' backend: the one dev server (dev/server.mjs: tmsdk-server behind it, the simulated WeChat
 // beside it) with a fault layer in front. Tests script the next
-// answers of /v1/login and /v1/profile through /__control (over HTTP, so scenarios running in a browser can
+// answers of /v1/login, /v1/profile, /v1/profile/fill and /v1/avatar through /__control (over HTTP, so scenarios running in a browser can
 // too); the layer counts requests, keeps their bodies, and can serve the repository's files so a browser page
 // loads from the same origin.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,7 +11,8 @@ import { extname, join, normalize } from "node:path";
 import { startDevServer } from "../../dev/server.mjs";
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
-const ENDPOINTS = { "/v1/login": "login", "/v1/profile": "profile" };
+const ENDPOINTS = { "/v1/login": "login", "/v1/profile": "profile", "/v1/profile/fill": "fill" };
+const fresh = () => ({ script: { "/v1/login": [], "/v1/profile": [], "/v1/profile/fill": [], "/v1/avatar": [] }, stats: { login: 0, profile: 0, fill: 0, upload: 0 } });
 
 /**
  * @param {{ appId: string, staticRoot?: string }} options
@@ -20,8 +21,7 @@ const ENDPOINTS = { "/v1/login": "login", "/v1/profile": "profile" };
 export async function startBackend({ appId, staticRoot }) {
   const dataDir = mkdtempSync(join(tmpdir(), "tmsdk-backend-"));
   const timers = new Set();
-  let script = { "/v1/login": [], "/v1/profile": [] };
-  let stats = { login: 0, profile: 0 };
+  let { script, stats } = fresh();
   let bodies = [];
   // Every session token the backend issued: the security checks make sure none reaches a log line.
   const tokens = [];
@@ -46,6 +46,16 @@ export async function startBackend({ appId, staticRoot }) {
     if (pathname.startsWith("/__control/")) {
       await control(pathname.slice(11), raw, dev);
       send(res, 200, { stats, bodies, tokens });
+      return true;
+    }
+    // The avatar upload: counted, scriptable; otherwise forwarded as bytes by the dev server.
+    if (req.method === "POST" && pathname === "/v1/avatar") {
+      stats.upload += 1;
+      bodies.push({ path: pathname, body: null, authorization: req.headers.authorization || null });
+      const step = script[pathname].shift();
+      if (!step) return false;
+      if (step.destroy) req.socket.destroy();
+      else send(res, step.status || 200, step.body);
       return true;
     }
     const endpoint = ENDPOINTS[pathname];
@@ -88,7 +98,7 @@ export async function startBackend({ appId, staticRoot }) {
       }
       return true;
     }
-    if (req.method === "GET" && staticRoot && pathname !== "/") {
+    if (req.method === "GET" && staticRoot && pathname !== "/" && !pathname.startsWith("/v1/")) {
       await serveFile(pathname, res);
       return true;
     }
@@ -98,13 +108,13 @@ export async function startBackend({ appId, staticRoot }) {
   async function control(command, raw, dev) {
     if (command === "reset") {
       await dev.reset();
-      script = { "/v1/login": [], "/v1/profile": [] };
-      stats = { login: 0, profile: 0 };
+      ({ script, stats } = fresh());
       bodies = [];
     } else if (command === "script") {
       const { path, steps } = JSON.parse(raw);
       script[path].push(...steps);
     } else if (command === "expire-sessions") await dev.rotateTokenSecret();
+    else if (command === "image-verdict") dev.setImageVerdict(JSON.parse(raw).suggest);
   }
 
   async function serveFile(pathname, res) {

@@ -21,7 +21,7 @@ use tmsdk_core::TmError;
 use tmsdk_core::{Call, Sdk};
 use tmsdk_core::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
-    StoredText, UserInfoReply,
+    StoredText, Upload, UserInfoReply,
 };
 
 /// The appId every scenario uses.
@@ -32,6 +32,13 @@ pub const KEY: &str = "tmsdk.profile.v1.wxsimapp0000000001";
 pub const SERVER: &str = "https://backend.test";
 /// WeChat's message for a popup outside a tap.
 pub const TAP_MESSAGE: &str = "getUserProfile:fail can only be invoked by user TAP gesture";
+/// A chosen avatar's temporary path (a PNG), and a file that is not an image.
+pub const AVATAR_FILE: &str = "wxfile://tmp_avatar.png";
+pub const TEXT_FILE: &str = "wxfile://tmp_notes.txt";
+/// The start of every PNG: all the fake backend checks.
+const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+/// A nickname the fake content check finds risky.
+pub const RISKY_NICK: &str = "坏蛋";
 /// The fake clock's start: 2023-11-14.
 pub const T0: u64 = 1_700_000_000_000;
 
@@ -56,6 +63,7 @@ pub struct Counts {
     pub buttons_destroyed: u32,
     pub login: u32,
     pub request: u32,
+    pub upload_file: u32,
 }
 
 /// What storage calls throw.
@@ -95,6 +103,10 @@ pub struct Wx {
     pub privacy: Option<i64>,
     /// Every value the SDK wrote to storage successfully, in order.
     pub writes: Vec<String>,
+    /// The player's local files (what `chooseAvatar` gave), by path.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Whether `wx.uploadFile` exists.
+    pub has_upload_file: bool,
     pub clock_ms: u64,
     login_count: u32,
     buttons: Vec<Rc<Gate<HostResult<UserInfoReply>>>>,
@@ -141,6 +153,11 @@ impl World {
                 tamper_raw_data: false,
                 privacy: None,
                 writes: Vec::new(),
+                files: BTreeMap::from([
+                    (AVATAR_FILE.to_string(), PNG_MAGIC.to_vec()),
+                    (TEXT_FILE.to_string(), b"not an image".to_vec()),
+                ]),
+                has_upload_file: true,
                 clock_ms: T0,
                 login_count: 0,
                 buttons: Vec::new(),
@@ -456,6 +473,22 @@ impl Host for FakeHost {
         ready(answer)
     }
 
+    fn has_upload_file(&self) -> bool {
+        self.0.wx.borrow().has_upload_file
+    }
+
+    fn upload_file(&self, upload: Upload) -> HostFuture<HostResult<Response>> {
+        let file = {
+            let mut wx = self.0.wx.borrow_mut();
+            wx.counts.upload_file += 1;
+            wx.files.get(&upload.file_path).cloned()
+        };
+        let Some(file) = file else {
+            return ready(Err(HostFailure::new("uploadFile:fail file not found")));
+        };
+        ready(self.0.backend.borrow_mut().upload(&upload, &file))
+    }
+
     fn storage_get(&self, key: &str) -> Stored<FakeText> {
         let wx = self.0.wx.borrow();
         if wx.storage_throws.get {
@@ -549,6 +582,8 @@ pub struct Step {
 pub struct Stats {
     pub login: u32,
     pub profile: u32,
+    pub upload: u32,
+    pub fill: u32,
 }
 
 /// The in-process backend.
@@ -561,6 +596,10 @@ pub struct Backend {
     next_token: u64,
     pub script_login: VecDeque<Step>,
     pub script_profile: VecDeque<Step>,
+    pub script_upload: VecDeque<Step>,
+    pub script_fill: VecDeque<Step>,
+    /// Avatar URLs handed out, and whose upload each was.
+    avatars: BTreeMap<String, String>,
     pub stats: Stats,
     /// `(path, body, bearer)` of every request.
     pub bodies: Vec<(String, Value, Option<String>)>,
@@ -596,9 +635,10 @@ impl Backend {
             .strip_prefix(SERVER)
             .unwrap_or(&request.url)
             .to_string();
-        let login = match path.as_str() {
-            "/v1/login" => true,
-            "/v1/profile" => false,
+        let (counter, script) = match path.as_str() {
+            "/v1/login" => (&mut self.stats.login, &mut self.script_login),
+            "/v1/profile" => (&mut self.stats.profile, &mut self.script_profile),
+            "/v1/profile/fill" => (&mut self.stats.fill, &mut self.script_fill),
             _ => {
                 return Ok(Response {
                     status: 404,
@@ -606,11 +646,8 @@ impl Backend {
                 })
             }
         };
-        if login {
-            self.stats.login += 1;
-        } else {
-            self.stats.profile += 1;
-        }
+        *counter += 1;
+        let step = script.pop_front().unwrap_or_default();
         let body: Value = match serde_json::from_str(&request.body) {
             Ok(v) => v,
             Err(_) => {
@@ -622,12 +659,6 @@ impl Backend {
         };
         self.bodies
             .push((path.clone(), body.clone(), request.bearer.clone()));
-        let step = if login {
-            self.script_login.pop_front()
-        } else {
-            self.script_profile.pop_front()
-        };
-        let step = step.unwrap_or_default();
         if let Some(message) = step.fail {
             return Err(HostFailure::new(message));
         }
@@ -637,10 +668,11 @@ impl Backend {
                 body: text,
             });
         }
-        let (status, mut answer) = if login {
-            self.login(&body, now_ms)
-        } else {
-            self.profile(&body, request.bearer.as_deref())
+        let bearer = request.bearer.as_deref();
+        let (status, mut answer) = match path.as_str() {
+            "/v1/login" => self.login(&body, now_ms),
+            "/v1/profile" => self.profile(&body, bearer),
+            _ => self.fill(&body, bearer),
         };
         if let Some(s) = step.status {
             return Ok(Response {
@@ -660,6 +692,71 @@ impl Backend {
             status,
             body: answer.to_string(),
         })
+    }
+
+    /// `POST /v1/avatar`: a PNG of at most 2 MiB from a known session becomes an avatar URL.
+    fn upload(&mut self, upload: &Upload, file: &[u8]) -> HostResult<Response> {
+        self.stats.upload += 1;
+        self.bodies.push((
+            "/v1/avatar".into(),
+            json!({"file_path": upload.file_path, "bytes": file.len()}),
+            Some(upload.bearer.clone()),
+        ));
+        let step = self.script_upload.pop_front().unwrap_or_default();
+        if let Some(message) = step.fail {
+            return Err(HostFailure::new(message));
+        }
+        if let Some(text) = step.body {
+            return Ok(Response {
+                status: step.status.unwrap_or(200),
+                body: text,
+            });
+        }
+        let answer = |status: u16, body: String| Ok(Response { status, body });
+        let Some(open_id) = self.sessions.get(&upload.bearer).cloned() else {
+            return answer(401, refusal(401, "session expired"));
+        };
+        if file.len() > 2 * 1024 * 1024 {
+            return answer(413, refusal(41011, "the avatar is larger than 2 MiB"));
+        }
+        if !file.starts_with(PNG_MAGIC) {
+            return answer(
+                200,
+                refusal(41010, "the file is not a PNG, JPEG or WebP image"),
+            );
+        }
+        let url = format!("{SERVER}/v1/avatar/{:064}.jpg", self.avatars.len() + 1);
+        self.avatars.insert(url.clone(), open_id);
+        answer(
+            step.status.unwrap_or(200),
+            json!({"err": 0, "msg": "ok", "data": {"avatar_url": url}}).to_string(),
+        )
+    }
+
+    /// `POST /v1/profile/fill`: the user's own avatar and a nickname the content check passes.
+    fn fill(&mut self, body: &Value, bearer: Option<&str>) -> (u16, Value) {
+        let Some(open_id) = bearer.and_then(|t| self.sessions.get(t)).cloned() else {
+            return (401, json!({"err": 401, "msg": "session expired"}));
+        };
+        let avatar = body["avatar_url"].as_str();
+        if avatar.is_some_and(|url| self.avatars.get(url) != Some(&open_id)) {
+            return (200, json!({"err": 41012, "msg": "not this user's avatar"}));
+        }
+        let nick = body["nick_name"].as_str();
+        if nick.is_some_and(|n| n.contains(RISKY_NICK)) {
+            return (200, json!({"err": 87014, "msg": "risky content"}));
+        }
+        let user = self.user(&open_id);
+        if let Some(nick) = nick {
+            user.insert("nick_name".into(), json!(nick));
+        }
+        if let Some(url) = avatar {
+            user.insert("avatar_url".into(), json!(url));
+        }
+        user.insert("is_new".into(), json!(false));
+        let mut data = user.clone();
+        data.insert("jwt".into(), json!(""));
+        (200, serde_json::from_str(&envelope(&data)).unwrap())
     }
 
     fn user(&mut self, open_id: &str) -> &mut Map<String, Value> {
