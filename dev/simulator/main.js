@@ -1,6 +1,8 @@
 // The simulator page: a mini-game whose tap calls wx.tmSDK.updateUserProfile, with a WeChat-style
-// authorisation sheet, the resolved profile, the cache's age and expiry, and errors with their codes. It only
-// displays what the SDK returns; every rule is the SDK's.
+// authorisation sheet, the resolved profile, the cache's age and expiry, and errors with their codes; while the
+// cached profile is WeChat's 微信用户 placeholder, the mini-program's fill-in form (头像昵称填写 →
+// wx.tmSDK.fillUserProfile, the image uploaded to tmsdk-server). It only displays what the SDK returns; every
+// rule is the SDK's.
 import { install } from "../../pkg/shim/web.js";
 import { webTransport } from "./transport-web.js";
 import { createSimWx } from "./wx-sim.js";
@@ -99,6 +101,7 @@ function duration(ms) {
 
 function showCache() {
   const cached = wx.tmSDK && wx.tmSDK.getCachedProfile();
+  $("fill").hidden = !(cached && cached.placeholder);
   if (!cached) {
     $("cache").textContent = "empty";
     return;
@@ -120,6 +123,48 @@ $("tap").addEventListener("click", () => {
     .then((profile) => {
       const popup = sim.counts.getUserProfile > before;
       showProfile(profile, popup ? "WeChat popup + /v1/profile" : "cache (no popup, no request)");
+      $("status").textContent = "resolved";
+    })
+    .catch((e) => {
+      showError(e);
+      $("status").textContent = "rejected";
+    })
+    .then(showCache);
+});
+
+// The fill-in (头像昵称填写). <button open-type="chooseAvatar">: the player picks an image and WeChat hands over
+// a temporary file; here each tap paints the next colour as a PNG.
+const FILL_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
+let chosenAvatar = "";
+let chosen = 0;
+function png(colour) {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 96;
+  const g = canvas.getContext("2d");
+  g.fillStyle = colour;
+  g.fillRect(0, 0, 96, 96);
+  g.fillStyle = "#fff";
+  g.beginPath();
+  g.arc(48, 38, 18, 0, Math.PI * 2);
+  g.fill();
+  return new Promise((resolve) => canvas.toBlob((blob) => blob.arrayBuffer().then((b) => resolve(new Uint8Array(b))), "image/png"));
+}
+$("fill-avatar").addEventListener("click", async () => {
+  const bytes = await png(FILL_COLOURS[chosen++ % FILL_COLOURS.length]);
+  chosenAvatar = sim.chooseAvatar(bytes);
+  $("fill-avatar-image").src = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
+  document.body.dataset.avatarChosen = "true";
+});
+$("fill-submit").addEventListener("click", () => {
+  $("error").hidden = true;
+  const options = {};
+  if (chosenAvatar) options.avatarPath = chosenAvatar;
+  if ($("fill-nick").value) options.nickName = $("fill-nick").value;
+  $("status").textContent = `fillUserProfile(${JSON.stringify(options)}) …`;
+  wx.tmSDK
+    .fillUserProfile(options)
+    .then((profile) => {
+      showProfile(profile, "fill-in: wx.uploadFile → /v1/avatar, then /v1/profile/fill");
       $("status").textContent = "resolved";
     })
     .catch((e) => {

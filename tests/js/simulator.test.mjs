@@ -103,6 +103,25 @@ test("the simulator page: Allow, cache, refresh, Deny", async () => {
     assert.equal(await page.textContent("#nick"), "微信用户");
     assert.equal(await page.isVisible("#placeholder-badge"), true, "the placeholder badge");
     await page.waitForFunction(() => document.getElementById("cache").textContent.includes("placeholder true"));
+
+    // The mini-program's fill-in: shown for the placeholder; a risky nickname is its error; then the player's
+    // own image (uploaded to tmsdk-server) and nickname replace the placeholder.
+    await page.waitForSelector("#fill", { state: "visible" });
+    await page.click("#fill-avatar");
+    await page.waitForFunction(() => document.body.dataset.avatarChosen === "true");
+    await page.fill("#fill-nick", "大坏蛋");
+    await page.click("#fill-submit");
+    await settled();
+    assert.equal(await page.textContent("#error-code"), "CONTENT_RISKY");
+    await page.fill("#fill-nick", "小红");
+    await page.click("#fill-submit");
+    await settled();
+    assert.equal(await page.textContent("#nick"), "小红");
+    assert.equal(await page.isVisible("#placeholder-badge"), false, "no longer the placeholder");
+    const avatar = await page.getAttribute("#avatar", "src");
+    assert.match(avatar, /\/v1\/avatar\/[0-9a-f]{64}\.jpg$/, "the stored avatar");
+    await page.waitForFunction(() => document.getElementById("avatar").naturalWidth === 256, null, { timeout: 5000 });
+    await page.waitForFunction(() => document.getElementById("fill").hidden);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
@@ -110,7 +129,7 @@ test("the simulator page: Allow, cache, refresh, Deny", async () => {
   // tmsdk-server kept the profile: the player's next login answers it.
   const { body: wx } = await post(server.url, "/sim/wx/login", { openId: "oDevPlayer_0001" });
   const next = await post(server.url, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1001, channel: "" });
-  assert.deepEqual([next.body.data.nick_name, next.body.data.is_new], ["微信用户", false]);
+  assert.deepEqual([next.body.data.nick_name, next.body.data.is_new], ["小红", false]);
 });
 
 test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode2session, persistence", async () => {
