@@ -626,6 +626,7 @@ async fn check_avatar(state: &AppState, app_id: &str, open_id: &str, sha256: &st
             }
         }
         Err(e) => {
+            state.metrics.content_check("avatar", "error");
             warn!(event = "avatar-check", app_id = %app_id, errcode = e.errcode, error = %e.errmsg, "WeChat's image check could not be asked for");
         }
     }
@@ -740,7 +741,13 @@ async fn fill(
             .wechat
             .check_text(&app_id, secret, &open_id, nick)
             .await
-            .map_err(wechat_refusal)?;
+            .map_err(|e| {
+                state.metrics.content_check("nickname", "error");
+                wechat_refusal(e)
+            })?;
+        state
+            .metrics
+            .content_check("nickname", verdict.suggest.label());
         match verdict.suggest {
             Suggest::Risky => {
                 info!(event = "content-check", app_id = %app_id, suggest = "risky", label = verdict.label, "nickname refused");
@@ -815,7 +822,8 @@ async fn push(
         let trace_id = event["trace_id"].as_str().unwrap_or_default();
         let suggest = Suggest::parse(event["result"]["suggest"].as_str().unwrap_or_default());
         let label = event["result"]["label"].as_i64().unwrap_or(0);
-        info!(event = "avatar-check", app_id = %app_id, trace_id = %trace_id, suggest = ?suggest, label, "WeChat's verdict on an avatar");
+        info!(event = "avatar-check", app_id = %app_id, trace_id = %trace_id, suggest = suggest.label(), label, "WeChat's verdict on an avatar");
+        state.metrics.content_check("avatar", suggest.label());
         if suggest == Suggest::Risky && !trace_id.is_empty() {
             let removed = state
                 .store

@@ -1,5 +1,5 @@
 //! What operators watch, in Prometheus's text format at `GET /metrics`: requests by route and status, their
-//! latency, WeChat's answers by outcome, and database errors. One registry per server (not a global one), so
+//! latency, WeChat's answers by outcome, WeChat's content checks by kind and verdict, and database errors. One registry per server (not a global one), so
 //! several servers in one process (the tests) count apart.
 
 use prometheus::{
@@ -13,6 +13,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     wechat: IntCounterVec,
+    content_checks: IntCounterVec,
     database_errors: IntCounter,
 }
 
@@ -77,6 +78,15 @@ impl Metrics {
             &["outcome"],
         )
         .expect("a valid metric");
+        let content_checks = IntCounterVec::new(
+            Opts::new(
+                "tmsdk_content_checks_total",
+                "WeChat's content checks of what players filled in, by kind (nickname, avatar) and verdict \
+                 (pass, review, risky, error)",
+            ),
+            &["kind", "verdict"],
+        )
+        .expect("a valid metric");
         let database_errors = IntCounter::new(
             "tmsdk_database_errors_total",
             "Database operations that failed",
@@ -86,6 +96,7 @@ impl Metrics {
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(wechat.clone()),
+            Box::new(content_checks.clone()),
             Box::new(database_errors.clone()),
         ] {
             registry
@@ -97,6 +108,7 @@ impl Metrics {
             requests,
             latency,
             wechat,
+            content_checks,
             database_errors,
         }
     }
@@ -112,6 +124,14 @@ impl Metrics {
     /// Counts one call to WeChat.
     pub fn wechat(&self, outcome: WechatOutcome) {
         self.wechat.with_label_values(&[outcome.label()]).inc();
+    }
+
+    /// Counts one content check: `kind` "nickname" or "avatar", `verdict` "pass", "review", "risky" or "error"
+    /// (WeChat refused the call or was not reached; an avatar's verdict comes by push).
+    pub fn content_check(&self, kind: &'static str, verdict: &'static str) {
+        self.content_checks
+            .with_label_values(&[kind, verdict])
+            .inc();
     }
 
     /// Counts one database error.

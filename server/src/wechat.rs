@@ -78,6 +78,15 @@ pub enum Suggest {
 }
 
 impl Suggest {
+    /// WeChat's word for the verdict (a metric's label).
+    pub fn label(self) -> &'static str {
+        match self {
+            Suggest::Pass => "pass",
+            Suggest::Review => "review",
+            Suggest::Risky => "risky",
+        }
+    }
+
     /// WeChat's word for it; anything unknown is taken as `review` (allowed and logged).
     pub fn parse(word: &str) -> Suggest {
         match word {

@@ -343,6 +343,19 @@ async fn fill_in(db: &str) {
         "and taken from its user: {gone}"
     );
     assert_eq!(gone["data"]["nick_name"], "小绿");
+
+    // What operators see: every verdict counted by kind.
+    let (_, _, metrics) = send("GET", &format!("{}/metrics", w.server), &[], vec![]).await;
+    let metrics = String::from_utf8_lossy(&metrics);
+    for (labels, count) in [
+        (r#"kind="nickname",verdict="pass""#, 6),
+        (r#"kind="nickname",verdict="review""#, 1),
+        (r#"kind="nickname",verdict="risky""#, 1),
+        (r#"kind="avatar",verdict="risky""#, 1),
+    ] {
+        let line = format!("tmsdk_content_checks_total{{{labels}}} {count}");
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
