@@ -73,25 +73,18 @@ impl Config {
         config: impl Into<Argument<ConfigInput>>,
         default_app_id: Option<&str>,
     ) -> Result<Config> {
-        let config = match config.into() {
-            Argument::Keys(config) => config,
-            Argument::NotAnObject(other) => {
-                return Err(TmError::new(
+        let config = config.into().into_keys(
+            |kind| {
+                TmError::new(
                     ErrorCode::InvalidConfig,
                     format!(
-                        "install(): config must be an object such as {{ server, appId }}, not {}. Pass an object.",
-                        other.describe()
+                        "install(): config must be an object such as {{ server, appId }}, not {kind}. Pass an object."
                     ),
                 )
-                .with_field("config"))
-            }
-            Argument::Unreadable { key, what } => {
-                return Err(TmError::invalid_config(
-                    &key,
-                    &format!("{what}, which install() cannot read; pass plain data"),
-                ))
-            }
-        };
+                .with_field("config")
+            },
+            TmError::invalid_config,
+        )?;
         let flag = |value: &Input, key: &str| {
             optional_bool(value).map_err(|p| TmError::invalid_config(key, &p))
         };

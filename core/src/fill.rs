@@ -29,26 +29,19 @@ pub struct FillOptions {
 impl FillOptions {
     /// Validates the `options` argument; every wrong value names its key.
     pub fn parse(options: impl Into<Argument<FillInput>>) -> Result<FillOptions> {
-        let options = match options.into() {
-            Argument::Keys(options) => options,
-            Argument::NotAnObject(other) => {
-                return Err(TmError::new(
+        let options = options.into().into_keys(
+            |kind| {
+                TmError::new(
                     ErrorCode::InvalidOptions,
                     format!(
-                        "fillUserProfile(): options must be an object such as {{ avatarPath, nickName }}, not {}. \
-                         Pass what the player filled in.",
-                        other.describe()
+                        "fillUserProfile(): options must be an object such as {{ avatarPath, nickName }}, \
+                         not {kind}. Pass what the player filled in."
                     ),
                 )
-                .with_field("options"))
-            }
-            Argument::Unreadable { key, what } => {
-                return Err(TmError::invalid_fill_options(
-                    &key,
-                    &format!("{what}, which fillUserProfile() cannot read; pass plain data"),
-                ))
-            }
-        };
+                .with_field("options")
+            },
+            TmError::invalid_fill_options,
+        )?;
         let nick_name = optional_string(&options.nick_name)
             .map_err(|p| TmError::invalid_fill_options("nickName", &p))?
             .map(nick_name)

@@ -264,19 +264,15 @@ impl<H: Host + 'static> Inner<H> {
         let jwt = self.session().await?;
         // 5. POST /v1/profile; a 401 drops the session, logs in once and retries once.
         let body = ProfileRequest::new(&self.config.app_id, &info).to_json();
-        let (answer, jwt) = match self
-            .post(PROFILE_PATH, &body, Some(&jwt), Endpoint::Profile)
-            .await?
-        {
-            Answer::Unauthorized(_) => {
-                let jwt = self.relogin().await?;
-                let answer = self
-                    .post(PROFILE_PATH, &body, Some(&jwt), Endpoint::ProfileRetry)
-                    .await?;
-                (answer, jwt)
-            }
-            answer => (answer, jwt),
-        };
+        let (answer, jwt) = self
+            .post_with_session(
+                PROFILE_PATH,
+                &body,
+                jwt,
+                Endpoint::Profile,
+                Endpoint::ProfileRetry,
+            )
+            .await?;
         // 6. Validated profile → cache record → result.
         self.keep(answer, jwt)
     }
@@ -295,6 +291,26 @@ impl<H: Host + 'static> Inner<H> {
                 Ok(record.profile)
             }
             Answer::Unauthorized(e) | Answer::Failed(e) => Err(e),
+        }
+    }
+
+    /// POSTs `body` to `path` with the session `jwt`; a 401 drops the session, logs in once and posts once
+    /// more (`retry` names that request). The answer, and the session it was given with.
+    async fn post_with_session(
+        self: &Rc<Self>,
+        path: &str,
+        body: &str,
+        jwt: String,
+        first: Endpoint,
+        retry: Endpoint,
+    ) -> Result<(Answer, String)> {
+        match self.post(path, body, Some(&jwt), first).await? {
+            Answer::Unauthorized(_) => {
+                let jwt = self.relogin().await?;
+                let answer = self.post(path, body, Some(&jwt), retry).await?;
+                Ok((answer, jwt))
+            }
+            answer => Ok((answer, jwt)),
         }
     }
 
@@ -321,19 +337,9 @@ impl<H: Host + 'static> Inner<H> {
             avatar_url: avatar_url.as_deref().map(Into::into),
         }
         .to_json();
-        let (answer, jwt) = match self
-            .post(FILL_PATH, &body, Some(&jwt), Endpoint::Fill)
-            .await?
-        {
-            Answer::Unauthorized(_) => {
-                let jwt = self.relogin().await?;
-                let answer = self
-                    .post(FILL_PATH, &body, Some(&jwt), Endpoint::FillRetry)
-                    .await?;
-                (answer, jwt)
-            }
-            answer => (answer, jwt),
-        };
+        let (answer, jwt) = self
+            .post_with_session(FILL_PATH, &body, jwt, Endpoint::Fill, Endpoint::FillRetry)
+            .await?;
         self.keep(answer, jwt).map_err(fill_refusal)
     }
 

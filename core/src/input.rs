@@ -12,6 +12,7 @@ use serde::de::{
 };
 use serde::{Deserialize, Deserializer};
 
+use crate::error::TmError;
 use crate::json::field_names;
 
 /// A JS value as the validation rules see it.
@@ -169,6 +170,25 @@ pub enum Argument<T> {
         /// What its value is, as the error says it ("is a function", "has a getter that throws (…)").
         what: String,
     },
+}
+
+impl<T> Argument<T> {
+    /// The keys read, or the argument's own error: `not_an_object` is given what the value is ("a string"),
+    /// `unreadable` the key and the problem, phrased the same for every argument.
+    pub(crate) fn into_keys(
+        self,
+        not_an_object: impl FnOnce(&str) -> TmError,
+        unreadable: impl FnOnce(&str, &str) -> TmError,
+    ) -> Result<T, TmError> {
+        match self {
+            Argument::Keys(keys) => Ok(keys),
+            Argument::NotAnObject(other) => Err(not_an_object(other.describe())),
+            Argument::Unreadable { key, what } => Err(unreadable(
+                &key,
+                &format!("{what}, which cannot be read; pass plain data"),
+            )),
+        }
+    }
 }
 
 impl<T: DeserializeOwned + Default> Argument<T> {

@@ -94,26 +94,19 @@ impl UpdateOptions {
     /// Validates the `options` argument. `undefined`/`null` take every default; unknown keys are ignored;
     /// a `null` key takes its default too. Every wrong value names its key.
     pub fn parse(options: impl Into<Argument<OptionsInput>>) -> Result<UpdateOptions> {
-        let options = match options.into() {
-            Argument::Keys(options) => options,
-            Argument::NotAnObject(other) => {
-                return Err(TmError::new(
+        let options = options.into().into_keys(
+            |kind| {
+                TmError::new(
                     ErrorCode::InvalidOptions,
                     format!(
                         "updateUserProfile(): options must be an object such as {{ refresh: false, desc: \"…\" }}, \
-                         not {}. Pass an object, or nothing for the defaults.",
-                        other.describe()
+                         not {kind}. Pass an object, or nothing for the defaults."
                     ),
                 )
-                .with_field("options"))
-            }
-            Argument::Unreadable { key, what } => {
-                return Err(TmError::invalid_options(
-                    &key,
-                    &format!("{what}, which updateUserProfile() cannot read; pass plain data"),
-                ))
-            }
-        };
+                .with_field("options")
+            },
+            TmError::invalid_options,
+        )?;
         let refresh =
             optional_bool(&options.refresh).map_err(|p| TmError::invalid_options("refresh", &p))?;
         let fresh =

@@ -449,19 +449,8 @@ async fn profile(
     Body(body): Body<ProfileRequest<'static>>,
 ) -> Result<Json<Envelope<Profile>>, Refusal> {
     // The token must be this server's, for the request's app (its audience).
-    let secrets: Vec<&str> = std::iter::once(state.config.token_secret.as_str())
-        .chain(state.config.token_secret_previous.as_deref())
-        .collect();
-    let claims =
-        crypto::verify_token(&secrets, &token, &body.app_id).ok_or_else(Refusal::unauthorized)?;
+    let (claims, session_key) = session(&state, &token, &[body.app_id.as_ref()]).await?;
     let (app_id, open_id) = (claims.aud, claims.sub);
-    limit(&state.per_openid, &format!("{app_id}/{open_id}"))?;
-    let session_key = state
-        .store
-        .session_key(&app_id, &open_id)
-        .await
-        .inspect_err(|_| state.metrics.database_error())?
-        .ok_or_else(Refusal::unauthorized)?;
     if !crypto::signature_matches(&body.raw_data, &session_key, &body.signature) {
         return Err(Refusal::with_err(
             err::SIGNATURE,
@@ -497,22 +486,26 @@ async fn profile(
     stored_profile(&state, &app_id, &open_id).await
 }
 
-/// The claims of a bearer token for one of `apps`, else HTTP 401; then the per-user limit, and the user must
-/// be known (a login stored them).
-async fn session(state: &AppState, token: &str, apps: &[&str]) -> Result<Claims, Refusal> {
+/// The claims of a bearer token for one of `apps`, else HTTP 401; then the per-user limit; and the user's
+/// WeChat session key (a login stored it; an unknown user is HTTP 401).
+async fn session(
+    state: &AppState,
+    token: &str,
+    apps: &[&str],
+) -> Result<(Claims, String), Refusal> {
     let secrets: Vec<&str> = std::iter::once(state.config.token_secret.as_str())
         .chain(state.config.token_secret_previous.as_deref())
         .collect();
     let claims =
         crypto::verify_token_for(&secrets, token, apps).ok_or_else(Refusal::unauthorized)?;
     limit(&state.per_openid, &format!("{}/{}", claims.aud, claims.sub))?;
-    state
+    let session_key = state
         .store
         .session_key(&claims.aud, &claims.sub)
         .await
         .inspect_err(|_| state.metrics.database_error())?
         .ok_or_else(Refusal::unauthorized)?;
-    Ok(claims)
+    Ok((claims, session_key))
 }
 
 /// A refusal of WeChat's: unreachable → 502, else its own errcode and message.
@@ -560,7 +553,7 @@ async fn upload_avatar(
     upload: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Envelope<AvatarAnswer>>, Refusal> {
     let apps: Vec<&str> = state.config.apps.keys().map(String::as_str).collect();
-    let claims = session(&state, &token, &apps).await?;
+    let (claims, _) = session(&state, &token, &apps).await?;
     let mut upload = upload.map_err(|r| upload_refusal(r.status(), r.body_text()))?;
     let mut file: Option<Bytes> = None;
     while let Some(field) = upload
@@ -700,7 +693,7 @@ async fn fill(
     Bearer(token): Bearer,
     Body(body): Body<FillRequest<'static>>,
 ) -> Result<Json<Envelope<Profile>>, Refusal> {
-    let claims = session(&state, &token, &[body.app_id.as_ref()]).await?;
+    let (claims, _) = session(&state, &token, &[body.app_id.as_ref()]).await?;
     let (app_id, open_id) = (claims.aud, claims.sub);
     if body.nick_name.is_none() && body.avatar_url.is_none() {
         return Err(Refusal::new(
