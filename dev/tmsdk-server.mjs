@@ -23,13 +23,13 @@ export function buildTmsdkServer(profile = "debug") {
 }
 
 /**
- * @param {{ env: Record<string, string>, profile?: "debug" | "release", log?: (line: string) => void }} options
- *   `env`: the TMSDK_* settings (TMSDK_LISTEN defaults to a free port); `log` sees each line the server prints
+ * @param {{ env: Record<string, string>, profile?: "debug" | "release", binary?: string, log?: (line: string) => void }} options
+ *   `env`: the TMSDK_* settings (TMSDK_LISTEN defaults to a free port); `binary`: another build of tmsdk-server
+ *   to run (a benchmark's comparison), else this checkout's, built first; `log` sees each line the server prints
  *   (its settings, then one JSON line per request; never a token or session key).
- * @returns {Promise<{ url: string, stop(): Promise<void> }>} `url` without a trailing slash.
+ * @returns {Promise<{ url: string, pid: number, stop(): Promise<void> }>} `url` without a trailing slash.
  */
-export async function startTmsdkServer({ env, profile = "debug", log = () => {} }) {
-  const binary = buildTmsdkServer(profile);
+export async function startTmsdkServer({ env, profile = "debug", binary = buildTmsdkServer(profile), log = () => {} }) {
   const child = spawn(binary, [], {
     env: { PATH: process.env.PATH, TMSDK_LISTEN: "127.0.0.1:0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -72,6 +72,7 @@ export async function startTmsdkServer({ env, profile = "debug", log = () => {} 
   });
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;

@@ -106,12 +106,8 @@ pub fn issue_token(secret: &str, claims: &Claims) -> String {
 }
 
 /// The claims of `token` when it is a JWT signed with HS256 by one of `secrets`, issued by this server for
-/// `app_id` and not expired (with [`LEEWAY_SECS`]). Every other algorithm, `none` included, is refused.
-pub fn verify_token(secrets: &[&str], token: &str, app_id: &str) -> Option<Claims> {
-    verify_token_for(secrets, token, &[app_id])
-}
-
-/// [`verify_token`] for a token whose app is one of `app_ids` (a request that names no app: an upload).
+/// one of `app_ids` (one, the request's; or all served, for a request that names no app: an upload) and not
+/// expired (with [`LEEWAY_SECS`]). Every other algorithm, `none` included, is refused.
 pub fn verify_token_for(secrets: &[&str], token: &str, app_ids: &[&str]) -> Option<Claims> {
     let mut validation = Validation::new(Algorithm::HS256);
     validation.leeway = LEEWAY_SECS;
@@ -134,6 +130,10 @@ mod tests {
     use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use serde_json::json;
+
+    fn verify_token(secrets: &[&str], token: &str, app_id: &str) -> Option<Claims> {
+        verify_token_for(secrets, token, &[app_id])
+    }
 
     #[test]
     fn a_signature_matches_only_its_own_raw_data_and_key() {

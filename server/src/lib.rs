@@ -1,45 +1,70 @@
 //! `tmsdk-server`: the backend of tmsdk-profile. It turns `wx.login` codes into sessions (WeChat's
-//! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Modules:
-//! `config` (environment), `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate limits,
-//! the client's address), `metrics` (Prometheus), `region` (ip2region), `store` (SQLite or PostgreSQL), `app` (the HTTP routes),
-//! `serve` (connections: timeouts and a cap).
+//! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Laid out by job:
+//! `config` (environment), `state` (what handlers share), `error` (refusals and their codes), `extract` (what
+//! handlers take from a request), `middleware` (rate limit, logs and metrics), `routes/` (one file per route
+//! family), `router`; beneath them `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate
+//! limits, the client's address), `metrics` (Prometheus), `region` (ip2region), `avatar` (images), `store`
+//! (SQLite or PostgreSQL) and `serve` (connections: timeouts, a cap, lingering close).
 #![deny(missing_docs)]
 
-pub mod app;
-pub mod avatar;
-pub mod config;
-pub mod crypto;
-pub mod limits;
-pub mod metrics;
-pub mod region;
-pub mod serve;
-pub mod store;
-pub mod wechat;
+mod avatar;
+mod config;
+mod crypto;
+mod error;
+mod extract;
+mod limits;
+mod linger;
+mod metrics;
+mod middleware;
+mod region;
+mod router;
+mod routes;
+mod serve;
+mod state;
+mod store;
+mod wechat;
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
+pub use config::Config;
+pub use crypto::{issue_token, push_signature, signature, Claims};
+pub use metrics::Metrics;
+pub use region::{Ip2Region, Location};
+pub use serve::{raise_open_file_limit, serve, ConnectionLimits};
+pub use store::{Migration, Store, MIGRATIONS};
+
+/// A limiter of `per_minute` requests a minute per key, in bursts of up to a third of that, whose idle keys
+/// are forgotten in the background.
+fn limiter<K>(per_minute: u32) -> Arc<limits::RateLimiter<K>>
+where
+    K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+{
+    let rate = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(per_minute.div_ceil(3)).unwrap_or(NonZeroU32::MIN);
+    let limiter = Arc::new(limits::RateLimiter::new(rate, burst));
+    limits::forget_idle_in_background(&limiter, limits::FORGET_EVERY);
+    limiter
+}
+
 /// Opens the store and builds the routes for `config`.
-pub async fn build(config: config::Config) -> Result<axum::Router, String> {
-    let store = store::Store::open(&config.db)
+pub async fn build(config: Config) -> Result<axum::Router, String> {
+    let metrics = Metrics::new();
+    let store = Store::open(&config.db, metrics.clone())
         .await
         .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
-    let wechat = wechat::Wechat::new(&config.wechat_api);
+    let wechat = wechat::Wechat::new(&config.wechat_api, metrics.clone());
     let regions = match &config.ip2region {
-        Some(path) => {
-            Some(region::Ip2Region::load(path).map_err(|e| format!("TMSDK_IP2REGION: {e}"))?)
-        }
+        Some(path) => Some(Ip2Region::load(path).map_err(|e| format!("TMSDK_IP2REGION: {e}"))?),
         None => None,
     };
-    let per_ip = limits::RateLimiter::new(config.rate_per_ip, config.rate_per_ip.div_ceil(3));
-    let per_openid =
-        limits::RateLimiter::new(config.rate_per_openid, config.rate_per_openid.div_ceil(3));
-    Ok(app::router(Arc::new(app::AppState {
+    Ok(router::router(Arc::new(state::AppState {
+        per_ip: limiter(config.rate_per_ip),
+        per_openid: limiter(config.rate_per_openid),
         config,
         store,
         wechat,
-        per_ip,
-        per_openid,
         regions,
-        metrics: metrics::Metrics::new(),
+        metrics,
     })))
 }

@@ -1,53 +1,92 @@
-//! Rate limits and the client's address. Token buckets per key (an IP, an openid): each refills at a steady
-//! rate up to a burst; a request that finds its bucket empty is refused with `err` 429 and how long to wait.
-//! Limits are per server instance. The client's IP is the peer's, or — when the peer is a trusted proxy — the
-//! last address in `X-Forwarded-For` that is not itself a trusted proxy.
+//! Rate limits and the client's address. Per key (an IP, an app's openid), governor's keyed limiter (GCRA: a
+//! steady rate up to a burst); a request over it is refused with `err` 429 and how long to wait. Keys whose
+//! allowance is full again are forgotten by a background task, never on a request's path, so a flood of new
+//! addresses costs each request the same. Limits are per server instance. The client's IP is the peer's, or —
+//! when the peer is a trusted proxy — the last address in `X-Forwarded-For` that is not itself a trusted proxy.
 
-use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
-/// A set of token buckets.
-pub struct RateLimiter {
-    per_second: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DashMapStateStore;
+use governor::Quota;
+
+/// Rate limits per key `K`, on clock `C` (the system's; a fake one in tests).
+pub struct RateLimiter<K: Hash + Eq + Clone, C: Clock = DefaultClock> {
+    limiter: governor::RateLimiter<K, DashMapStateStore<K>, C, NoOpMiddleware<C::Instant>>,
+    clock: C,
 }
 
-/// Buckets kept before full (idle) ones are dropped.
-const MAX_KEYS: usize = 100_000;
+/// How often the background task forgets keys whose allowance is full again.
+pub const FORGET_EVERY: Duration = Duration::from_secs(10);
 
-impl RateLimiter {
-    /// `per_minute` requests a minute per key on average, up to `burst` at once.
-    pub fn new(per_minute: u32, burst: u32) -> RateLimiter {
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
+    /// `per_minute` requests a minute per key on average, up to `burst` at once, on the system's clock.
+    pub fn new(per_minute: NonZeroU32, burst: NonZeroU32) -> RateLimiter<K> {
+        RateLimiter::with_clock(per_minute, burst, DefaultClock::default())
+    }
+}
+
+impl<K: Hash + Eq + Clone, C: Clock + Clone> RateLimiter<K, C> {
+    /// As [`RateLimiter::new`], on `clock`.
+    pub fn with_clock(per_minute: NonZeroU32, burst: NonZeroU32, clock: C) -> RateLimiter<K, C> {
+        let quota = Quota::per_minute(per_minute).allow_burst(burst);
         RateLimiter {
-            per_second: f64::from(per_minute) / 60.0,
-            burst: f64::from(burst),
-            buckets: Mutex::new(HashMap::new()),
+            limiter: governor::RateLimiter::dashmap_with_clock(quota, clock.clone()),
+            clock,
         }
     }
 
-    /// Takes one token for `key` at `now`: `Ok` or `Err(seconds to wait)`.
-    pub fn take(&self, key: &str, now: Instant) -> Result<(), u64> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_KEYS {
-            let (per_second, burst) = (self.per_second, self.burst);
-            buckets.retain(|_, (tokens, at)| {
-                *tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second < burst
-            });
-        }
-        let (tokens, at) = buckets.entry(key.to_string()).or_insert((self.burst, now));
-        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * self.per_second)
-            .min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / self.per_second).ceil().max(1.0) as u64)
-        }
+    /// Takes one request from `key`'s allowance: `Ok`, or `Err(whole seconds to wait, at least 1)`.
+    pub fn take(&self, key: &K) -> Result<(), u64> {
+        self.limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            wait.as_secs_f64().ceil().max(1.0) as u64
+        })
     }
+
+    /// Forgets the keys whose allowance has been full again for a period (a new request of theirs is treated
+    /// the same as a first), and gives their memory back.
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
+    /// How many keys are remembered.
+    #[cfg(test)]
+    pub fn keys(&self) -> usize {
+        self.limiter.len()
+    }
+}
+
+/// Runs [`RateLimiter::forget_idle`] every `every` on a blocking thread (the sweep takes milliseconds with
+/// a million keys), until the limiter is dropped; the task then ends.
+pub fn forget_idle_in_background<K, C>(
+    limiter: &Arc<RateLimiter<K, C>>,
+    every: Duration,
+) -> tokio::task::JoinHandle<()>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    C: Clock + Clone + Send + Sync + 'static,
+    C::Instant: Send + Sync,
+{
+    let weak: Weak<RateLimiter<K, C>> = Arc::downgrade(limiter);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(limiter) = weak.upgrade() else {
+                return;
+            };
+            let _ = tokio::task::spawn_blocking(move || limiter.forget_idle()).await;
+        }
+    })
 }
 
 /// One entry of `TMSDK_TRUSTED_PROXIES`: an address, or a network in CIDR notation.
@@ -133,23 +172,86 @@ pub fn client_ip(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Network])
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use governor::clock::FakeRelativeClock;
+
+    fn n(v: u32) -> NonZeroU32 {
+        NonZeroU32::new(v).unwrap()
+    }
 
     #[test]
-    fn a_bucket_allows_its_burst_then_refills_at_its_rate() {
-        let limiter = RateLimiter::new(60, 3);
-        let t0 = Instant::now();
+    fn a_key_has_its_burst_then_one_request_per_period() {
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(n(60), n(3), clock.clone());
         for _ in 0..3 {
-            assert_eq!(limiter.take("ip", t0), Ok(()));
+            assert_eq!(limiter.take(&"ip"), Ok(()));
         }
-        assert_eq!(limiter.take("ip", t0), Err(1));
-        assert_eq!(limiter.take("other", t0), Ok(()), "keys are independent");
         assert_eq!(
-            limiter.take("ip", t0 + Duration::from_secs(1)),
-            Ok(()),
-            "one token a second"
+            limiter.take(&"ip"),
+            Err(1),
+            "one request a second: wait 1 s"
         );
-        assert!(limiter.take("ip", t0 + Duration::from_secs(1)).is_err());
+        assert_eq!(limiter.take(&"other"), Ok(()), "keys are independent");
+        clock.advance(Duration::from_millis(1000));
+        assert_eq!(limiter.take(&"ip"), Ok(()), "one more after a second");
+        assert_eq!(limiter.take(&"ip"), Err(1));
+        clock.advance(Duration::from_millis(100));
+        assert_eq!(limiter.take(&"ip"), Err(1), "0.9 s to wait is said as 1 s");
+        let slow = RateLimiter::with_clock(n(2), n(1), clock.clone());
+        assert_eq!(slow.take(&"ip"), Ok(()));
+        assert_eq!(slow.take(&"ip"), Err(30), "two a minute: wait 30 s");
+    }
+
+    #[test]
+    fn keys_whose_allowance_is_full_again_are_forgotten() {
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(n(60), n(1), clock.clone());
+        for i in 0..1000u32 {
+            assert_eq!(limiter.take(&i), Ok(()));
+        }
+        clock.advance(Duration::from_millis(1500));
+        assert_eq!(limiter.take(&5000), Ok(()));
+        limiter.forget_idle();
+        assert_eq!(
+            limiter.keys(),
+            1001,
+            "full again for less than a period: kept"
+        );
+        clock.advance(Duration::from_millis(600));
+        limiter.forget_idle();
+        assert_eq!(
+            limiter.keys(),
+            1,
+            "the first thousand are forgotten, 5000 is not"
+        );
+        assert_eq!(
+            limiter.take(&5000),
+            Err(1),
+            "a remembered key keeps its state"
+        );
+        assert_eq!(limiter.take(&7), Ok(()), "a forgotten key starts full");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_background_task_forgets_and_ends_with_its_limiter() {
+        let clock = FakeRelativeClock::default();
+        let limiter = Arc::new(RateLimiter::with_clock(n(60), n(1), clock.clone()));
+        for i in 0..100u32 {
+            limiter.take(&i).unwrap();
+        }
+        let task = forget_idle_in_background(&limiter, Duration::from_secs(10));
+        clock.advance(Duration::from_secs(2));
+        for _ in 0..60 {
+            if limiter.keys() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        assert_eq!(limiter.keys(), 0, "forgotten by the background task");
+        drop(limiter);
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("the task ends once its limiter is dropped")
+            .unwrap();
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! `tmsdk-server`: prints its settings (secrets masked) and its open-file limit, then `listening on
 //! http://ADDR`; stops gracefully on Ctrl-C or SIGTERM.
 
-use tmsdk_server::config::Config;
-use tmsdk_server::serve::{raise_open_file_limit, serve, ConnectionLimits};
+use tmsdk_server::{raise_open_file_limit, serve, Config, ConnectionLimits};
 
 #[tokio::main]
 async fn main() {

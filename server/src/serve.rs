@@ -1,8 +1,9 @@
 //! Serving connections so that slow or idle clients cost little: every request's header must arrive within
 //! the header timeout (a kept-alive connection that sends nothing more is closed by the same timer), every
 //! request is answered within the request timeout, and at most `max_connections` connections are open at
-//! once (the listener waits for a free place before it accepts another). Graceful shutdown lets requests in
-//! flight finish.
+//! once (the listener waits for a free place before it accepts another). A connection the server closes
+//! lingers (`linger`), so a client still sending reads the answer. Graceful shutdown lets requests in flight
+//! finish.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,6 +18,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
+
+use crate::linger::LingeringClose;
 
 /// How the server treats connections.
 #[derive(Debug, Clone, Copy)]
@@ -90,7 +93,7 @@ pub async fn serve(
         });
         let connection = graceful.watch(
             builder
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(LingeringClose::new(stream)), service)
                 .into_owned(),
         );
         tokio::spawn(async move {

@@ -15,10 +15,10 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::metrics::{Metrics, WechatOutcome};
+
 /// WeChat's errcode for an invalid or used code.
 pub const INVALID_CODE: i64 = 40029;
-/// WeChat's errcode for a high-risk user.
-pub const HIGH_RISK: i64 = 40226;
 /// WeChat's errcode for "too many requests".
 pub const BUSY: i64 = 45011;
 /// WeChat's errcode for "system busy".
@@ -45,11 +45,44 @@ pub struct Session {
 
 /// A refusal from WeChat, or a failure to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WechatError {
-    /// WeChat's errcode (0 when WeChat was not reached).
-    pub errcode: i64,
-    /// WeChat's errmsg, or what went wrong.
-    pub errmsg: String,
+pub enum WechatError {
+    /// WeChat could not be reached, did not answer in time, or answered something that is not its JSON.
+    Unreachable(String),
+    /// WeChat is busy (45011, -1).
+    Busy {
+        /// WeChat's errcode.
+        errcode: i64,
+        /// WeChat's errmsg.
+        errmsg: String,
+    },
+    /// WeChat refused the call.
+    Api {
+        /// WeChat's errcode.
+        errcode: i64,
+        /// WeChat's errmsg.
+        errmsg: String,
+    },
+}
+
+impl WechatError {
+    /// WeChat's refusal `errcode` (busy or not) with its `errmsg`.
+    fn refused(errcode: i64, errmsg: String) -> WechatError {
+        if errcode == BUSY || errcode == SYSTEM_BUSY {
+            WechatError::Busy { errcode, errmsg }
+        } else {
+            WechatError::Api { errcode, errmsg }
+        }
+    }
+}
+
+impl std::fmt::Display for WechatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WechatError::Unreachable(why) => write!(f, "unreachable: {why}"),
+            WechatError::Busy { errcode, errmsg } => write!(f, "busy ({errcode}): {errmsg}"),
+            WechatError::Api { errcode, errmsg } => write!(f, "errcode {errcode}: {errmsg}"),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -143,13 +176,12 @@ pub struct Wechat {
     client: Client<HttpsConnector, Full<Bytes>>,
     /// Per app: its token, behind a lock that one fetch holds (concurrent checks wait and share it).
     tokens: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<CachedToken>>>>>,
+    /// Where calls are counted by outcome.
+    metrics: Metrics,
 }
 
 fn unreachable(what: String) -> WechatError {
-    WechatError {
-        errcode: 0,
-        errmsg: what,
-    }
+    WechatError::Unreachable(what)
 }
 
 fn encode(s: &str) -> String {
@@ -164,8 +196,9 @@ fn encode(s: &str) -> String {
 }
 
 impl Wechat {
-    /// A client for the API at `base` (`https://api.weixin.qq.com`, or a simulated one in tests).
-    pub fn new(base: &str) -> Wechat {
+    /// A client for the API at `base` (`https://api.weixin.qq.com`, or a simulated one in tests), counting its
+    /// calls' outcomes in `metrics`.
+    pub fn new(base: &str, metrics: Metrics) -> Wechat {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_webpki_roots()
             .https_or_http()
@@ -175,6 +208,7 @@ impl Wechat {
             base: base.trim_end_matches('/').to_string(),
             client: Client::builder(TokioExecutor::new()).build(connector),
             tokens: Arc::default(),
+            metrics,
         }
     }
 
@@ -204,10 +238,7 @@ impl Wechat {
             .map_err(|_| unreachable("bad WeChat API URL".into()))?;
         let answer: ApiAnswer = self.call(request).await?;
         if answer.errcode != 0 {
-            return Err(WechatError {
-                errcode: answer.errcode,
-                errmsg: answer.errmsg,
-            });
+            return Err(WechatError::refused(answer.errcode, answer.errmsg));
         }
         Ok(answer)
     }
@@ -259,7 +290,10 @@ impl Wechat {
             .post(&format!("{path}?access_token={}", encode(&token)), body)
             .await
         {
-            Err(e) if e.errcode == INVALID_TOKEN || e.errcode == EXPIRED_TOKEN => {
+            Err(WechatError::Api {
+                errcode: INVALID_TOKEN | EXPIRED_TOKEN,
+                ..
+            }) => {
                 let fresh = self.access_token(app_id, secret, Some(&token)).await?;
                 self.post(&format!("{path}?access_token={}", encode(&fresh)), body)
                     .await
@@ -269,7 +303,8 @@ impl Wechat {
     }
 
     /// `POST /wxa/msg_sec_check` (version 2, scene 1: a profile): WeChat's verdict on `content`, written by
-    /// `open_id` (who must have used the app in the last 2 hours).
+    /// `open_id` (who must have used the app in the last 2 hours). Counted as a nickname check by verdict
+    /// ("error" when WeChat refused or was not reached).
     pub async fn check_text(
         &self,
         app_id: &str,
@@ -280,15 +315,19 @@ impl Wechat {
         let body = json!({"content": content, "version": 2, "scene": 1, "openid": open_id});
         let answer = self
             .with_token(app_id, secret, "/wxa/msg_sec_check", &body)
-            .await?;
+            .await
+            .inspect_err(|_| self.metrics.content_check("nickname", "error"))?;
+        let suggest = Suggest::parse(&answer.result.suggest);
+        self.metrics.content_check("nickname", suggest.label());
         Ok(Verdict {
-            suggest: Suggest::parse(&answer.result.suggest),
+            suggest,
             label: answer.result.label,
         })
     }
 
     /// `POST /wxa/media_check_async` (image, version 2, scene 1): asks WeChat to check the image at
-    /// `media_url`; the verdict comes later by message push, under the `trace_id` returned.
+    /// `media_url`; the verdict comes later by message push, under the `trace_id` returned. A call WeChat
+    /// refused is counted as an avatar check's "error".
     pub async fn check_image_async(
         &self,
         app_id: &str,
@@ -299,23 +338,29 @@ impl Wechat {
         let body = json!({"media_url": media_url, "media_type": 2, "version": 2, "scene": 1, "openid": open_id});
         let answer = self
             .with_token(app_id, secret, "/wxa/media_check_async", &body)
-            .await?;
+            .await
+            .inspect_err(|_| self.metrics.content_check("avatar", "error"))?;
         Ok(answer.trace_id)
     }
 
-    /// `GET /sns/jscode2session`, retried once when WeChat is busy.
+    /// `GET /sns/jscode2session`, retried once when WeChat is busy; counted by outcome.
     pub async fn code_to_session(
         &self,
         app_id: &str,
         secret: &str,
         code: &str,
     ) -> Result<Session, WechatError> {
-        match self.once(app_id, secret, code).await {
-            Err(e) if e.errcode == BUSY || e.errcode == SYSTEM_BUSY => {
-                self.once(app_id, secret, code).await
-            }
+        let session = match self.once(app_id, secret, code).await {
+            Err(WechatError::Busy { .. }) => self.once(app_id, secret, code).await,
             other => other,
-        }
+        };
+        self.metrics.wechat(match &session {
+            Ok(_) => WechatOutcome::Ok,
+            Err(WechatError::Unreachable(_)) => WechatOutcome::Unreachable,
+            Err(WechatError::Busy { .. }) => WechatOutcome::Busy,
+            Err(WechatError::Api { .. }) => WechatOutcome::Refused,
+        });
+        session
     }
 
     async fn once(&self, app_id: &str, secret: &str, code: &str) -> Result<Session, WechatError> {
@@ -331,14 +376,12 @@ impl Wechat {
             .map_err(|_| unreachable("bad WeChat API URL".into()))?;
         let answer: Answer = self.call(request).await?;
         if answer.errcode != 0 || answer.openid.is_empty() || answer.session_key.is_empty() {
-            return Err(WechatError {
-                errcode: if answer.errcode == 0 {
-                    INVALID_CODE
-                } else {
-                    answer.errcode
-                },
-                errmsg: answer.errmsg,
-            });
+            let errcode = if answer.errcode == 0 {
+                INVALID_CODE
+            } else {
+                answer.errcode
+            };
+            return Err(WechatError::refused(errcode, answer.errmsg));
         }
         Ok(Session {
             open_id: answer.openid,

@@ -15,7 +15,6 @@ use hyper_util::rt::TokioExecutor;
 use image::{ImageEncoder, Rgba, RgbaImage};
 use serde_json::{json, Value};
 use support::world::*;
-use tmsdk_server::crypto;
 
 const PUBLIC: &str = "https://cdn.example.test";
 const PUSH_TOKEN: &str = "pushToken42";
@@ -124,7 +123,7 @@ async fn fill_at(server: String, jwt: String, body: Value) -> (u16, Value) {
 /// A push query signed with `token`.
 fn signed(token: &str, extra: &str) -> String {
     let (timestamp, nonce) = ("1700000000", "n0nce");
-    let signature = crypto::push_signature(token, timestamp, nonce);
+    let signature = tmsdk_server::push_signature(token, timestamp, nonce);
     format!("signature={signature}&timestamp={timestamp}&nonce={nonce}{extra}")
 }
 

@@ -1,11 +1,11 @@
-//! The ip2region reader (`tmsdk_server::region`) over files the test writes.
+//! The ip2region reader (`tmsdk_server::Ip2Region`) over files the test writes.
 
 mod support;
 
 use std::net::IpAddr;
 
 use support::xdb::build_xdb;
-use tmsdk_server::region::{Ip2Region, Location};
+use tmsdk_server::{Ip2Region, Location};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()

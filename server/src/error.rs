@@ -1,0 +1,145 @@
+//! Why a request is refused: [`Refusal`], the handlers' one error type, answering the envelope
+//! `{ err, msg, data }` the SDK reads with an HTTP status; the `err` codes of this server's own refusals; and the
+//! refusals a database failure or WeChat's answer become.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tmsdk_core::Envelope;
+use tracing::error;
+
+use crate::wechat::WechatError;
+
+/// `err` codes of refusals (beside WeChat's own, passed through).
+pub mod err {
+    /// The body is not JSON of the expected shape.
+    pub const BAD_REQUEST: i64 = 400;
+    /// No valid session token: log in again (the SDK then logs in once and retries once).
+    pub const UNAUTHORIZED: i64 = tmsdk_core::UNAUTHORIZED;
+    /// An app this server does not serve.
+    pub const UNKNOWN_APP: i64 = 40013;
+    /// `signature != sha1(raw_data + session_key)`.
+    pub const SIGNATURE: i64 = 41003;
+    /// `encrypted_data` does not decrypt with the user's session key.
+    pub const DECRYPT: i64 = 41004;
+    /// The decrypted data's `watermark.appid` is another app's.
+    pub const WATERMARK: i64 = 41005;
+    /// The decrypted user info breaks a profile rule (the field is named in `msg`); nothing is stored.
+    pub const USER_INFO: i64 = 41006;
+    /// WeChat could not be reached.
+    pub const WECHAT_UNREACHABLE: i64 = 502;
+    /// The database failed.
+    pub const STORE: i64 = 500;
+    /// Too many requests from this address or for this user.
+    pub const TOO_MANY: i64 = 429;
+    /// An upload that is not a PNG, JPEG or WebP image within the pixel limit.
+    pub const AVATAR_NOT_IMAGE: i64 = tmsdk_core::ERR_AVATAR_NOT_IMAGE;
+    /// An upload over 2 MiB (HTTP 413).
+    pub const AVATAR_TOO_LARGE: i64 = tmsdk_core::ERR_AVATAR_TOO_LARGE;
+    /// A fill-in's `avatar_url` that this user did not upload.
+    pub const AVATAR_NOT_OWNED: i64 = tmsdk_core::ERR_AVATAR_NOT_OWNED;
+    /// WeChat's content check found the nickname risky (WeChat's own code).
+    pub const CONTENT_RISKY: i64 = tmsdk_core::ERR_CONTENT_RISKY;
+}
+
+/// Why a request is refused: its HTTP status and the envelope's `err` and `msg`. It answers itself.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    err: i64,
+    msg: String,
+    /// Seconds until a refused client may ask again (`Retry-After`).
+    retry_after: Option<u64>,
+}
+
+impl Refusal {
+    /// A refusal with an HTTP status of its own.
+    pub fn new(status: StatusCode, err: i64, msg: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            err,
+            msg: msg.into(),
+            retry_after: None,
+        }
+    }
+
+    /// A refusal the SDK reads from the envelope (HTTP 200, `err != 0`).
+    pub fn with_err(err: i64, msg: impl Into<String>) -> Refusal {
+        Refusal::new(StatusCode::OK, err, msg)
+    }
+
+    /// HTTP 400: the request's shape is wrong (`msg` says how).
+    pub fn bad_request(msg: impl Into<String>) -> Refusal {
+        Refusal::new(StatusCode::BAD_REQUEST, err::BAD_REQUEST, msg)
+    }
+
+    /// HTTP 401: no session, or not one of this server's.
+    pub fn unauthorized() -> Refusal {
+        Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            err::UNAUTHORIZED,
+            "the session expired; log in again",
+        )
+    }
+
+    /// HTTP 429: over a rate limit, with the seconds to wait (also as `Retry-After`).
+    pub fn too_many(wait_secs: u64) -> Refusal {
+        Refusal {
+            retry_after: Some(wait_secs),
+            ..Refusal::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                err::TOO_MANY,
+                format!("too many requests; try again in {wait_secs} s"),
+            )
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(Envelope::<()>::refusal(self.err, &self.msg)),
+        )
+            .into_response();
+        if let Some(wait) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
+        response
+    }
+}
+
+/// A database failure: logged (never with the query's values), answered 500. The store counted it.
+impl From<sqlx::Error> for Refusal {
+    fn from(e: sqlx::Error) -> Refusal {
+        error!(event = "store", error = %e, "the database failed");
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            err::STORE,
+            "the server's database failed; try again later",
+        )
+    }
+}
+
+/// WeChat unreachable → HTTP 502; busy → its code, "try again later"; any other refusal → its own code and
+/// message, in the envelope.
+impl From<WechatError> for Refusal {
+    fn from(e: WechatError) -> Refusal {
+        match e {
+            WechatError::Unreachable(why) => {
+                error!(event = "wechat", error = %why, "WeChat could not be reached");
+                Refusal::new(
+                    StatusCode::BAD_GATEWAY,
+                    err::WECHAT_UNREACHABLE,
+                    "WeChat could not be reached; try again later",
+                )
+            }
+            WechatError::Busy { errcode, .. } => {
+                Refusal::with_err(errcode, "WeChat is busy; try again later")
+            }
+            WechatError::Api { errcode, errmsg } => Refusal::with_err(errcode, errmsg),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! `POST /v1/profile/fill`: the nickname and / or avatar the player filled in (头像昵称填写). The avatar must be
+//! one this user uploaded; the nickname passes the profile rules, then WeChat's text check (`risky`: refused
+//! with 87014, nothing stored; `review`: stored and logged). Answers the profile, as `/v1/profile` does.
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::json;
+use tmsdk_core::{Envelope, FillRequest, Profile, AVATAR_PATH};
+use tracing::{info, warn};
+
+use super::stored_profile;
+use crate::error::{err, Refusal};
+use crate::extract::{session, Bearer, Body};
+use crate::state::SharedState;
+use crate::wechat::Suggest;
+
+/// A filled-in nickname as the SDK's profile rules make it (control characters out, at most 64 characters),
+/// trimmed; a nickname the rules refuse, or an empty one, is refused naming `nick_name`.
+fn filled_nick(nick: &str, app_id: &str, open_id: &str) -> Result<String, Refusal> {
+    let candidate = json!({"app_id": app_id, "open_id": open_id, "nick_name": nick});
+    tmsdk_core::parse_body(&candidate.to_string(), app_id)
+        .ok()
+        .map(|p| p.nick_name.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            Refusal::with_err(
+                err::USER_INFO,
+                "the nick_name must have 1 to 64 characters once trimmed; nothing was stored",
+            )
+        })
+}
+
+/// `POST /v1/profile/fill`.
+pub async fn fill(
+    State(state): State<SharedState>,
+    Bearer(token): Bearer,
+    Body(body): Body<FillRequest<'static>>,
+) -> Result<Json<Envelope<Profile>>, Refusal> {
+    let (claims, _) = session(&state, &token, &[body.app_id.as_ref()]).await?;
+    let (app_id, open_id) = (claims.aud, claims.sub);
+    if body.nick_name.is_none() && body.avatar_url.is_none() {
+        return Err(Refusal::bad_request("give nick_name, avatar_url or both"));
+    }
+    if let Some(url) = &body.avatar_url {
+        let sha256 = url
+            .strip_prefix(&format!("{}{AVATAR_PATH}/", state.config.public_url))
+            .and_then(|file| file.strip_suffix(".jpg"))
+            .unwrap_or_default();
+        let owned = !sha256.is_empty() && state.store.uploaded(&app_id, &open_id, sha256).await?;
+        if !owned {
+            return Err(Refusal::with_err(
+                err::AVATAR_NOT_OWNED,
+                "avatar_url is not an avatar this user uploaded to /v1/avatar; upload the image first",
+            ));
+        }
+    }
+    let nick = match &body.nick_name {
+        Some(nick) => Some(filled_nick(nick, &app_id, &open_id)?),
+        None => None,
+    };
+    if let Some(nick) = &nick {
+        let secret = state
+            .config
+            .apps
+            .get(&app_id)
+            .ok_or_else(Refusal::unauthorized)?;
+        let verdict = state
+            .wechat
+            .check_text(&app_id, secret, &open_id, nick)
+            .await?;
+        match verdict.suggest {
+            Suggest::Risky => {
+                info!(event = "content-check", app_id = %app_id, suggest = "risky", label = verdict.label, "nickname refused");
+                return Err(Refusal::with_err(
+                    err::CONTENT_RISKY,
+                    "WeChat's content check found the nickname risky; nothing was stored. Ask the player for another one",
+                ));
+            }
+            Suggest::Review => {
+                warn!(event = "content-check", app_id = %app_id, suggest = "review", label = verdict.label, "nickname stored for review");
+            }
+            Suggest::Pass => {}
+        }
+    }
+    state
+        .store
+        .fill(
+            &app_id,
+            &open_id,
+            nick.as_deref(),
+            body.avatar_url.as_deref(),
+        )
+        .await?;
+    stored_profile(&state, &app_id, &open_id).await
+}

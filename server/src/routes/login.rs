@@ -1,0 +1,60 @@
+//! `POST /v1/login`: a `wx.login` code becomes a session. WeChat's `jscode2session` names the user; the
+//! login is recorded (created or counted) with where the client's address is; the answer is the profile
+//! with a new session token.
+
+use axum::extract::State;
+use axum::{Extension, Json};
+use tmsdk_core::{Envelope, LoginRequest, Profile};
+use tracing::info;
+
+use super::{answer, now};
+use crate::crypto;
+use crate::error::{err, Refusal};
+use crate::extract::{Body, ClientIp};
+use crate::state::SharedState;
+use crate::store::Login;
+
+/// `POST /v1/login`.
+pub async fn login(
+    State(state): State<SharedState>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    Body(body): Body<LoginRequest<'static>>,
+) -> Result<Json<Envelope<Profile>>, Refusal> {
+    let secret = state.config.apps.get(body.app_id.as_ref()).ok_or_else(|| {
+        Refusal::with_err(err::UNKNOWN_APP, "this server does not serve that app_id")
+    })?;
+    let session = state
+        .wechat
+        .code_to_session(&body.app_id, secret, &body.code)
+        .await?;
+    state.limit_user(&body.app_id, &session.open_id)?;
+    let location = state
+        .regions
+        .as_ref()
+        .map(|r| r.lookup(ip))
+        .unwrap_or_default();
+    let channel: String = body.channel.chars().take(64).collect();
+    let user = state
+        .store
+        .login(Login {
+            app_id: &body.app_id,
+            open_id: &session.open_id,
+            union_id: &session.union_id,
+            session_key: &session.session_key,
+            scene: &body.scene.to_string(),
+            channel: &channel,
+            location: &location,
+            now: now(),
+        })
+        .await?;
+    let claims = crypto::Claims::new(
+        &user.app_id,
+        &user.open_id,
+        &user.union_id,
+        now() as u64,
+        state.config.token_ttl_secs,
+    );
+    let jwt = crypto::issue_token(&state.config.token_secret, &claims);
+    info!(event = "login", app_id = %user.app_id, login_times = user.login_times, "login");
+    Ok(answer(&user, &jwt))
+}

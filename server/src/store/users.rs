@@ -1,0 +1,226 @@
+//! The players: a login (created, or counted), their verified or filled-in info, their WeChat session key.
+//! The columns a user is read from are named once, in [`User`] (`sqlx::FromRow`).
+
+use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::{Decode, FromRow, Type};
+
+use super::Store;
+use crate::region::Location;
+
+/// A yes-or-no stored as 0 or 1 (an integer in both databases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flag(pub bool);
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <i64 as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <i64 as Type<Any>>::compatible(ty)
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: AnyValueRef<'r>) -> Result<Flag, BoxDynError> {
+        Ok(Flag(<i64 as Decode<Any>>::decode(value)? != 0))
+    }
+}
+
+/// A stored user, as the profile shows it (the session key stays here).
+#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow)]
+pub struct User {
+    /// The app.
+    pub app_id: String,
+    /// The user's openid.
+    pub open_id: String,
+    /// The unionid, when known.
+    pub union_id: String,
+    /// The last verified user info (empty until the user authorises).
+    #[sqlx(flatten)]
+    pub info: UserInfo,
+    /// Number of logins.
+    pub login_times: i64,
+    /// Days with at least one login.
+    pub online_days: i64,
+    /// Last login, Unix seconds.
+    pub last_login_time: i64,
+    /// Whether the first login created this user.
+    pub is_new: Flag,
+    /// Scene of the first login.
+    pub from_scene: String,
+    /// Channel of the first login.
+    pub from_code: String,
+    /// Province of the last login's IP.
+    pub login_province: String,
+    /// City of the last login's IP.
+    pub login_city: String,
+}
+
+/// Verified user info, from WeChat's decrypted data.
+#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow)]
+pub struct UserInfo {
+    /// `nickName`.
+    pub nick_name: String,
+    /// `avatarUrl`.
+    pub avatar_url: String,
+    /// `gender`.
+    pub gender: i64,
+    /// `city`.
+    pub city: String,
+    /// `province`.
+    pub province: String,
+    /// `country`.
+    pub country: String,
+    /// `language`.
+    pub language: String,
+}
+
+/// A login as the store records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Login<'a> {
+    /// The app.
+    pub app_id: &'a str,
+    /// The user's openid.
+    pub open_id: &'a str,
+    /// The unionid, when WeChat gave one.
+    pub union_id: &'a str,
+    /// WeChat's session key for this login.
+    pub session_key: &'a str,
+    /// The launch scene (kept from the first login).
+    pub scene: &'a str,
+    /// The launch channel (kept from the first login).
+    pub channel: &'a str,
+    /// Where the client's address is.
+    pub location: &'a Location,
+    /// When, in Unix seconds.
+    pub now: i64,
+}
+
+const SELECT_USER: &str = "SELECT * FROM tmsdk_users WHERE app_id = $1 AND open_id = $2";
+
+impl Store {
+    /// Records a login: creates the user or counts the login in one statement, and reads the user back, in
+    /// one transaction.
+    pub async fn login(&self, login: Login<'_>) -> Result<User, sqlx::Error> {
+        self.counted(async {
+            let day = login.now / 86_400;
+            let mut tx = self.pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO tmsdk_users (app_id, open_id, union_id, session_key, login_times, online_days, \
+                 last_login_time, last_login_day, is_new, from_scene, from_code, login_province, login_city) \
+                 VALUES ($1, $2, $3, $4, 1, 1, $5, $6, 1, $7, $8, $9, $10) \
+                 ON CONFLICT (app_id, open_id) DO UPDATE SET \
+                 union_id = CASE WHEN excluded.union_id <> '' THEN excluded.union_id ELSE tmsdk_users.union_id END, \
+                 session_key = excluded.session_key, \
+                 login_times = tmsdk_users.login_times + 1, \
+                 online_days = tmsdk_users.online_days + \
+                   CASE WHEN tmsdk_users.last_login_day < excluded.last_login_day THEN 1 ELSE 0 END, \
+                 last_login_time = excluded.last_login_time, \
+                 last_login_day = excluded.last_login_day, \
+                 login_province = excluded.login_province, \
+                 login_city = excluded.login_city, \
+                 is_new = 0",
+            )
+            .bind(login.app_id)
+            .bind(login.open_id)
+            .bind(login.union_id)
+            .bind(login.session_key)
+            .bind(login.now)
+            .bind(day)
+            .bind(login.scene)
+            .bind(login.channel)
+            .bind(&login.location.province)
+            .bind(&login.location.city)
+            .execute(&mut *tx)
+            .await?;
+            let user = sqlx::query_as::<_, User>(SELECT_USER)
+                .bind(login.app_id)
+                .bind(login.open_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(user)
+        })
+        .await
+    }
+
+    /// The user, if known.
+    pub async fn user(&self, app_id: &str, open_id: &str) -> Result<Option<User>, sqlx::Error> {
+        self.counted(
+            sqlx::query_as::<_, User>(SELECT_USER)
+                .bind(app_id)
+                .bind(open_id)
+                .fetch_optional(&self.pool),
+        )
+        .await
+    }
+
+    /// The user's WeChat session key (never sent, never logged).
+    pub async fn session_key(
+        &self,
+        app_id: &str,
+        open_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        self.counted(
+            sqlx::query_scalar::<_, String>(
+                "SELECT session_key FROM tmsdk_users WHERE app_id = $1 AND open_id = $2",
+            )
+            .bind(app_id)
+            .bind(open_id)
+            .fetch_optional(&self.pool),
+        )
+        .await
+    }
+
+    /// Stores what the player filled in: the nickname and / or the avatar URL (`None` keeps the stored one).
+    pub async fn fill(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        nick_name: Option<&str>,
+        avatar_url: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        self.counted(
+            sqlx::query(
+                "UPDATE tmsdk_users SET nick_name = COALESCE($1, nick_name), \
+                 avatar_url = COALESCE($2, avatar_url) WHERE app_id = $3 AND open_id = $4",
+            )
+            .bind(nick_name)
+            .bind(avatar_url)
+            .bind(app_id)
+            .bind(open_id)
+            .execute(&self.pool),
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Stores verified user info.
+    pub async fn set_info(
+        &self,
+        app_id: &str,
+        open_id: &str,
+        info: &UserInfo,
+    ) -> Result<(), sqlx::Error> {
+        self.counted(
+            sqlx::query(
+                "UPDATE tmsdk_users SET nick_name = $1, avatar_url = $2, gender = $3, city = $4, \
+                 province = $5, country = $6, language = $7, is_new = 0 WHERE app_id = $8 AND open_id = $9",
+            )
+            .bind(&info.nick_name)
+            .bind(&info.avatar_url)
+            .bind(info.gender)
+            .bind(&info.city)
+            .bind(&info.province)
+            .bind(&info.country)
+            .bind(&info.language)
+            .bind(app_id)
+            .bind(open_id)
+            .execute(&self.pool),
+        )
+        .await
+        .map(drop)
+    }
+}
