@@ -54,6 +54,8 @@ export function adaptHost(wx) {
     appId: () => (typeof wx.getAccountInfoSync === "function" ? wx.getAccountInfoSync().miniProgram.appId || undefined : undefined),
     request: (options) => call("request", options),
     uploadFile: (options) => call("uploadFile", options),
+    // The chosen file's size in bytes, where the host can tell (WeChat's FileSystemManager), else undefined.
+    fileSize: (path) => (typeof wx.getFileSystemManager === "function" ? wx.getFileSystemManager().statSync(path).size : undefined),
     storageGet: (key) => wx.getStorageSync(key),
     storageSet: (key, value) => wx.setStorageSync(key, value),
     storageRemove: (key) => wx.removeStorageSync(key),

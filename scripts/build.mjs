@@ -174,9 +174,10 @@ writeFileSync(join(pkg, "sizes.json"), JSON.stringify(report, null, 2) + "\n");
 //    format: +5.7 KB; serde-wasm-bindgen's serialiser: +2.3 KB), then to 74,900 when serde-wasm-bindgen's
 //    deserialiser took over reading the config, the options and the host's replies (+20.7 KB, most of it
 //    the float and `Debug` formatting its type-mismatch error links), then to 80,300 for `fillUserProfile`
-//    (+5.5 KB: its flow, the upload, the options and the upload answer's reader); the target is the zod peer's drop-in,
-//    48,700 B (`npm run bench` reports the distance).
-const DROP_IN_BUDGET_BYTES = 80_300;
+//    (+5.5 KB: its flow, the upload, the options and the upload answer's reader), then to 80,800 for the
+//    avatar's size checked on the phone before it is uploaded (+492 B: the statSync binding, the check and
+//    its message); the target is the zod peer's drop-in, 48,700 B (`npm run bench` reports the distance).
+const DROP_IN_BUDGET_BYTES = 80_800;
 const dropIn = report["minigame .js"].brotli + report["minigame .wasm.br"].brotli;
 if (dropIn > DROP_IN_BUDGET_BYTES) {
   console.error(`\nFAIL: the drop-in is ${dropIn} bytes (brotli), over its budget of ${DROP_IN_BUDGET_BYTES}.`);

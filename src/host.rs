@@ -47,6 +47,8 @@ extern "C" {
     fn request(this: &JsHost, options: &JsValue) -> Caught<Promise>;
     #[wasm_bindgen(method, structural, catch, js_name = uploadFile)]
     fn upload_file(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    #[wasm_bindgen(method, structural, catch, js_name = fileSize)]
+    fn file_size(this: &JsHost, path: &str) -> Caught<Option<f64>>;
     #[wasm_bindgen(method, structural, catch, js_name = storageGet)]
     pub(crate) fn storage_get(this: &JsHost, key: &str) -> Caught<JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = storageSet)]
@@ -282,6 +284,16 @@ impl Host for WasmHost {
             timeout: upload.timeout_ms,
         });
         outcome(self.js.upload_file(&options), response)
+    }
+
+    fn file_size(&self, path: &str) -> Option<u64> {
+        // A size that is not a non-negative number (or a throwing statSync) reads as unknown.
+        self.js
+            .file_size(path)
+            .ok()
+            .flatten()
+            .filter(|n| *n >= 0.0)
+            .map(|n| n as u64)
     }
 
     fn storage_get(&self, key: &str) -> Stored<JsText> {

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_string, Argument, Input};
 use crate::profile::MAX_NICK_NAME_CHARS;
+use crate::protocol::MAX_AVATAR_BYTES;
 
 /// `fillUserProfile`'s options as given: one [`Input`] per key the rules read.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -15,6 +16,22 @@ pub struct FillInput {
     pub avatar_path: Input,
     /// `nickName`: the value of `<input type="nickname">`.
     pub nick_name: Input,
+}
+
+/// The chosen avatar's size, where the host could tell it, against the backend's upload limit: over
+/// [`MAX_AVATAR_BYTES`] is `INVALID_AVATAR` before anything is uploaded (the backend would refuse it with HTTP
+/// 413 only after the phone had sent it).
+pub fn check_avatar_size(size: Option<u64>) -> Result<()> {
+    match size {
+        Some(bytes) if bytes > MAX_AVATAR_BYTES as u64 => Err(TmError::new(
+            ErrorCode::InvalidAvatar,
+            format!(
+                "The chosen avatar is {bytes} bytes, over the 2 MiB the backend takes; nothing was uploaded. \
+                 Shrink it with wx.compressImage, or ask the player for another image."
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Validated options of one `fillUserProfile` call: at least one of the two.
@@ -94,6 +111,22 @@ mod tests {
 
     fn parse(fields: Vec<(&str, Input)>) -> Result<FillOptions> {
         FillOptions::parse(&Input::object(fields))
+    }
+
+    #[test]
+    fn an_avatar_over_2_mib_is_refused_and_an_unknown_size_is_left_to_the_backend() {
+        assert_eq!(check_avatar_size(None), Ok(()), "the host cannot tell");
+        assert_eq!(check_avatar_size(Some(0)), Ok(()));
+        assert_eq!(check_avatar_size(Some(MAX_AVATAR_BYTES as u64)), Ok(()));
+        let e = check_avatar_size(Some(MAX_AVATAR_BYTES as u64 + 1)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidAvatar);
+        assert!(e.message.contains("2097153 bytes"), "{}", e.message);
+        assert!(
+            e.message.contains("wx.compressImage"),
+            "says what to do: {}",
+            e.message
+        );
+        assert_eq!((e.status, e.server_err), (None, None), "nothing was sent");
     }
 
     fn field_of(r: Result<FillOptions>) -> String {

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use crate::cache::{self, CacheRecord, Decision};
 use crate::config::{Config, ConfigInput};
 use crate::error::{ErrorCode, Result, TmError};
-use crate::fill::{FillInput, FillOptions};
+use crate::fill::{check_avatar_size, FillInput, FillOptions};
 use crate::flight::Flight;
 use crate::host::{
     Host, HostFailure, HostFuture, HostResult, Request, Stored, StoredText, Upload, UserInfoReply,
@@ -204,6 +204,12 @@ impl<H: Host + 'static> Sdk<H> {
                 "This host has no wx.uploadFile to send the avatar with. In a browser or Node, pass a wx-like \
                  object with uploadFile as install({ host }), or fill in the nickname only.",
             ));
+        }
+        // Too large for the backend: refused on the phone, before a byte is uploaded.
+        if let Some(path) = options.avatar_path.as_deref() {
+            if let Err(e) = check_avatar_size(inner.host.file_size(path)) {
+                return refuse(e);
+            }
         }
         if let Some(running) = inner.fill.borrow().as_ref() {
             return Call::InFlight(running.clone());

@@ -184,6 +184,9 @@ pub trait Host {
     fn request(&self, request: Request) -> HostFuture<HostResult<Response>>;
     /// Whether `wx.uploadFile` exists.
     fn has_upload_file(&self) -> bool;
+    /// The size in bytes of the local file at `path` (`wx.getFileSystemManager().statSync(path).size`), or
+    /// `None` when the host cannot tell (no file system manager, or the call throws).
+    fn file_size(&self, path: &str) -> Option<u64>;
     /// `wx.uploadFile`: `Ok` for any HTTP answer (its `data` as the body), `Err(errMsg)` when none came
     /// (`uploadFile:fail …`).
     fn upload_file(&self, upload: Upload) -> HostFuture<HostResult<Response>>;

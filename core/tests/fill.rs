@@ -123,6 +123,33 @@ fn a_risky_nickname_is_content_risky_and_nothing_changes() {
 }
 
 #[test]
+fn an_avatar_over_2_mib_is_refused_before_uploading_where_the_host_can_stat_it() {
+    const LARGE_FILE: &str = "wxfile://tmp_large.png";
+    let (world, sdk, _) = placeholder_player(&[]);
+    world
+        .wx
+        .borrow_mut()
+        .files
+        .insert(LARGE_FILE.into(), vec![0; 2 * 1024 * 1024 + 1]);
+    let large = [("avatarPath", Input::str(LARGE_FILE))];
+    let e = refused(&world, &sdk, &large, ErrorCode::InvalidAvatar);
+    assert!(e.message.contains("2097153 bytes"), "{}", e.message);
+    assert_eq!(e.status, None, "refused on the phone");
+    assert_eq!(world.counts().upload_file, 0, "nothing uploaded");
+    assert_eq!(world.backend.borrow().stats.fill, 0);
+    // A host that cannot stat the file uploads it; the backend's 413 is the same error code.
+    world.wx.borrow_mut().has_file_system = false;
+    world.backend.borrow_mut().script_upload.push_back(Step {
+        status: Some(413),
+        body: Some("<html>413 Request Entity Too Large</html>".into()),
+        ..Step::default()
+    });
+    let e = refused(&world, &sdk, &large, ErrorCode::InvalidAvatar);
+    assert_eq!(e.status, Some(413));
+    assert_eq!(world.counts().upload_file, 1, "uploaded once");
+}
+
+#[test]
 fn an_avatar_that_is_no_image_or_too_large_is_invalid_avatar() {
     let (world, sdk, _) = placeholder_player(&[]);
     let e = refused(

@@ -37,7 +37,8 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     privacy: null, // WeChat's privacy errno for every user-info API: 104 declined the guide, 112 not declared
     storageThrows: { get: false, set: false, remove: false },
     loginResult: null, // (result) => result: a test's hand on wx.login's success result (odd types, getters)
-    counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0, uploadFile: 0 },
+    counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0, uploadFile: 0, statSync: 0 },
+    statSyncThrows: false, // an older base library whose FileSystemManager cannot stat a temporary file
     /** The player's temporary files, by path (what `chooseAvatar` gives): bytes. */
     files: new Map(),
     /** The player picks an image with `<button open-type="chooseAvatar">`: its temporary path, as WeChat gives it. */
@@ -131,6 +132,15 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     onTouchEnd: (listener) => touchListeners.push(listener),
     offTouchEnd: (listener) => touchListeners.splice(touchListeners.indexOf(listener) >>> 0, 1),
     getWindowInfo: () => ({ windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667 }),
+    getFileSystemManager: () => ({
+      /** `statSync(path)`: the file's `Stats` (its `size` in bytes); throws for a path it does not know. */
+      statSync(path) {
+        sim.counts.statSync += 1;
+        const file = sim.files.get(path);
+        if (sim.statSyncThrows || !file) throw new Error(`statSync:fail no such file or directory, stat '${path}'`);
+        return { size: file.length, mode: 33188, lastAccessedTime: 0, lastModifiedTime: 0, isFile: () => true, isDirectory: () => false };
+      },
+    }),
     uploadFile({ url, filePath, name = "file", header = {}, timeout = 60000, success, fail }) {
       sim.counts.uploadFile += 1;
       const file = sim.files.get(filePath);

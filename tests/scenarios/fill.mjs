@@ -64,7 +64,7 @@ export const fills = [
     },
   },
   {
-    name: "fill-in: an avatar that is not an image, or over 2 MiB → INVALID_AVATAR, no fill-in sent",
+    name: "fill-in: an avatar that is not an image, or over 2 MiB → INVALID_AVATAR, no fill-in sent; over 2 MiB is refused before uploading where the host can stat the file",
     async run(env) {
       const { sim, tm } = await setup(env);
       const first = await authorise(tm, sim);
@@ -73,8 +73,17 @@ export const fills = [
       const e = await rejects(tm.fillUserProfile({ avatarPath: text, nickName: "小红" }), "INVALID_AVATAR", env, "not an image");
       eq(e.serverErr, 41010, "the server's code");
       const large = sim.chooseAvatar(new Uint8Array(2 * 1024 * 1024 + 1));
-      const big = await rejects(tm.fillUserProfile({ avatarPath: large }), "INVALID_AVATAR", env, "too large");
-      eq(big.status, 413, "HTTP 413");
+      const uploads = sim.counts.uploadFile;
+      const local = await rejects(tm.fillUserProfile({ avatarPath: large }), "INVALID_AVATAR", env, "too large, seen by statSync");
+      eq(sim.counts.uploadFile, uploads, "not uploaded");
+      ok(local.message.includes("2097153 bytes"), `the message gives the size: ${local.message}`);
+      eq([local.status, local.serverErr], [undefined, undefined], "refused on the phone, not by the server");
+      eq(local.cached, first, "error.cached is the previous profile");
+      // A host that cannot stat the file uploads it, and the server's 413 arrives while the upload is still
+      // going out (the server lingers on close).
+      sim.statSyncThrows = true;
+      const big = await rejects(tm.fillUserProfile({ avatarPath: large }), "INVALID_AVATAR", env, "too large, seen by the server");
+      eq([big.status, big.serverErr], [413, 41011], "HTTP 413, err 41011");
       eq(big.cached, first, "error.cached is the previous profile");
       eq(sim.storage.get(KEY), record, "the record is intact");
       eq((await stats(env)).fill, 0, "no fill-in after a refused upload");

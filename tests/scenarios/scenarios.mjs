@@ -74,7 +74,7 @@ export const scenarios = [
       const before = await stats(env);
       const second = await sim.tap(() => tm.updateUserProfile());
       eq(second, first, "same profile");
-      eq(sim.counts, { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0, uploadFile: 0 }, "no host call");
+      eq(sim.counts, { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0, uploadFile: 0, statSync: 0 }, "no host call");
       eq(await stats(env), before, "no backend call");
     },
   },

@@ -107,6 +107,8 @@ pub struct Wx {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Whether `wx.uploadFile` exists.
     pub has_upload_file: bool,
+    /// Whether `wx.getFileSystemManager().statSync` tells a file's size.
+    pub has_file_system: bool,
     pub clock_ms: u64,
     login_count: u32,
     buttons: Vec<Rc<Gate<HostResult<UserInfoReply>>>>,
@@ -158,6 +160,7 @@ impl World {
                     (TEXT_FILE.to_string(), b"not an image".to_vec()),
                 ]),
                 has_upload_file: true,
+                has_file_system: true,
                 clock_ms: T0,
                 login_count: 0,
                 buttons: Vec::new(),
@@ -475,6 +478,12 @@ impl Host for FakeHost {
 
     fn has_upload_file(&self) -> bool {
         self.0.wx.borrow().has_upload_file
+    }
+
+    fn file_size(&self, path: &str) -> Option<u64> {
+        let wx = self.0.wx.borrow();
+        let file = wx.files.get(path).filter(|_| wx.has_file_system)?;
+        Some(file.len() as u64)
     }
 
     fn upload_file(&self, upload: Upload) -> HostFuture<HostResult<Response>> {
