@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 
 use serde::de::DeserializeOwned;
 use tmsdk_core::Profile;
-use tmsdk_core::TmError;
 use tmsdk_core::{Argument, Input};
+use tmsdk_core::{Failure, TmError};
 
 thread_local! {
     static ERROR_CLASS: RefCell<Option<Function>> = const { RefCell::new(None) };
@@ -215,15 +215,16 @@ pub fn to_js(profile: &Profile) -> JsValue {
     from_json_text(&profile.to_json())
 }
 
-/// Builds the JS error for `e`: `new TmSdkError(message, details)` with the registered class (else an
-/// `Error` named `TmSdkError` with the details assigned), the details being `e` itself serialised by
+/// Builds the JS error for `failure`: `new TmSdkError(message, details)` with the registered class (else an
+/// `Error` named `TmSdkError` with the details assigned), the details being the error serialised by
 /// serde-wasm-bindgen (code, field, errMsg, status, serverErr: what applies), and `cached`, the previous
 /// profile, as [`to_js`] makes it.
-pub fn to_js_error(e: &TmError) -> JsValue {
+pub fn to_js_error(failure: &Failure) -> JsValue {
+    let e = &failure.error;
     let message = JsValue::from_str(&e.message);
     // Serialising strings and small numbers cannot fail.
     let details = serde_wasm_bindgen::to_value(e).unwrap_or_else(|_| Object::new().into());
-    if let Some(cached) = &e.cached {
+    if let Some(cached) = &failure.cached {
         set(details.unchecked_ref(), "cached", &to_js(cached));
     }
     let constructed = ERROR_CLASS.with(|c| {
@@ -242,14 +243,20 @@ pub fn to_js_error(e: &TmError) -> JsValue {
     })
 }
 
-/// The error a binding throws or rejects with: a [`TmError`] on its way to JS, so that `?` converts a core
+/// The error a binding throws or rejects with: a [`Failure`] on its way to JS, so that `?` converts a core
 /// result in an export returning `Result<T, JsTmError>`.
 #[derive(Debug)]
-pub struct JsTmError(pub TmError);
+pub struct JsTmError(pub Failure);
 
 impl From<TmError> for JsTmError {
     fn from(e: TmError) -> Self {
-        JsTmError(e)
+        JsTmError(e.into())
+    }
+}
+
+impl From<Failure> for JsTmError {
+    fn from(failure: Failure) -> Self {
+        JsTmError(failure)
     }
 }
 

@@ -9,7 +9,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::convert::{self, json_text, to_argument, to_input, to_js, JsTmError};
-use crate::host::{opened_popup, JsHost, WasmHost};
+use crate::host::{opened_popup, WasmHost};
+use crate::js_host::JsHost;
 use tmsdk_core::Call;
 use tmsdk_core::Input;
 use tmsdk_core::Profile;

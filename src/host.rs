@@ -1,10 +1,9 @@
-//! The wasm implementation of [`tmsdk_core::Host`]: the adapter object that `js-shim/host.js` builds around
-//! `wx` (or any wx-like object), bound by shape. Every callback API is a promise there; storage calls are
-//! synchronous and may throw. This file owns the wx shapes: the option objects sent, the result objects read.
+//! The wasm implementation of [`tmsdk_core::Host`] over the adapter object that `js-shim/host.js` builds
+//! around `wx` (bound in `js_host`). Every callback API is a promise there; storage calls are synchronous and
+//! may throw. This file owns the wx shapes: the option objects sent, the result objects read.
 //!
-//! The host is not trusted: every binding catches a JS exception (`catch`), and [`WasmHost`] turns one into
-//! an `Err` or an absent value. An exception thrown through wasm frames would abandon them half-way (borrows
-//! held, tasks never finished), which is how a module dies.
+//! The host is not trusted: every binding catches a JS exception, and [`WasmHost`] turns one into an `Err` or
+//! an absent value.
 
 use js_sys::Promise;
 use serde::Serialize;
@@ -12,59 +11,13 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::convert::{describe, get, json_text, non_negative, to_reply};
+use crate::js_host::{Caught, JsHost};
 use crate::storage::{JsText, Storage};
 use tmsdk_core::Lang;
 use tmsdk_core::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     Upload, UserInfoReply,
 };
-
-type Caught<T> = Result<T, JsValue>;
-
-#[wasm_bindgen]
-extern "C" {
-    /// The adapted host (see `js-shim/host.js`).
-    #[derive(Clone)]
-    pub type JsHost;
-
-    #[wasm_bindgen(method, structural, catch, js_name = has)]
-    fn has(this: &JsHost, api: &str) -> Caught<bool>;
-    #[wasm_bindgen(method, structural, catch, js_name = getUserProfile)]
-    fn get_user_profile(this: &JsHost, options: &JsValue) -> Caught<Promise>;
-    #[wasm_bindgen(method, structural, catch, js_name = getSetting)]
-    fn get_setting(this: &JsHost) -> Caught<Promise>;
-    #[wasm_bindgen(method, structural, catch, js_name = getUserInfo)]
-    fn get_user_info(this: &JsHost, options: &JsValue) -> Caught<Promise>;
-    #[wasm_bindgen(method, structural, catch, js_name = userInfoButton)]
-    fn user_info_button(this: &JsHost, options: &JsValue) -> Caught<Promise>;
-    #[wasm_bindgen(method, structural, catch, js_name = login)]
-    fn login(this: &JsHost) -> Caught<Promise>;
-    #[wasm_bindgen(method, structural, catch, js_name = launchOptions)]
-    fn launch_options(this: &JsHost) -> Caught<JsValue>;
-    #[wasm_bindgen(method, structural, catch, js_name = appId)]
-    fn app_id(this: &JsHost) -> Caught<Option<String>>;
-    #[wasm_bindgen(method, structural, catch, js_name = request)]
-    fn request(this: &JsHost, options: &JsValue) -> Caught<Promise>;
-    #[wasm_bindgen(method, structural, catch, js_name = uploadFile)]
-    fn upload_file(this: &JsHost, options: &JsValue) -> Caught<Promise>;
-    #[wasm_bindgen(method, structural, catch, js_name = fileSize)]
-    fn file_size(this: &JsHost, path: &str) -> Caught<Option<f64>>;
-    #[wasm_bindgen(method, structural, catch, js_name = storageGet)]
-    pub(crate) fn storage_get(this: &JsHost, key: &str) -> Caught<JsValue>;
-    #[wasm_bindgen(method, structural, catch, js_name = storageSet)]
-    pub(crate) fn storage_set(this: &JsHost, key: &str, value: &str) -> Caught<()>;
-    #[wasm_bindgen(method, structural, catch, js_name = storageRemove)]
-    pub(crate) fn storage_remove(this: &JsHost, key: &str) -> Caught<()>;
-    #[wasm_bindgen(method, structural, catch, js_name = warn)]
-    fn warn(this: &JsHost, message: &str) -> Caught<()>;
-}
-
-impl JsHost {
-    /// Whether `wx[api]` is a function (a throwing check reads as "no").
-    pub(crate) fn has_api(&self, api: &str) -> bool {
-        self.has(api).unwrap_or(false)
-    }
-}
 
 /// `wx` as a [`Host`].
 pub struct WasmHost {

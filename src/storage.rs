@@ -7,7 +7,7 @@ use gloo_storage::{LocalStorage, Storage as _};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::describe;
-use crate::host::JsHost;
+use crate::js_host::JsHost;
 use tmsdk_core::{HostFailure, HostResult, Stored, StoredText};
 
 #[wasm_bindgen]

@@ -6,8 +6,8 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
-use tmsdk_profile::exports::{parse_profile, set_error_class};
-use tmsdk_profile::test_exports::*;
+use tmsdk_profile::*;
+use tmsdk_profile::{parse_profile, set_error_class};
 
 wasm_bindgen_test_configure!(run_in_browser);
 

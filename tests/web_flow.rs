@@ -1,4 +1,4 @@
-//! Browser tests of the `Sdk` class (src/flow.rs) called the way js-shim/install.js calls it, with an adapted
+//! Browser tests of the `Sdk` class (src/exports.rs over core/src/flow.rs) called the way js-shim/install.js calls it, with an adapted
 //! host from the JS fixtures: no network, so these cover the paths that need none.
 #![cfg(target_arch = "wasm32")]
 
@@ -7,9 +7,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
-use tmsdk_profile::exports::JsSdk as Sdk;
-use tmsdk_profile::host::JsHost;
-use tmsdk_profile::test_exports::encode_record;
+use tmsdk_profile::encode_record;
+use tmsdk_profile::JsHost;
+use tmsdk_profile::JsSdk as Sdk;
 
 wasm_bindgen_test_configure!(run_in_browser);
 

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_bool, optional_string, Argument, Input};
-use crate::options::Lang;
+use crate::lang::Lang;
 
 /// `install`'s config as given: one [`Input`] per key the rules read. Its fields are the only keys a
 /// binding reads from the JS object ([`Argument::keys`]).

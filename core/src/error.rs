@@ -1,12 +1,10 @@
-//! The error taxonomy (docs/contract.md, Errors): one enum of stable codes and one error value that carries what a caller
-//! needs to act (WeChat's `errMsg`, the HTTP status, the server's `err`, the offending field, the cached
-//! profile). Pure Rust: the binding layer turns a [`TmError`] into a JS `TmSdkError`.
+//! The error taxonomy (docs/contract.md, Errors): one enum of stable codes and one error value that carries
+//! what a caller needs to act (WeChat's `errMsg`, the HTTP status, the server's `err`, the offending field).
+//! Pure Rust: the binding layer turns a [`TmError`] into a JS `TmSdkError`.
 
 use std::fmt;
 
 use serde::{Serialize, Serializer};
-
-use crate::profile::Profile;
 
 /// Result alias used by every fallible function of the core.
 pub type Result<T> = std::result::Result<T, TmError>;
@@ -118,8 +116,8 @@ impl fmt::Display for ErrorCode {
 }
 
 /// One failure of the SDK: a code, a message that says what to do, and the details that apply. Serialised,
-/// it is the properties of the JS `TmSdkError` (camelCase; details that do not apply are left out), but for
-/// `cached`.
+/// it is the properties of the JS `TmSdkError` (camelCase; details that do not apply are left out); the
+/// cached profile a failed call left intact travels beside it (`Failure`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TmError {
@@ -139,10 +137,6 @@ pub struct TmError {
     /// The backend envelope's `err`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_err: Option<i64>,
-    /// The previous cached profile, left intact by the failure. Not serialised: a binding hands a profile to
-    /// its platform in its own way (the wasm binding: as JSON text, the fastest way into JS).
-    #[serde(skip)]
-    pub cached: Option<Box<Profile>>,
 }
 
 impl TmError {
@@ -155,7 +149,6 @@ impl TmError {
             err_msg: None,
             status: None,
             server_err: None,
-            cached: None,
         }
     }
 
@@ -228,12 +221,6 @@ impl TmError {
     /// Sets the backend's `err`.
     pub fn with_server_err(mut self, server_err: i64) -> Self {
         self.server_err = Some(server_err);
-        self
-    }
-
-    /// Attaches the previous cached profile (the record the failure left intact).
-    pub fn with_cached(mut self, cached: Option<Profile>) -> Self {
-        self.cached = cached.map(Box::new);
         self
     }
 }

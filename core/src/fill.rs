@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_string, Argument, Input};
 use crate::profile::MAX_NICK_NAME_CHARS;
-use crate::protocol::MAX_AVATAR_BYTES;
+use crate::wire::MAX_AVATAR_BYTES;
 
 /// `fillUserProfile`'s options as given: one [`Input`] per key the rules read.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -6,40 +6,50 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use crate::answer::{
+    fill_refusal, read_answer, read_upload, require_session, Answer, Endpoint, Uploaded,
+};
 use crate::cache::{self, CacheRecord, Decision};
 use crate::config::{Config, ConfigInput};
 use crate::error::{ErrorCode, Result, TmError};
+use crate::failure::Failure;
 use crate::fill::{check_avatar_size, FillInput, FillOptions};
 use crate::flight::Flight;
 use crate::host::{
     Host, HostFailure, HostFuture, HostResult, Request, Stored, StoredText, Upload, UserInfoReply,
 };
 use crate::input::Argument;
+use crate::lang::Lang;
 use crate::launch::Launch;
-use crate::options::{Lang, OptionsInput, UpdateOptions};
+use crate::options::{OptionsInput, UpdateOptions};
 use crate::profile::Profile;
-use crate::protocol::{
-    self, fill_refusal, is_scope_unauthorized, login_failed, read_answer, read_login, read_upload,
-    read_user_info, require_session, Answer, Endpoint, FillRequest, LoginRequest, ProfileRequest,
-    Uploaded, AVATAR_PATH, FILL_PATH, LOGIN_PATH, PROFILE_PATH,
+use crate::wire::{
+    FillRequest, LoginRequest, ProfileRequest, AVATAR_PATH, FILL_PATH, LOGIN_PATH, PROFILE_PATH,
+};
+use crate::wx_failure::{
+    host_failure, is_scope_unauthorized, login_failed, login_request_failed, read_login,
+    read_user_info, request_failure,
 };
 
 /// A user-info popup the caller already opened (the shim opens `getUserProfile` inside the tap while the
 /// wasm is still loading).
 pub type OpenedPopup = HostFuture<HostResult<UserInfoReply>>;
 
+/// What a call of the SDK's API gives its caller: the value, or the failure with the cached profile it left.
+pub type Outcome<T> = std::result::Result<T, Failure>;
+
 /// The outcome of a call: settled at once, or an operation in flight shared with other callers.
 #[derive(Debug)]
 pub enum Call<T> {
     /// Settled synchronously (bad options, a cache hit …).
-    Ready(Result<T>),
+    Ready(Outcome<T>),
     /// Settles when the operation in flight does.
-    InFlight(Flight<Result<T>>),
+    InFlight(Flight<Outcome<T>>),
 }
 
 impl<T: Clone + 'static> Call<T> {
     /// The outcome, awaited.
-    pub async fn settle(self) -> Result<T> {
+    pub async fn settle(self) -> Outcome<T> {
         match self {
             Call::Ready(result) => result,
             Call::InFlight(flight) => flight.wait().await,
@@ -81,9 +91,9 @@ struct Inner<H: Host> {
     /// The last record this SDK validated, by its exact stored text: a cache hit compares the text and
     /// rechecks only the clock. Forgotten on every write and removal.
     memo: RefCell<Option<(H::Text, Rc<CacheRecord>)>>,
-    update: RefCell<Option<Flight<Result<Profile>>>>,
-    login: RefCell<Option<Flight<Result<Profile>>>>,
-    fill: RefCell<Option<Flight<Result<Profile>>>>,
+    update: RefCell<Option<Flight<Outcome<Profile>>>>,
+    login: RefCell<Option<Flight<Outcome<Profile>>>>,
+    fill: RefCell<Option<Flight<Outcome<Profile>>>>,
 }
 
 impl<H: Host + 'static> Sdk<H> {
@@ -139,10 +149,10 @@ impl<H: Host + 'static> Sdk<H> {
         let cached = |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
         let options = match UpdateOptions::parse(options) {
             Ok(o) => o,
-            Err(e) => return Call::Ready(Err(e.with_cached(cached(&record)))),
+            Err(e) => return Call::Ready(Err(Failure::new(e, cached(&record)))),
         };
         if inner.config.no_login {
-            return Call::Ready(Err(no_login_error().with_cached(cached(&record))));
+            return Call::Ready(Err(Failure::new(no_login_error(), cached(&record))));
         }
         // Concurrent calls share one operation: one popup, one request, one result.
         if let Some(running) = inner.update.borrow().as_ref() {
@@ -174,7 +184,7 @@ impl<H: Host + 'static> Sdk<H> {
             let result = this
                 .run_update(popup, lang)
                 .await
-                .map_err(|e| e.with_cached(cached(&record)));
+                .map_err(|e| Failure::new(e, cached(&record)));
             this.update.replace(None);
             done.complete(result);
         }));
@@ -190,7 +200,7 @@ impl<H: Host + 'static> Sdk<H> {
         let record = inner.read_record();
         let cached =
             move |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
-        let refuse = |e: TmError| Call::Ready(Err(e.with_cached(cached(&record))));
+        let refuse = |e: TmError| Call::Ready(Err(Failure::new(e, cached(&record))));
         let options = match FillOptions::parse(options) {
             Ok(o) => o,
             Err(e) => return refuse(e),
@@ -222,7 +232,7 @@ impl<H: Host + 'static> Sdk<H> {
             let result = this
                 .run_fill(options)
                 .await
-                .map_err(|e| e.with_cached(cached(&record)));
+                .map_err(|e| Failure::new(e, cached(&record)));
             this.fill.replace(None);
             done.complete(result);
         }));
@@ -232,7 +242,7 @@ impl<H: Host + 'static> Sdk<H> {
     /// `wx.tmSDK.login()`: the cached session, else the login in flight, else `wx.login` + `/v1/login`.
     pub fn login(&self) -> Call<Profile> {
         if self.inner.config.no_login {
-            return Call::Ready(Err(no_login_error()));
+            return Call::Ready(Err(no_login_error().into()));
         }
         match self.inner.cached_session() {
             Some(profile) => Call::Ready(Ok(profile)),
@@ -323,7 +333,7 @@ impl<H: Host + 'static> Inner<H> {
     /// After a 401: the session is dropped and one new login made (or joined); its token.
     async fn relogin(self: &Rc<Self>) -> Result<String> {
         self.session_dropped.set(true);
-        Ok(self.shared_login().wait().await?.jwt)
+        Ok(self.shared_login().wait().await.map_err(|f| f.error)?.jwt)
     }
 
     /// The fill-in after its synchronous checks: a session, the avatar's upload, then
@@ -376,7 +386,7 @@ impl<H: Host + 'static> Inner<H> {
                 timeout_ms: self.config.timeout_ms,
             })
             .await
-            .map_err(|f| protocol::request_failure(&f.err_msg))?;
+            .map_err(|f| request_failure(&f.err_msg))?;
         Ok(read_upload(response.status, &response.body, endpoint))
     }
 
@@ -390,7 +400,7 @@ impl<H: Host + 'static> Inner<H> {
             let authorised = host
                 .user_info_authorised()
                 .await
-                .map_err(|f| protocol::host_failure(&f))?;
+                .map_err(|f| host_failure(&f))?;
             if authorised {
                 match read_user_info(host.get_user_info(lang).await) {
                     Err(e) if e.err_msg.as_deref().is_some_and(is_scope_unauthorized) => {}
@@ -412,7 +422,7 @@ impl<H: Host + 'static> Inner<H> {
     async fn session(self: &Rc<Self>) -> Result<String> {
         match self.cached_session() {
             Some(profile) => Ok(profile.jwt),
-            None => Ok(self.shared_login().wait().await?.jwt),
+            None => Ok(self.shared_login().wait().await.map_err(|f| f.error)?.jwt),
         }
     }
 
@@ -425,7 +435,7 @@ impl<H: Host + 'static> Inner<H> {
             .map(|r| r.profile.clone())
     }
 
-    fn shared_login(self: &Rc<Self>) -> Flight<Result<Profile>> {
+    fn shared_login(self: &Rc<Self>) -> Flight<Outcome<Profile>> {
         if let Some(running) = self.login.borrow().as_ref() {
             return running.clone();
         }
@@ -434,7 +444,7 @@ impl<H: Host + 'static> Inner<H> {
         let this = self.clone();
         let done = flight.clone();
         self.host.spawn(Box::pin(async move {
-            let result = this.run_login().await;
+            let result = this.run_login().await.map_err(Failure::from);
             this.login.replace(None);
             done.complete(result);
         }));
@@ -455,7 +465,7 @@ impl<H: Host + 'static> Inner<H> {
         let profile = match self
             .post(LOGIN_PATH, &body, None, Endpoint::Login)
             .await
-            .map_err(protocol::login_request_failed)?
+            .map_err(login_request_failed)?
         {
             Answer::Profile(p) => require_session(*p).map_err(|e| login_failed(&e))?,
             Answer::Unauthorized(e) | Answer::Failed(e) => return Err(login_failed(&e)),
@@ -488,7 +498,7 @@ impl<H: Host + 'static> Inner<H> {
                 timeout_ms: self.config.timeout_ms,
             })
             .await
-            .map_err(|f| protocol::request_failure(&f.err_msg))?;
+            .map_err(|f| request_failure(&f.err_msg))?;
         Ok(read_answer(
             response.status,
             &response.body,

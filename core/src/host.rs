@@ -12,7 +12,7 @@ use std::pin::Pin;
 use serde::Deserialize;
 
 use crate::input::{channel_code, status_code, text, text_or_empty, whole, Input};
-use crate::options::Lang;
+use crate::lang::Lang;
 
 /// A future a host hands back: single-threaded, like JS promises.
 pub type HostFuture<T> = Pin<Box<dyn Future<Output = T>>>;

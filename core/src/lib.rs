@@ -6,21 +6,26 @@
 //! `docs/contract.md`.
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod answer;
 mod cache;
 mod config;
 mod error;
+mod failure;
 mod fill;
 mod flight;
 mod flow;
 mod host;
 mod input;
 mod json;
+mod lang;
 mod launch;
 mod options;
 mod profile;
-mod protocol;
 mod region;
+mod wire;
+mod wx_failure;
 
+pub use answer::{parse_body, parse_text};
 pub use cache::{
     decide, storage_key, CacheRecord, CorruptRecord, Decision, PromptReason, FUTURE_TOLERANCE_MS,
     MAX_RECORD_BYTES, RECORD_VERSION,
@@ -30,9 +35,10 @@ pub use config::{
     MAX_PROFILE_TTL_SECS, MAX_TIMEOUT_MS,
 };
 pub use error::{ErrorCode, Result, TmError};
+pub use failure::Failure;
 pub use fill::{FillInput, FillOptions};
 pub use flight::{Flight, Wait};
-pub use flow::{CachedProfile, Call, OpenedPopup, Sdk};
+pub use flow::{CachedProfile, Call, OpenedPopup, Outcome, Sdk};
 pub use host::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     StoredText, Upload, UserInfoReply,
@@ -41,22 +47,19 @@ pub use input::{Argument, Input};
 pub use json::{
     from_str as from_json, to_string as to_json, Error as JsonError, RawJson, SyntaxError,
 };
+pub use lang::Lang;
 pub use launch::Launch;
-pub use options::{Lang, OptionsInput, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS};
+pub use options::{OptionsInput, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS};
 pub use profile::{
-    is_placeholder, parse_body, parse_text, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS,
-    MAX_OPEN_ID_CHARS, MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD,
-    PLACEHOLDER_NICK_NAME,
+    is_placeholder, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS, MAX_OPEN_ID_CHARS,
+    MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD, PLACEHOLDER_NICK_NAME,
 };
-pub use protocol::{
-    fill_refusal, host_failure, is_ok_message, is_scope_unauthorized, login_failed,
-    login_request_failed, read_answer, read_login, read_upload, read_user_info, request_failure,
-    require_session, Answer, AvatarAnswer, Endpoint, Envelope, FillRequest, LoginRequest,
-    ProfileRequest, Uploaded, AVATAR_PATH, ERRNO_PRIVACY_DENIED, ERRNO_PRIVACY_NOT_DECLARED,
+pub use region::{in_region, REGION_PREFIX_CHARS};
+pub use wire::{
+    AvatarAnswer, Envelope, FillRequest, LoginRequest, ProfileRequest, AVATAR_PATH,
     ERR_AVATAR_NOT_IMAGE, ERR_AVATAR_NOT_OWNED, ERR_AVATAR_TOO_LARGE, ERR_CONTENT_RISKY, FILL_PATH,
     LOGIN_PATH, MAX_AVATAR_BYTES, MAX_AVATAR_PIXELS, PROFILE_PATH, UNAUTHORIZED,
 };
-pub use region::{in_region, REGION_PREFIX_CHARS};
 
 #[cfg(test)]
 mod shim_defaults {

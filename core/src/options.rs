@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::error::{ErrorCode, Result, TmError};
 use crate::input::{optional_bool, optional_string, Argument, Input};
+use crate::lang::Lang;
 
 /// `updateUserProfile`'s options as given: one [`Input`] per key the rules read. Its fields are the only
 /// keys a binding reads from the JS object ([`Argument::keys`]).
@@ -25,49 +26,6 @@ pub const DEFAULT_DESC: &str = "更新用户信息";
 
 /// WeChat's limit for `desc`, in characters.
 pub const MAX_DESC_CHARS: usize = 30;
-
-/// The languages WeChat's user-info APIs take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Simplified Chinese (the SDK's default).
-    #[default]
-    ZhCn,
-    /// Traditional Chinese.
-    ZhTw,
-}
-
-impl Lang {
-    /// The string WeChat expects.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::ZhCn => "zh_CN",
-            Lang::ZhTw => "zh_TW",
-        }
-    }
-
-    /// Parses WeChat's spelling exactly (`"zh_CN"`, not `"zh-cn"`).
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "en" => Some(Lang::En),
-            "zh_CN" => Some(Lang::ZhCn),
-            "zh_TW" => Some(Lang::ZhTw),
-            _ => None,
-        }
-    }
-
-    /// Reads an optional `lang` key: absent → `None`.
-    pub(crate) fn read(value: &Input) -> std::result::Result<Option<Lang>, String> {
-        match optional_string(value)? {
-            None => Ok(None),
-            Some(s) => Lang::parse(s)
-                .map(Some)
-                .ok_or_else(|| format!("must be \"en\", \"zh_CN\" or \"zh_TW\", not \"{s}\"")),
-        }
-    }
-}
 
 /// Validated options of one `updateUserProfile` call.
 #[derive(Debug, Clone, PartialEq, Eq)]

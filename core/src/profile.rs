@@ -7,10 +7,9 @@ mod rules;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ErrorCode, Result, TmError};
+use crate::error::{Result, TmError};
 use crate::input::Input;
 use crate::json;
-use crate::protocol::Envelope;
 
 pub(crate) use rules::{given, Given};
 
@@ -186,76 +185,6 @@ impl Profile {
 /// anonymous placeholder, `nick_name` exactly "微信用户". Anything that is not such a profile is not one.
 pub fn is_placeholder(profile: &Input) -> bool {
     matches!(profile.get("nick_name"), Input::String(s) if s == PLACEHOLDER_NICK_NAME)
-}
-
-/// `parseProfile(body, appId)` of the public API: [`parse_body`], after checking that both arguments are
-/// strings (`INVALID_OPTIONS` naming the one that is not).
-pub fn parse_text(body: Option<&str>, app_id: Option<&str>) -> Result<Profile> {
-    let argument = |name: &str| {
-        TmError::new(
-            ErrorCode::InvalidOptions,
-            format!(
-                "parseProfile(body, appId): {name} must be a string{}. Pass the backend answer (text or parsed) and the game's appId.",
-                if name == "body" { " or an object" } else { "" }
-            ),
-        )
-        .with_field(name)
-    };
-    let body = body.ok_or_else(|| argument("body"))?;
-    let app_id = app_id.ok_or_else(|| argument("appId"))?;
-    parse_body(body, app_id)
-}
-
-/// Parses a backend answer body: size cap, JSON, the SkyRiver envelope `{err, msg, data}` (or a bare
-/// profile), then the profile rules and the app. An envelope with `err != 0` is a `SERVER` error carrying
-/// `err` and `msg`, whatever its `data`.
-pub fn parse_body(body: &str, app_id: &str) -> Result<Profile> {
-    parse_boxed(body, app_id).map(|p| *p)
-}
-
-/// [`parse_body`], the profile boxed: it is read into its box and never moved again (a profile is some
-/// 400 bytes, and each move is a copy).
-pub(crate) fn parse_boxed(body: &str, app_id: &str) -> Result<Box<Profile>> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(TmError::invalid_profile(
-            None,
-            &format!(
-                "body has {} bytes; the limit is {MAX_BODY_BYTES}",
-                body.len()
-            ),
-        ));
-    }
-    // Read leniently: a profile that breaks a rule still leaves the envelope's err and msg to read, and a
-    // refusal is told first.
-    let (envelope, broken) =
-        json::from_str_lenient::<Envelope<Box<Profile>>>(body, true).map_err(|e| unusable(&e))?;
-    if let Some(e) = broken.as_ref().filter(|e| e.field() == Some("err")) {
-        return Err(unusable(e));
-    }
-    if let Some(refused) = envelope.refused() {
-        return Err(refused);
-    }
-    if let Some(e) = broken {
-        return Err(unusable(&e));
-    }
-    let profile = match envelope {
-        Envelope {
-            data: Some(profile),
-            ..
-        } => profile,
-        Envelope { err: Some(_), .. } => {
-            return Err(TmError::invalid_profile(
-                Some("data"),
-                "is missing from the envelope",
-            ))
-        }
-        // Neither err nor data: a bare profile.
-        Envelope { err: None, .. } => {
-            json::from_str::<Box<Profile>>(body).map_err(|e| unusable(&e))?
-        }
-    };
-    profile.checked_for(app_id)?;
-    Ok(profile)
 }
 
 /// `INVALID_PROFILE` for what the JSON format refused.

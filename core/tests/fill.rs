@@ -11,7 +11,7 @@ use fake::{Kind, Step, World, AVATAR_FILE, RISKY_NICK, SERVER, TEXT_FILE};
 use tmsdk_core::Input;
 use tmsdk_core::Profile;
 use tmsdk_core::Sdk;
-use tmsdk_core::{Call, ErrorCode, TmError};
+use tmsdk_core::{Call, ErrorCode, Failure};
 
 type Fake = Sdk<fake::FakeHost>;
 
@@ -26,7 +26,7 @@ fn placeholder_player(config: &[(&str, Input)]) -> (Rc<World>, Fake, Profile) {
     (world, sdk, profile)
 }
 
-fn fill(world: &World, sdk: &Fake, pairs: &[(&str, Input)]) -> Result<Profile, TmError> {
+fn fill(world: &World, sdk: &Fake, pairs: &[(&str, Input)]) -> Result<Profile, Failure> {
     let call = sdk.fill_user_profile(&Input::object(pairs.iter().cloned()));
     world.settle(call)
 }
@@ -39,7 +39,7 @@ fn both(nick: &str) -> Vec<(&'static str, Input)> {
 }
 
 /// A failed fill-in: its code, the previous profile in `error.cached`, the record as it was.
-fn refused(world: &World, sdk: &Fake, pairs: &[(&str, Input)], code: ErrorCode) -> TmError {
+fn refused(world: &World, sdk: &Fake, pairs: &[(&str, Input)], code: ErrorCode) -> Failure {
     let record = world.record();
     let before = sdk.cached_profile().map(|c| c.profile);
     let e = fill(world, sdk, pairs).expect_err("refused");

@@ -13,7 +13,7 @@ use tmsdk_core::Input;
 use tmsdk_core::Lang;
 use tmsdk_core::Profile;
 use tmsdk_core::Sdk;
-use tmsdk_core::{ErrorCode, TmError};
+use tmsdk_core::{ErrorCode, Failure};
 
 /// The documented fields, in order (the optional `lst` and `xh_uid` come after them).
 fn fields() -> &'static [&'static str] {
@@ -52,7 +52,7 @@ fn refresh() -> Input {
 }
 
 /// `updateUserProfile(options)` from a tap, settled.
-fn tap_update(world: &World, sdk: &Sdk<fake::FakeHost>, o: Input) -> Result<Profile, TmError> {
+fn tap_update(world: &World, sdk: &Sdk<fake::FakeHost>, o: Input) -> Result<Profile, Failure> {
     let call = world.tap(|| sdk.update_user_profile(&o, None));
     world.settle(call)
 }
@@ -64,7 +64,7 @@ fn authorise(world: &World, sdk: &Sdk<fake::FakeHost>) -> Profile {
     p
 }
 
-fn rejects(outcome: Result<Profile, TmError>, code: ErrorCode, what: &str) -> TmError {
+fn rejects(outcome: Result<Profile, Failure>, code: ErrorCode, what: &str) -> Failure {
     let e = outcome.expect_err(what);
     assert_eq!(e.code, code, "{what}: {}", e.message);
     assert!(
@@ -388,7 +388,7 @@ fn scenario_network() {
         ErrorCode::Network,
         "dropped",
     );
-    assert!(e.err_msg.unwrap().starts_with("request:fail"));
+    assert!(e.err_msg.as_deref().unwrap().starts_with("request:fail"));
 }
 
 fn scenario_timeout() {
@@ -841,7 +841,11 @@ fn scenario_privacy_popup() {
     ] {
         world.wx.borrow_mut().privacy = Some(errno);
         let e = rejects(tap_update(&world, &sdk, refresh()), code, "privacy");
-        assert!(e.err_msg.unwrap().starts_with("getUserProfile:fail"));
+        assert!(e
+            .err_msg
+            .as_deref()
+            .unwrap()
+            .starts_with("getUserProfile:fail"));
         assert!(e.message.contains(hint), "{}", e.message);
         assert_eq!(e.cached.as_deref(), Some(&first), "error.cached");
         assert_eq!(world.record(), record, "record intact");
@@ -860,7 +864,11 @@ fn scenario_privacy_minigame() {
         ErrorCode::PrivacyNotDeclared,
         "getUserInfo",
     );
-    assert!(e.err_msg.unwrap().starts_with("getUserInfo:fail"));
+    assert!(e
+        .err_msg
+        .as_deref()
+        .unwrap()
+        .starts_with("getUserInfo:fail"));
     {
         let mut wx = world.wx.borrow_mut();
         wx.authorised = false;
@@ -890,7 +898,7 @@ fn scenario_offline_login() {
         ErrorCode::Network,
         "offline login",
     );
-    assert!(e.err_msg.unwrap().starts_with("request:fail"));
+    assert!(e.err_msg.as_deref().unwrap().starts_with("request:fail"));
     assert!(e.message.starts_with("While logging in"), "{}", e.message);
     world.backend.borrow_mut().script_login.push_back(Step {
         body: Some(json!({"err": 40029, "msg": "invalid code"}).to_string()),

@@ -78,7 +78,7 @@ impl Refusal {
         Refusal::new(
             StatusCode::UNAUTHORIZED,
             err::UNAUTHORIZED,
-            "the session expired; log in again",
+            "the session expired; log in again.",
         )
     }
 
@@ -89,7 +89,7 @@ impl Refusal {
             ..Refusal::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 err::TOO_MANY,
-                format!("too many requests; try again in {wait_secs} s"),
+                format!("too many requests; try again in {wait_secs} s."),
             )
         }
     }
@@ -118,7 +118,7 @@ impl From<sqlx::Error> for Refusal {
         Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             err::STORE,
-            "the server's database failed; try again later",
+            "the server's database failed; try again later.",
         )
     }
 }
@@ -133,11 +133,11 @@ impl From<WechatError> for Refusal {
                 Refusal::new(
                     StatusCode::BAD_GATEWAY,
                     err::WECHAT_UNREACHABLE,
-                    "WeChat could not be reached; try again later",
+                    "WeChat could not be reached; try again later.",
                 )
             }
             WechatError::Busy { errcode, .. } => {
-                Refusal::with_err(errcode, "WeChat is busy; try again later")
+                Refusal::with_err(errcode, "WeChat is busy; try again later.")
             }
             WechatError::Api { errcode, errmsg } => Refusal::with_err(errcode, errmsg),
         }

@@ -27,7 +27,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 rejection.status(),
                 err::BAD_REQUEST,
                 format!(
-                    "the body must be JSON of the request's shape ({})",
+                    "the body must be JSON of the request's shape ({}).",
                     rejection.body_text()
                 ),
             )),

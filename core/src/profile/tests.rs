@@ -1,4 +1,6 @@
 use super::*;
+use crate::answer::{parse_body, parse_text};
+use crate::error::ErrorCode;
 use serde_json::{json, Value};
 
 /// The rules over a JSON value (as the server's tests hold profiles).

@@ -17,8 +17,8 @@ use serde_json::{json, Map, Value};
 use tmsdk_core::Input;
 use tmsdk_core::Lang;
 use tmsdk_core::Profile;
-use tmsdk_core::TmError;
 use tmsdk_core::{Call, Sdk};
+use tmsdk_core::{Failure, TmError};
 use tmsdk_core::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     StoredText, Upload, UserInfoReply,
@@ -213,7 +213,7 @@ impl World {
     }
 
     /// Drives the tasks, then reads the call's outcome (which must have settled).
-    pub fn settle(&self, call: Call<Profile>) -> Result<Profile, TmError> {
+    pub fn settle(&self, call: Call<Profile>) -> Result<Profile, Failure> {
         let mut future = Box::pin(call.settle());
         let waker = Waker::from(self.woken.clone());
         let mut cx = Context::from_waker(&waker);

@@ -259,7 +259,10 @@ pub mod targets {
                 world.run();
             }
         }
-        calls.into_iter().map(|c| world.settle(c)).collect()
+        calls
+            .into_iter()
+            .map(|c| world.settle(c).map_err(|f| f.error))
+            .collect()
     }
 
     fn random_options(rng: &mut Rng) -> Input {

@@ -27,13 +27,13 @@ fn upload_refusal(status: StatusCode, detail: String) -> Refusal {
         Refusal::new(
             status,
             err::AVATAR_TOO_LARGE,
-            format!("the avatar is larger than {MAX_AVATAR_BYTES} bytes; send a smaller image"),
+            format!("the avatar is larger than {MAX_AVATAR_BYTES} bytes; send a smaller image."),
         )
     } else {
         Refusal::new(
             status,
             err::BAD_REQUEST,
-            format!("the upload must be multipart/form-data with the image in the field \"file\" ({detail})"),
+            format!("the upload must be multipart/form-data with the image in the field \"file\" ({detail})."),
         )
     }
 }

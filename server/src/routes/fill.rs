@@ -25,7 +25,7 @@ fn filled_nick(nick: &str, app_id: &str, open_id: &str) -> Result<String, Refusa
         .ok_or_else(|| {
             Refusal::with_err(
                 err::USER_INFO,
-                "the nick_name must have 1 to 64 characters once trimmed; nothing was stored",
+                "the nick_name must have 1 to 64 characters once trimmed; nothing was stored.",
             )
         })
 }
@@ -39,7 +39,7 @@ pub async fn fill(
     let (claims, _) = session(&state, &token, &[body.app_id.as_ref()]).await?;
     let (app_id, open_id) = (claims.aud, claims.sub);
     if body.nick_name.is_none() && body.avatar_url.is_none() {
-        return Err(Refusal::bad_request("give nick_name, avatar_url or both"));
+        return Err(Refusal::bad_request("give nick_name, avatar_url or both."));
     }
     if let Some(url) = &body.avatar_url {
         let sha256 = url
@@ -50,7 +50,7 @@ pub async fn fill(
         if !owned {
             return Err(Refusal::with_err(
                 err::AVATAR_NOT_OWNED,
-                "avatar_url is not an avatar this user uploaded to /v1/avatar; upload the image first",
+                "avatar_url is not an avatar this user uploaded to /v1/avatar; upload the image first.",
             ));
         }
     }
@@ -73,7 +73,7 @@ pub async fn fill(
                 info!(event = "content-check", app_id = %app_id, suggest = "risky", label = verdict.label, "nickname refused");
                 return Err(Refusal::with_err(
                     err::CONTENT_RISKY,
-                    "WeChat's content check found the nickname risky; nothing was stored. Ask the player for another one",
+                    "WeChat's content check found the nickname risky; nothing was stored. Ask the player for another one.",
                 ));
             }
             Suggest::Review => {

@@ -21,7 +21,7 @@ pub async fn login(
     Body(body): Body<LoginRequest<'static>>,
 ) -> Result<Json<Envelope<Profile>>, Refusal> {
     let secret = state.config.apps.get(body.app_id.as_ref()).ok_or_else(|| {
-        Refusal::with_err(err::UNKNOWN_APP, "this server does not serve that app_id")
+        Refusal::with_err(err::UNKNOWN_APP, "this server does not serve that app_id.")
     })?;
     let session = state
         .wechat

@@ -26,7 +26,7 @@ pub async fn profile(
     if !crypto::signature_matches(&body.raw_data, &session_key, &body.signature) {
         return Err(Refusal::with_err(
             err::SIGNATURE,
-            "signature mismatch: raw_data was changed or signed with another session_key",
+            "signature mismatch: raw_data was changed or signed with another session_key.",
         ));
     }
     let decrypted = crypto::decrypt(&body.encrypted_data, &session_key, &body.iv)
@@ -34,20 +34,20 @@ pub async fn profile(
         .ok_or_else(|| {
             Refusal::with_err(
                 err::DECRYPT,
-                "encrypted_data does not decrypt with this user's session_key",
+                "encrypted_data does not decrypt with this user's session_key.",
             )
         })?;
     if decrypted["watermark"]["appid"].as_str() != Some(app_id.as_str()) {
         return Err(Refusal::with_err(
             err::WATERMARK,
-            "encrypted_data belongs to another app",
+            "encrypted_data belongs to another app.",
         ));
     }
     let info = info_from(&decrypted, &app_id, &open_id).map_err(|e| {
         let field = e.field.unwrap_or_default();
         Refusal::with_err(
             err::USER_INFO,
-            format!("the user info's {field} breaks the profile rules; nothing was stored"),
+            format!("the user info's {field} breaks the profile rules; nothing was stored."),
         )
     })?;
     state.store.set_info(&app_id, &open_id, &info).await?;
