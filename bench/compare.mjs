@@ -54,7 +54,7 @@ export async function compareAsync(now, candidates, { batch = 2000, rounds = 21 
  * @param {() => number} o.now milliseconds
  * @param {(body: string, appId: string) => object} o.parseProfile the package's
  * @param {object} o.tm the installed `wx.tmSDK`, over `o.wx` holding a fresh authorised record under `o.key`
- * @param {object} o.peers `{ "hand-written": module, zod: module }` of bench/peer/
+ * @param {object} o.peers `{ "hand-written": module, zod: module, "zod plain": module }` of bench/peer/
  */
 export async function runFigures({ now, parseProfile, tm, wx, key, appId, envelope, peers, batch, rounds }) {
   const options = { batch, rounds };
@@ -65,18 +65,29 @@ export async function runFigures({ now, parseProfile, tm, wx, key, appId, envelo
       package: () => parseProfile(envelope, appId),
       "hand-written": () => peers["hand-written"].parseProfile(envelope, appId),
       zod: () => peers.zod.parseProfile(envelope, appId),
+      "zod plain": () => peers["zod plain"].parseProfile(envelope, appId),
       "JSON.parse": () => JSON.parse(envelope),
     },
     options,
   );
   const hit = await compareAsync(
     now,
-    { package: () => tm.updateUserProfile(), "hand-written": peer(peers["hand-written"]), zod: peer(peers.zod) },
+    {
+      package: () => tm.updateUserProfile(),
+      "hand-written": peer(peers["hand-written"]),
+      zod: peer(peers.zod),
+      "zod plain": peer(peers["zod plain"]),
+    },
     options,
   );
   const peek = compare(
     now,
-    { package: () => tm.getCachedProfile(), "hand-written": peer(peers["hand-written"]), zod: peer(peers.zod) },
+    {
+      package: () => tm.getCachedProfile(),
+      "hand-written": peer(peers["hand-written"]),
+      zod: peer(peers.zod),
+      "zod plain": peer(peers["zod plain"]),
+    },
     options,
   );
   return [

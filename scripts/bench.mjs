@@ -1,5 +1,6 @@
-// `npm run bench`: the package against its peers (bench/peer/: hand-written JS and zod 4, both proven to do the
-// core's exact work by tests/js/peers.test.mjs) and the JSON.parse floor. Candidates are measured interleaved
+// `npm run bench`: the package against its peers (bench/peer/: hand-written JS, zod 4 with preprocessing and
+// zod 4 written the plain way, all proven to do the core's exact work by tests/js/peers.test.mjs) and the
+// JSON.parse floor. Candidates are measured interleaved
 // in one process — rounds of batches, each candidate in turn — and compared as ratios of medians, so a noisy
 // shared machine moves every candidate alike. Sizes are exact. Prints every figure with its ratios, writes
 // target/bench.json, and exits 1 when a target is missed. Never part of `npm test`.
@@ -50,6 +51,7 @@ const sizeRow = {
   package: dropIn,
   "hand-written": await bundleBrotli(fileURLToPath(new URL("../bench/peer/handwritten.mjs", import.meta.url))),
   zod: await bundleBrotli(fileURLToPath(new URL("../bench/peer/zod.mjs", import.meta.url))),
+  "zod plain": await bundleBrotli(fileURLToPath(new URL("../bench/peer/zod-plain.mjs", import.meta.url))),
   "wasm raw (compiled by the phone)": sizes.wasm.raw,
 };
 figures.push(sizeRow);
@@ -61,6 +63,7 @@ const coldScripts = {
   package: `const t=performance.now();const {install}=await import("./pkg/esm/node.mjs");await install({noLogin:true,appId:"wx1",host:{}});console.log(performance.now()-t)`,
   "hand-written": `const t=performance.now();const m=await import("./bench/peer/handwritten.mjs");m.parseProfile('{"open_id":"o"}',"wx1");console.log(performance.now()-t)`,
   zod: `const t=performance.now();const m=await import("./bench/peer/zod.mjs");m.parseProfile('{"open_id":"o"}',"wx1");console.log(performance.now()-t)`,
+  "zod plain": `const t=performance.now();const m=await import("./bench/peer/zod-plain.mjs");m.parseProfile('{"open_id":"o"}',"wx1");console.log(performance.now()-t)`,
 };
 const cold = Object.fromEntries(Object.keys(coldScripts).map((k) => [k, []]));
 for (let r = 0; r < 7; r++) {
@@ -141,11 +144,11 @@ target("getCachedProfile() ≤ 1.0× hand-written (Node)", peek.package / peek["
 
 // ---- report ----
 const fmt = (v) => (v === undefined ? "-" : v >= 100 ? Math.round(v).toLocaleString("en") : v.toFixed(2));
-console.log(`\n${"figure".padEnd(56)} ${"runtime".padEnd(15)} ${"package".padStart(9)} ${"hand-written".padStart(13)} ${"zod".padStart(9)} ${"JSON.parse".padStart(11)}   pkg/hw  pkg/zod`);
+console.log(`\n${"figure".padEnd(56)} ${"runtime".padEnd(15)} ${"package".padStart(9)} ${"hand-written".padStart(13)} ${"zod".padStart(9)} ${"zod plain".padStart(10)} ${"JSON.parse".padStart(11)}   pkg/hw  pkg/zod pkg/zodp`);
 for (const f of figures) {
   const ratio = (peer) => (f[peer] ? `${(f.package / f[peer]).toFixed(2)}×` : "-");
   console.log(
-    `${`${f.name} (${f.unit})`.padEnd(56)} ${f.runtime.padEnd(15)} ${fmt(f.package).padStart(9)} ${fmt(f["hand-written"]).padStart(13)} ${fmt(f.zod).padStart(9)} ${fmt(f["JSON.parse"]).padStart(11)} ${ratio("hand-written").padStart(8)} ${ratio("zod").padStart(8)}`,
+    `${`${f.name} (${f.unit})`.padEnd(56)} ${f.runtime.padEnd(15)} ${fmt(f.package).padStart(9)} ${fmt(f["hand-written"]).padStart(13)} ${fmt(f.zod).padStart(9)} ${fmt(f["zod plain"]).padStart(10)} ${fmt(f["JSON.parse"]).padStart(11)} ${ratio("hand-written").padStart(8)} ${ratio("zod").padStart(8)} ${ratio("zod plain").padStart(8)}`,
   );
 }
 console.log(`wasm raw (what a phone compiles): ${sizes.wasm.raw.toLocaleString("en")} B\n`);

@@ -1,6 +1,7 @@
-//! JS ↔ Rust conversions for the binding layer: JS objects become the core's derived types through
-//! serde-wasm-bindgen (after a guarded copy), other JS values the pure [`Input`], results plain JS objects,
-//! [`TmError`]s real JS errors. No rule lives here.
+//! JS ↔ Rust conversions for the binding layer. What JS hands in is read once into a guarded snapshot (the
+//! pure [`Input`], every read under `catch`) and from there by the core's own serde reader into its derived
+//! types; what Rust hands to JS goes out through serde-wasm-bindgen's serialiser (error details, `wx` call
+//! options) or as JSON text (profiles); [`Failure`]s become real JS errors. No rule lives here.
 
 use std::cell::RefCell;
 
@@ -9,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use serde::de::DeserializeOwned;
 use tmsdk_core::Profile;
-use tmsdk_core::{Argument, Input};
+use tmsdk_core::{read_reply, Argument, Input};
 use tmsdk_core::{Failure, TmError};
 
 thread_local! {
@@ -30,12 +31,28 @@ pub fn non_negative(n: f64) -> u64 {
     }
 }
 
-/// Reads a JS value into the pure [`Input`], following only `keys` of an object (one level deep).
+/// Reads a JS value into the pure [`Input`] (a guarded snapshot), following only `keys` of an object (one
+/// level deep); a key whose getter throws reads as an unusable value, not as a crash.
 pub fn to_input(value: &JsValue, keys: &[&str]) -> Input {
-    to_input_at(value, keys, true)
+    match snapshot(value, 0) {
+        Input::Object(_) => Input::Object(
+            keys.iter()
+                .map(|&k| {
+                    let v = Reflect::get(value, &JsValue::from_str(k))
+                        .map(|v| snapshot(&v, 0))
+                        .unwrap_or_else(|_| Input::Other("a value whose getter throws".into()));
+                    (k.to_string(), v)
+                })
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
-fn to_input_at(value: &JsValue, keys: &[&str], follow: bool) -> Input {
+/// A JS value as a guarded snapshot ([`Input`]): primitives as they are; arrays, functions, symbols and
+/// bigints by their kind; objects with their own string keys `depth` levels deep (else none). Every read of
+/// the caller's object is under `catch`, and each getter runs once: a key whose getter throws is left out.
+fn snapshot(value: &JsValue, depth: u8) -> Input {
     if value.is_undefined() {
         Input::Undefined
     } else if value.is_null() {
@@ -51,75 +68,28 @@ fn to_input_at(value: &JsValue, keys: &[&str], follow: bool) -> Input {
     } else if value.is_function() {
         Input::Function
     } else if value.is_object() {
-        let fields = if follow {
-            keys.iter()
-                .map(|k| {
-                    // A throwing getter reads as an unusable value, not as a crash.
-                    let v = Reflect::get(value, &JsValue::from_str(k))
-                        .map(|v| to_input_at(&v, &[], false))
-                        .unwrap_or_else(|_| {
-                            Input::Other("a value whose getter throws".to_string())
-                        });
-                    (k.to_string(), v)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Input::Object(fields)
-    } else {
-        Input::Other(value.js_typeof().as_string().unwrap_or_default())
-    }
-}
-
-/// A JS value as plain data, or what it is when it is not: primitives as they are; arrays as empty ones;
-/// objects as empty ones too, or, `depth` levels deep, as a copy of their own string keys whose values are
-/// plain data (others left out). `None` for `undefined`. The rules look at a nested value's kind only, so
-/// no getter of the caller's runs more than once, and every read is under `catch`.
-fn plain(value: &JsValue, depth: u8) -> Result<Option<JsValue>, String> {
-    if value.is_undefined() {
-        Ok(None)
-    } else if value.is_null()
-        || value.is_string()
-        || value.as_bool().is_some()
-        || value.as_f64().is_some()
-    {
-        Ok(Some(value.clone()))
-    } else if Array::is_array(value) {
-        Ok(Some(Array::new().into()))
-    } else if value.is_function() {
-        Err("is a function".to_string())
-    } else if value.is_object() {
-        let copy = Object::new();
+        let mut fields = Vec::new();
         if depth > 0 {
             let keys = Reflect::own_keys(value.unchecked_ref()).unwrap_or_else(|_| Array::new());
             for key in keys.iter().filter_map(|k| k.as_string()) {
-                if let Ok(Some(v)) = read_key(value, &key, depth - 1) {
-                    set(&copy, &key, &v);
+                if let Ok(v) = Reflect::get(value, &JsValue::from_str(&key)) {
+                    fields.push((key, snapshot(&v, depth - 1)));
                 }
             }
         }
-        Ok(Some(copy.into()))
+        Input::Object(fields)
     } else {
         // A symbol or a bigint (a bigint would otherwise read as a number).
-        Err(format!(
-            "is a {}",
+        Input::Other(format!(
+            "a {}",
             value.js_typeof().as_string().unwrap_or_default()
         ))
     }
 }
 
-/// `value[key]` as plain data (see [`plain`]); a getter that throws is said so.
-fn read_key(value: &JsValue, key: &str, depth: u8) -> Result<Option<JsValue>, String> {
-    Reflect::get(value, &JsValue::from_str(key))
-        .map_err(|e| format!("has a getter that throws ({})", describe(&e)))
-        .and_then(|v| plain(&v, depth))
-}
-
-/// Reads a JS argument (`install`'s config, `updateUserProfile`'s options) into the core's derived `T`:
-/// a copy of its known keys as plain data, deserialised by serde-wasm-bindgen (whose reader calls getters
-/// without `catch`, so it only ever reads the copy). A key whose getter throws or whose value is not data
-/// is [`Argument::Unreadable`].
+/// Reads a JS argument (`install`'s config, `updateUserProfile`'s options) into the core's derived `T`: a
+/// snapshot of its known keys (one read each, under `catch`), read by the core's own reader. A key whose
+/// getter throws, or whose value is not data, is [`Argument::Unreadable`].
 pub fn to_argument<T: DeserializeOwned + Default>(value: &JsValue) -> Argument<T> {
     if value.is_undefined() || value.is_null() {
         return Argument::Keys(T::default());
@@ -127,41 +97,38 @@ pub fn to_argument<T: DeserializeOwned + Default>(value: &JsValue) -> Argument<T
     if !value.is_object() || value.is_function() || Array::is_array(value) {
         return Argument::NotAnObject(to_input(value, &[]));
     }
-    let copy = Object::new();
+    let mut fields = Vec::new();
     for &key in Argument::<T>::keys() {
-        match read_key(value, key, 0) {
-            Ok(Some(v)) => set(&copy, key, &v),
-            Ok(None) => {}
-            Err(what) => {
+        match Reflect::get(value, &JsValue::from_str(key)) {
+            Err(e) => {
                 return Argument::Unreadable {
                     key: key.to_string(),
-                    what,
+                    what: format!("has a getter that throws ({})", describe(&e)),
                 }
             }
+            Ok(v) if v.is_undefined() => {}
+            Ok(v) => fields.push((key.to_string(), snapshot(&v, 0))),
         }
     }
-    serde_wasm_bindgen::from_value(copy.into()).map_or_else(
-        // A copy of plain data always reads; should it not, the caller still gets a typed error.
-        |e| Argument::NotAnObject(Input::Other(e.to_string())),
-        Argument::Keys,
-    )
+    Argument::from_input(&Input::Object(fields))
 }
 
-/// Reads a host's result object into the core's derived reply type `T`: a copy of `T`'s fields as plain
-/// data, one level deep (the launch options' `query`), deserialised by serde-wasm-bindgen. A field that
-/// cannot be read is left out (absent), as is every field of a result that is not an object.
+/// Reads a host's result object into the core's derived reply type `T`: a snapshot of `T`'s fields, one level
+/// deep (the launch options' `query`), read by the core's own reader. A field that cannot be read is left
+/// out (absent), as is every field of a result that is not an object.
 pub fn to_reply<T: DeserializeOwned + Default>(value: &JsValue) -> T {
     if !value.is_object() {
         return T::default();
     }
-    let copy = Object::new();
+    let mut fields = Vec::new();
     for &key in Argument::<T>::keys() {
-        if let Ok(Some(v)) = read_key(value, key, 1) {
-            set(&copy, key, &v);
+        if let Ok(v) = Reflect::get(value, &JsValue::from_str(key)) {
+            if !v.is_undefined() {
+                fields.push((key.to_string(), snapshot(&v, 1)));
+            }
         }
     }
-    // A copy of plain data always reads.
-    serde_wasm_bindgen::from_value(copy.into()).unwrap_or_default()
+    read_reply(&Input::Object(fields))
 }
 
 /// Sets a data property on an object this module created.

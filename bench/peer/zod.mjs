@@ -2,7 +2,7 @@
 // would — schemas with preprocessing and refinements. Checked against the core on every fixture
 // (tests/js/peers.test.mjs), so the benchmark compares equal work.
 import { z } from "zod";
-import { MAX_BODY_BYTES, PeerError, reusable } from "./handwritten.mjs";
+import { zodPeer } from "./zod-common.mjs";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const MS_THRESHOLD = 100_000_000_000;
@@ -67,45 +67,6 @@ const envelopeSchema = z.object({
   data: z.unknown().optional(),
 });
 
-function check(value, appId) {
-  const result = profileSchema.safeParse(value);
-  if (!result.success) {
-    const path = result.error.issues[0].path;
-    throw new PeerError("INVALID_PROFILE", path.length ? String(path[0]) : undefined, result.error.issues[0].message);
-  }
-  const p = result.data;
-  if (p.lst === undefined) delete p.lst;
-  if (p.xh_uid === undefined) delete p.xh_uid;
-  if (p.app_id !== "" && p.app_id !== appId) throw new PeerError("INVALID_PROFILE", "app_id", "a profile of another app");
-  return p;
-}
-
-/** Reads a backend answer's text with zod. */
-export function parseProfile(body, appId) {
-  if (body.length > MAX_BODY_BYTES / 4 && new TextEncoder().encode(body).length > MAX_BODY_BYTES) {
-    throw new PeerError("INVALID_PROFILE", undefined, "body too large");
-  }
-  let value;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    throw new PeerError("INVALID_PROFILE", undefined, "body is not JSON");
-  }
-  if (typeof value === "object" && value !== null && !Array.isArray(value) && ("err" in value || "data" in value)) {
-    const envelope = envelopeSchema.safeParse(value);
-    if (!envelope.success) throw new PeerError("INVALID_PROFILE", "err", "err must be an integer");
-    if (envelope.data.err !== 0) {
-      const e = new PeerError("SERVER", undefined, `server error ${envelope.data.err}`);
-      e.serverErr = envelope.data.err;
-      throw e;
-    }
-    if (!("data" in value)) throw new PeerError("INVALID_PROFILE", "data", "data is missing");
-    value = value.data;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PeerError("INVALID_PROFILE", undefined, "not an object");
-  return check(value, appId);
-}
-
 const recordSchema = z.object({
   v: z.literal(1),
   app_id: z.string(),
@@ -113,17 +74,4 @@ const recordSchema = z.object({
   profile: z.unknown(),
 });
 
-/** The cache-hit path with zod: the record, the profile, the reuse decision; a fresh object or null. */
-export function cachedProfile(storage, key, appId, ttlSecs, now) {
-  const text = storage.getStorageSync(key);
-  if (typeof text !== "string" || text === "") return null;
-  let record;
-  try {
-    record = recordSchema.parse(JSON.parse(text));
-    if (record.app_id !== appId) return null;
-    record.profile = check(record.profile, appId);
-  } catch {
-    return null;
-  }
-  return reusable(record.cached_at, record.profile, ttlSecs, now);
-}
+export const { parseProfile, cachedProfile } = zodPeer({ profileSchema, envelopeSchema, recordSchema });

@@ -1,8 +1,9 @@
-//! A pure view of the JS values that `install(config)` and `updateUserProfile(options)` receive, so that
-//! their rules can live (and be tested) in Rust without wasm imports. An argument's known keys are read into
-//! a struct that derives `Deserialize` (its fields are the keys, named once); each key's value is an
-//! [`Input`]. The binding deserialises them with serde-wasm-bindgen from a guarded copy of the JS object
-//! ([`Argument`]); native callers read an [`Input`] the same way ([`Argument::from_input`]).
+//! A pure view of the JS values the SDK is handed — `install(config)`, `updateUserProfile(options)` and the
+//! host's replies — so that their rules can live (and be tested) in Rust without wasm imports. The binding
+//! reads a JS value into an [`Input`] once, every read under `catch` (a guarded snapshot of the known keys);
+//! a serde `Deserializer` over that snapshot then reads it into the core's derived types: an argument's known
+//! keys ([`Argument::from_input`]; each key's value an [`Input`]), a host's reply ([`read_reply`]). Native
+//! callers and the binding go through the same reader.
 
 use std::fmt;
 
@@ -234,7 +235,26 @@ impl<T: DeserializeOwned + Default> From<&Input> for Argument<T> {
     }
 }
 
-/// An [`Input`] of plain data as a serde `Deserializer` (what a JS value is to serde-wasm-bindgen).
+/// Reads a host's reply (`wx.login`'s result, a user-info result, the launch options, a request's result) —
+/// the snapshot of its known keys — into the derived reply type `T`. A key whose value is not plain data reads
+/// as absent; a reply that is not an object reads as `T::default()`.
+pub fn read_reply<T: DeserializeOwned + Default>(reply: &Input) -> T {
+    let Input::Object(fields) = reply else {
+        return T::default();
+    };
+    let read: Result<T, ValueError> = T::deserialize(MapDeserializer::new(data(fields)));
+    read.unwrap_or_default()
+}
+
+/// An object's fields that are plain data, as serde map entries.
+fn data(fields: &[(String, Input)]) -> impl Iterator<Item = (&str, Shape<'_>)> {
+    fields
+        .iter()
+        .filter(|(_, v)| !matches!(v, Input::Function | Input::Other(_)))
+        .map(|(k, v)| (k.as_str(), Shape(v)))
+}
+
+/// An [`Input`] of plain data as a serde `Deserializer`.
 #[derive(Clone, Copy)]
 struct Shape<'a>(&'a Input);
 
@@ -257,9 +277,9 @@ impl<'de> Deserializer<'de> for Shape<'_> {
             Input::Number(n) => visitor.visit_f64(*n),
             Input::String(s) => visitor.visit_str(s),
             Input::Array => visitor.visit_seq(SeqDeserializer::new(empty.into_iter())),
-            Input::Object(_) => {
-                visitor.visit_map(MapDeserializer::new(std::iter::empty::<((), ())>()))
-            }
+            // An object's keys are those the snapshot kept (none, unless the binding followed them); a
+            // nested value that is not data reads as absent.
+            Input::Object(fields) => visitor.visit_map(MapDeserializer::new(data(fields))),
             Input::Function | Input::Other(_) => Err(de::Error::custom(format!(
                 "{} is not plain data",
                 self.0.describe()
@@ -496,6 +516,43 @@ mod tests {
             let r: Response = crate::from_json(text).unwrap();
             assert_eq!((r.status, r.body.as_str()), (status, ""), "{text}");
         }
+    }
+
+    #[test]
+    fn host_replies_read_from_a_snapshot_as_from_json() {
+        let query = Input::object([
+            ("a", Input::Array),
+            ("f", Input::Function),
+            ("channelCode", Input::str("ch-1")),
+        ]);
+        let launch: LaunchValues = read_reply(&Input::object([
+            ("scene", Input::Number(1044.0)),
+            ("query", query),
+        ]));
+        assert_eq!(
+            (launch.scene, launch.channel_code),
+            (Input::Number(1044.0), Input::str("ch-1"))
+        );
+        let login: LoginReply = read_reply(&Input::object([
+            ("code", Input::Function),
+            ("errMsg", Input::str("login:ok")),
+        ]));
+        assert_eq!(
+            (login.code, login.err_msg.as_deref()),
+            (None, Some("login:ok")),
+            "a key that is not data reads as absent, the others stay"
+        );
+        let info: UserInfoReply = read_reply(&Input::object([
+            ("errno", Input::Number(103.0)),
+            ("iv", Input::Number(7.0)),
+        ]));
+        assert_eq!((info.errno, info.iv.as_str()), (Some(103), ""));
+        let r: Response = read_reply(&Input::object([("statusCode", Input::Number(404.0))]));
+        assert_eq!(r.status, 404);
+        assert_eq!(
+            read_reply::<Response>(&Input::str("x")),
+            Response::default()
+        );
     }
 
     #[test]

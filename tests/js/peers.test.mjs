@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { parseProfile, TmSdkError } from "../../pkg/shim/node.js";
 import * as handwritten from "../../bench/peer/handwritten.mjs";
 import * as zodPeer from "../../bench/peer/zod.mjs";
+import * as zodPlainPeer from "../../bench/peer/zod-plain.mjs";
 import { APP, PROFILE_FIXTURES } from "../fixtures/profiles.mjs";
 
 /** What an implementation makes of a body: the profile's JSON text, or `code/field`. */
@@ -28,7 +29,7 @@ test("the fixtures cover valid and invalid answers", () => {
   assert.throws(() => parseProfile("{}", APP), TmSdkError);
 });
 
-for (const [name, peer] of [["hand-written", handwritten], ["zod", zodPeer]]) {
+for (const [name, peer] of [["hand-written", handwritten], ["zod", zodPeer], ["zod plain", zodPlainPeer]]) {
   test(`${name} peer: the core's exact output on every profile fixture`, () => {
     for (const [fixture, body] of PROFILE_FIXTURES) {
       assert.equal(outcome(peer.parseProfile, body), outcome(core, body), fixture);
