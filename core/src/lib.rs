@@ -50,6 +50,8 @@ pub use json::{
 pub use lang::Lang;
 pub use launch::Launch;
 pub use options::{OptionsInput, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS};
+/// The profile's field rules as plain functions over a [`rules::Given`] value.
+pub use profile::rules;
 pub use profile::{
     is_placeholder, Profile, MAX_BODY_BYTES, MAX_NICK_NAME_CHARS, MAX_OPEN_ID_CHARS,
     MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD, PLACEHOLDER_NICK_NAME,

@@ -3,7 +3,7 @@
 //! in the documented order. The field list exists once, in the derived [`Profile`]; each field's rule is a
 //! `deserialize_with` function of `rules.rs`.
 
-mod rules;
+pub mod rules;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,97 +37,97 @@ pub const MILLISECONDS_THRESHOLD: u64 = 100_000_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Profile {
     /// SkyRiver's user index (deprecated; may change).
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub pid: String,
     /// The app the profile belongs to.
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub app_id: String,
     /// The user's openid in this app (always non-empty).
-    #[serde(deserialize_with = "rules::open_id")]
+    #[serde(deserialize_with = "rules::read::open_id")]
     pub open_id: String,
     /// The user's unionid ("" when unknown).
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub union_id: String,
     /// WeChat nickname, control characters removed ("" until the user authorises).
-    #[serde(default, deserialize_with = "rules::nick_name")]
+    #[serde(default, deserialize_with = "rules::read::nick_name")]
     pub nick_name: String,
     /// WeChat avatar URL: "" or http(s).
-    #[serde(default, deserialize_with = "rules::avatar_url")]
+    #[serde(default, deserialize_with = "rules::read::avatar_url")]
     pub avatar_url: String,
     /// 0 unknown, 1 male, 2 female (WeChat's meaning; WeChat now always sends 0).
-    #[serde(default, deserialize_with = "rules::gender")]
+    #[serde(default, deserialize_with = "rules::read::gender")]
     pub gender: u8,
     /// City set in WeChat (WeChat no longer sends it).
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub city: String,
     /// Province set in WeChat (WeChat no longer sends it).
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub province: String,
     /// Country set in WeChat (WeChat no longer sends it).
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub country: String,
     /// WeChat language.
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub language: String,
     /// In-game gold (deprecated).
-    #[serde(default, deserialize_with = "rules::integer")]
+    #[serde(default, deserialize_with = "rules::read::integer")]
     pub gold: u64,
     /// In-game diamonds (deprecated).
-    #[serde(default, deserialize_with = "rules::integer")]
+    #[serde(default, deserialize_with = "rules::read::integer")]
     pub diamond: u64,
     /// New users brought in by this user's shares.
-    #[serde(default, deserialize_with = "rules::integer")]
+    #[serde(default, deserialize_with = "rules::read::integer")]
     pub share_new: u64,
     /// Times this user shared.
-    #[serde(default, deserialize_with = "rules::integer")]
+    #[serde(default, deserialize_with = "rules::read::integer")]
     pub share_times: u64,
     /// Days this user was online.
-    #[serde(default, deserialize_with = "rules::integer")]
+    #[serde(default, deserialize_with = "rules::read::integer")]
     pub online_days: u64,
     /// Total online time, seconds.
-    #[serde(default, deserialize_with = "rules::integer")]
+    #[serde(default, deserialize_with = "rules::read::integer")]
     pub online_duration: u64,
     /// Last visit, Unix seconds.
-    #[serde(default, deserialize_with = "rules::seconds")]
+    #[serde(default, deserialize_with = "rules::read::seconds")]
     pub last_login_time: u64,
     /// Number of logins.
-    #[serde(default, deserialize_with = "rules::integer")]
+    #[serde(default, deserialize_with = "rules::read::integer")]
     pub login_times: u64,
     /// WeChat scene of the first visit.
-    #[serde(default, deserialize_with = "rules::code_string")]
+    #[serde(default, deserialize_with = "rules::read::code_string")]
     pub from_scene: String,
     /// SkyRiver channel id of the first visit.
-    #[serde(default, deserialize_with = "rules::code_string")]
+    #[serde(default, deserialize_with = "rules::read::code_string")]
     pub from_code: String,
     /// Whether the user registered on this login.
-    #[serde(default, deserialize_with = "rules::flag")]
+    #[serde(default, deserialize_with = "rules::read::flag")]
     pub is_new: bool,
     /// Fingerprint of `pid`.
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub ofp: String,
     /// The session token for the backend (never logged).
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub jwt: String,
     /// Province derived from the user's IP.
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub login_province: String,
     /// City derived from the user's IP.
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub login_city: String,
     /// District derived from the user's IP.
-    #[serde(default, deserialize_with = "rules::string")]
+    #[serde(default, deserialize_with = "rules::read::string")]
     pub login_district: String,
     /// Login credential for the game's own server, when the backend sends one.
     #[serde(
         default,
-        deserialize_with = "rules::optional_string",
+        deserialize_with = "rules::read::optional_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub lst: Option<String>,
     /// Cross-platform account id, when the backend sends one (prefer it over `open_id` when non-empty).
     #[serde(
         default,
-        deserialize_with = "rules::optional_string",
+        deserialize_with = "rules::read::optional_string",
         skip_serializing_if = "Option::is_none"
     )]
     pub xh_uid: Option<String>,

@@ -1,7 +1,8 @@
-//! The field rules of a profile (docs/contract.md, Profile), as `deserialize_with` functions of the derived
-//! [`Profile`](super::Profile): each reads whatever JSON value the backend sent, accepts the documented type
-//! drift (numbers as strings, codes as numbers, 0/1 flags), normalises it, or refuses it saying what it
-//! must be. They work with any serde format; the core's own names the field at fault.
+//! The field rules of a profile (docs/contract.md, Profile), as plain functions: each takes whatever value
+//! the backend (or WeChat) sent, as a [`Given`], accepts the documented type drift (numbers as strings, codes
+//! as numbers, 0/1 flags), normalises it, or refuses it saying what it must be. `read` holds them as the
+//! `deserialize_with` functions of the derived [`Profile`](super::Profile), thin over the rules, for any
+//! serde format (the core's own names the field at fault); tmsdk-server calls the rules directly.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,9 +14,9 @@ use super::{
     MILLISECONDS_THRESHOLD,
 };
 
-/// A JSON value as the rules see it.
+/// A value as the rules see it: what kind of JSON value it is, and the value where a rule reads it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Given<'de> {
+pub enum Given<'de> {
     /// No value: a field that broke a rule is read again as absent (see `json::de`). Always the empty value.
     Absent,
     /// `null`: the type's empty value.
@@ -38,7 +39,7 @@ pub(crate) enum Given<'de> {
 
 impl Given<'_> {
     /// What the value is, as an error message says it.
-    pub(crate) fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Given::Absent | Given::Null => "null",
             Given::Bool(_) => "a boolean",
@@ -133,25 +134,26 @@ pub(crate) fn given<'de, D: Deserializer<'de>>(d: D) -> Result<Given<'de>, D::Er
     d.deserialize_any(GivenVisitor)
 }
 
-fn wrong<E: de::Error>(expected: &str, got: &Given) -> E {
-    E::custom(format_args!("must be {expected}, not {}", got.kind()))
+/// What a value must be, when a rule refuses it ("must be a string, not a number").
+pub type Problem = String;
+
+fn wrong(expected: &str, got: &Given) -> Problem {
+    format!("must be {expected}, not {}", got.kind())
 }
 
-fn check_length<E: de::Error>(s: String, cap: usize) -> Result<String, E> {
+fn check_length(s: String, cap: usize) -> Result<String, Problem> {
     // A string has at most as many characters as bytes: most are short enough not to be counted.
     if s.len() <= cap {
         return Ok(s);
     }
     let chars = s.chars().count();
     if chars > cap {
-        return Err(E::custom(format_args!(
-            "has {chars} characters; the limit is {cap}"
-        )));
+        return Err(format!("has {chars} characters; the limit is {cap}"));
     }
     Ok(s)
 }
 
-fn capped<E: de::Error>(value: Given, cap: usize) -> Result<String, E> {
+fn capped(value: Given, cap: usize) -> Result<String, Problem> {
     match value {
         Given::Absent | Given::Null => Ok(String::new()),
         Given::Str(s) => check_length(s.into_owned(), cap),
@@ -160,62 +162,57 @@ fn capped<E: de::Error>(value: Given, cap: usize) -> Result<String, E> {
 }
 
 /// A string of at most 256 characters; `null` or absent → "".
-pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    capped(given(d)?, MAX_STRING_CHARS)
+pub fn string(value: Given) -> Result<String, Problem> {
+    capped(value, MAX_STRING_CHARS)
 }
 
 /// `lst`, `xh_uid`: present only when the backend sends them (`null` → absent).
-pub(crate) fn optional_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    match given(d)? {
+pub fn optional_string(value: Given) -> Result<Option<String>, Problem> {
+    match value {
         Given::Absent | Given::Null => Ok(None),
         other => capped(other, MAX_STRING_CHARS).map(Some),
     }
 }
 
-/// `open_id`: required, non-empty, at most 128 of `[A-Za-z0-9_-]`.
-pub(crate) fn open_id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let value = given(d)?;
+/// `open_id`: required, non-empty, at most 128 of `[A-Za-z0-9_-]` (absent reads as "": whether it is
+/// required is the struct's to say).
+pub fn open_id(value: Given) -> Result<String, Problem> {
     if value == Given::Absent {
         return Ok(String::new());
     }
-    let id = capped::<D::Error>(value, MAX_OPEN_ID_CHARS)?;
+    let id = capped(value, MAX_OPEN_ID_CHARS)?;
     if id.is_empty() {
-        return Err(de::Error::custom("is missing or empty"));
+        return Err("is missing or empty".into());
     }
     if !id
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
     {
-        return Err(de::Error::custom(
-            "may hold only the characters A-Z a-z 0-9 _ -",
-        ));
+        return Err("may hold only the characters A-Z a-z 0-9 _ -".into());
     }
     Ok(id)
 }
 
 /// `nick_name`: control characters removed, then at most 64 characters.
-pub(crate) fn nick_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let raw = capped::<D::Error>(given(d)?, usize::MAX)?;
+pub fn nick_name(value: Given) -> Result<String, Problem> {
+    let raw = capped(value, usize::MAX)?;
     let cleaned: String = raw.chars().filter(|c| !c.is_control()).collect();
     check_length(cleaned, MAX_NICK_NAME_CHARS)
 }
 
 /// `avatar_url`: empty or `http(s)://` (any case).
-pub(crate) fn avatar_url<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let url = string(d)?;
+pub fn avatar_url(value: Given) -> Result<String, Problem> {
+    let url = string(value)?;
     let lower = url.get(..8).unwrap_or(&url).to_ascii_lowercase();
     if url.is_empty() || lower.starts_with("https://") || lower.starts_with("http://") {
         Ok(url)
     } else {
-        Err(de::Error::custom(
-            "must be empty or an https:// or http:// URL",
-        ))
+        Err("must be empty or an https:// or http:// URL".into())
     }
 }
 
 /// `gender`: 0, 1 or 2, or one of them as a string.
-pub(crate) fn gender<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
-    let value = given(d)?;
+pub fn gender(value: Given) -> Result<u8, Problem> {
     let g = match &value {
         Given::Absent | Given::Null => Some(0),
         Given::Str(s) => s.trim().parse::<u64>().ok(),
@@ -228,9 +225,8 @@ pub(crate) fn gender<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
 }
 
 /// A whole number from 0 to 2^53−1, or such a number as a string (blank → 0).
-pub(crate) fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+pub fn integer(value: Given) -> Result<u64, Problem> {
     let expected = "a whole number from 0 to 2^53-1 (or such a number as a string)";
-    let value = given(d)?;
     match &value {
         Given::Absent | Given::Null => Ok(0),
         Given::Str(s) => {
@@ -252,24 +248,22 @@ pub(crate) fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> 
 
 /// A Unix time in seconds; values above 10^11 are milliseconds. A time still above 10^11 seconds after that
 /// (past the year 5000) is refused, so normalised output is a fixed point.
-pub(crate) fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    let t = integer(d)?;
+pub fn seconds(value: Given) -> Result<u64, Problem> {
+    let t = integer(value)?;
     let secs = if t > MILLISECONDS_THRESHOLD {
         t / 1000
     } else {
         t
     };
     if secs > MILLISECONDS_THRESHOLD {
-        return Err(de::Error::custom(
-            "is too large for a Unix time in seconds or milliseconds",
-        ));
+        return Err("is too large for a Unix time in seconds or milliseconds".into());
     }
     Ok(secs)
 }
 
 /// `from_scene` / `from_code`: documented as strings, sent as numbers by some servers.
-pub(crate) fn code_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match given(d)? {
+pub fn code_string(value: Given) -> Result<String, Problem> {
+    match value {
         number @ (Given::Whole(_) | Given::Negative(_) | Given::OtherNumber) => {
             match number.safe_integer() {
                 Some(i) => Ok(i.to_string()),
@@ -281,8 +275,8 @@ pub(crate) fn code_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::
 }
 
 /// `is_new`: a boolean, or 0 / 1.
-pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    match given(d)? {
+pub fn flag(value: Given) -> Result<bool, Problem> {
+    match value {
         Given::Absent | Given::Null => Ok(false),
         Given::Bool(b) => Ok(b),
         other => match other.safe_integer() {
@@ -290,5 +284,35 @@ pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
             Some(1) => Ok(true),
             _ => Err(wrong("true, false, 0 or 1", &other)),
         },
+    }
+}
+
+/// The rules as `deserialize_with` functions of the derived [`Profile`](super::Profile): each reads the value
+/// as a [`Given`] and applies its rule, with any serde format.
+pub(crate) mod read {
+    use serde::de::{Deserializer, Error};
+
+    use super::{given, Given, Problem};
+
+    /// Reads the value and applies `rule`; a refusal becomes the format's error.
+    fn with<'de, D: Deserializer<'de>, T>(
+        d: D,
+        rule: fn(Given<'de>) -> Result<T, Problem>,
+    ) -> Result<T, D::Error> {
+        rule(given(d)?).map_err(D::Error::custom)
+    }
+
+    macro_rules! adapters {
+        ($($name:ident -> $t:ty),* $(,)?) => {$(
+            pub(crate) fn $name<'de, D: Deserializer<'de>>(d: D) -> Result<$t, D::Error> {
+                with(d, super::$name)
+            }
+        )*};
+    }
+
+    adapters! {
+        string -> String, optional_string -> Option<String>, open_id -> String, nick_name -> String,
+        avatar_url -> String, gender -> u8, integer -> u64, seconds -> u64, code_string -> String,
+        flag -> bool,
     }
 }

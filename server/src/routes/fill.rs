@@ -2,9 +2,11 @@
 //! one this user uploaded; the nickname passes the profile rules, then WeChat's text check (`risky`: refused
 //! with 87014, nothing stored; `review`: stored and logged). Answers the profile, as `/v1/profile` does.
 
+use std::borrow::Cow;
+
 use axum::extract::State;
 use axum::Json;
-use serde_json::json;
+use tmsdk_core::rules::{self, Given};
 use tmsdk_core::{Envelope, FillRequest, Profile, AVATAR_PATH};
 use tracing::{info, warn};
 
@@ -14,13 +16,12 @@ use crate::extract::{session, Bearer, Body};
 use crate::state::SharedState;
 use crate::wechat::Suggest;
 
-/// A filled-in nickname as the SDK's profile rules make it (control characters out, at most 64 characters),
-/// trimmed; a nickname the rules refuse, or an empty one, is refused naming `nick_name`.
-fn filled_nick(nick: &str, app_id: &str, open_id: &str) -> Result<String, Refusal> {
-    let candidate = json!({"app_id": app_id, "open_id": open_id, "nick_name": nick});
-    tmsdk_core::parse_body(&candidate.to_string(), app_id)
+/// A filled-in nickname as the SDK's profile rule makes it (control characters out, at most 64 characters),
+/// trimmed; a nickname the rule refuses, or an empty one, is refused naming `nick_name`.
+fn filled_nick(nick: &str) -> Result<String, Refusal> {
+    rules::nick_name(Given::Str(Cow::Borrowed(nick)))
         .ok()
-        .map(|p| p.nick_name.trim().to_string())
+        .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty())
         .ok_or_else(|| {
             Refusal::with_err(
@@ -55,7 +56,7 @@ pub async fn fill(
         }
     }
     let nick = match &body.nick_name {
-        Some(nick) => Some(filled_nick(nick, &app_id, &open_id)?),
+        Some(nick) => Some(filled_nick(nick)?),
         None => None,
     };
     if let Some(nick) = &nick {

@@ -1,11 +1,15 @@
 //! `POST /v1/profile`: the user info WeChat's `getUserProfile` gave the player, signed and encrypted with their
-//! session key. Verified (signature, decryption, the watermark's app), held to the SDK's profile rules, stored;
+//! session key. Verified (signature, decryption, the watermark's app), held to the SDK's profile rules (called
+//! on each decrypted value directly), stored;
 //! the answer is the stored profile.
 
 use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Value};
-use tmsdk_core::{Envelope, Profile, ProfileRequest, TmError};
+use std::borrow::Cow;
+
+use serde_json::Value;
+use tmsdk_core::rules::{self, Given};
+use tmsdk_core::{Envelope, Profile, ProfileRequest};
 
 use super::stored_profile;
 use crate::crypto;
@@ -43,35 +47,95 @@ pub async fn profile(
             "encrypted_data belongs to another app.",
         ));
     }
-    let info = info_from(&decrypted, &app_id, &open_id).map_err(|e| {
-        let field = e.field.unwrap_or_default();
-        Refusal::with_err(
-            err::USER_INFO,
-            format!("the user info's {field} breaks the profile rules; nothing was stored."),
-        )
-    })?;
+    let info = info_from(&decrypted)?;
     state.store.set_info(&app_id, &open_id, &info).await?;
     stored_profile(&state, &app_id, &open_id).await
 }
 
-/// WeChat's decrypted user info as the SDK's profile rules make it: what a rule normalises is normalised
-/// (control characters out of the nickname, a gender given as text), what a rule refuses is refused naming the
-/// field, and nothing of it is stored then.
-fn info_from(decrypted: &Value, app_id: &str, open_id: &str) -> Result<UserInfo, TmError> {
-    let candidate = json!({
-        "app_id": app_id, "open_id": open_id, "nick_name": decrypted["nickName"],
-        "avatar_url": decrypted["avatarUrl"], "gender": decrypted["gender"], "city": decrypted["city"],
-        "province": decrypted["province"], "country": decrypted["country"],
-        "language": decrypted["language"],
-    });
-    let p = tmsdk_core::parse_body(&candidate.to_string(), app_id)?;
+/// WeChat's decrypted user info as the SDK's profile rules make it, the rules applied to each value directly:
+/// what a rule normalises is normalised (control characters out of the nickname, a gender given as text),
+/// what a rule refuses is refused naming the field (the first in the profile's order), and nothing of it is
+/// stored then.
+fn info_from(decrypted: &Value) -> Result<UserInfo, Refusal> {
+    let at = |key: &str| given(&decrypted[key]);
+    let refused = |field: &'static str| {
+        move |_| {
+            Refusal::with_err(
+                err::USER_INFO,
+                format!("the user info's {field} breaks the profile rules; nothing was stored."),
+            )
+        }
+    };
     Ok(UserInfo {
-        nick_name: p.nick_name,
-        avatar_url: p.avatar_url,
-        gender: i64::from(p.gender),
-        city: p.city,
-        province: p.province,
-        country: p.country,
-        language: p.language,
+        nick_name: rules::nick_name(at("nickName")).map_err(refused("nick_name"))?,
+        avatar_url: rules::avatar_url(at("avatarUrl")).map_err(refused("avatar_url"))?,
+        gender: rules::gender(at("gender"))
+            .map_err(refused("gender"))?
+            .into(),
+        city: rules::string(at("city")).map_err(refused("city"))?,
+        province: rules::string(at("province")).map_err(refused("province"))?,
+        country: rules::string(at("country")).map_err(refused("country"))?,
+        language: rules::string(at("language")).map_err(refused("language"))?,
     })
+}
+
+/// A JSON value as the profile rules see it (a missing key is `null`, as WeChat's absent fields read).
+fn given(value: &Value) -> Given<'_> {
+    match value {
+        Value::Null => Given::Null,
+        Value::Bool(b) => Given::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(whole), _, _) => Given::Whole(whole),
+            (None, Some(negative), _) => Given::Negative(negative),
+            // A whole number written with a fraction part (12.0) is still whole, as the core reads it.
+            (None, None, Some(f))
+                if f >= 0.0 && f.fract() == 0.0 && f < 18_446_744_073_709_551_616.0 =>
+            {
+                Given::Whole(f as u64)
+            }
+            _ => Given::OtherNumber,
+        },
+        Value::String(s) => Given::Str(Cow::Borrowed(s)),
+        Value::Array(_) => Given::Array,
+        Value::Object(_) => Given::Object,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decrypted_user_info_goes_through_the_rules_directly() {
+        let info = info_from(&json!({
+            "nickName": "小\u{7}明", "avatarUrl": "HTTPS://thirdwx.qlogo.cn/x", "gender": "2",
+            "language": "zh_CN", "watermark": {"appid": "wx1"}
+        }))
+        .unwrap();
+        assert_eq!(
+            (info.nick_name.as_str(), info.gender, info.city.as_str()),
+            ("小明", 2, ""),
+            "normalised; a missing key is empty"
+        );
+        assert_eq!(info_from(&json!({"gender": 1.0})).unwrap().gender, 1);
+        for (decrypted, field) in [
+            (json!({"nickName": "字".repeat(65)}), "nick_name"),
+            (
+                json!({"avatarUrl": "javascript:alert(1)", "city": 7}),
+                "avatar_url",
+            ),
+            (json!({"gender": 3}), "gender"),
+            (json!({"gender": -1}), "gender"),
+            (json!({"city": 7, "country": []}), "city"),
+            (json!({"language": {"x": 1}}), "language"),
+        ] {
+            let refused = info_from(&decrypted).unwrap_err();
+            let answer = format!("{refused:?}");
+            assert!(
+                answer.contains("41006") && answer.contains(&format!("info's {field} ")),
+                "{decrypted} → {answer}"
+            );
+        }
+    }
 }
