@@ -37,7 +37,7 @@ export function createInstall(loadCore) {
   };
 
   /**
-   * @param {object} [config] see README: server, appId, profileTtl, noLogin, autoLogin, lang, timeout,
+   * @param {object} [config] see docs/api.md: server, appId, profileTtl, noLogin, autoLogin, lang, timeout,
    *   userInfoButton, wasmPath, host
    * @returns {Promise<object>} `wx.tmSDK`, once the wasm is ready
    */

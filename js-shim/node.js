@@ -11,7 +11,7 @@ export { TmSdkError } from "./tmsdk-error.js";
 const packageWasm = new URL("../tmsdk_profile_bg.wasm", import.meta.url);
 
 // Compiled synchronously once the bytes are read: V8's asynchronous instantiate took ~25 ms for this module
-// where `new WebAssembly.Module` + `new WebAssembly.Instance` take ~3 ms (measured; see the README's
+// where `new WebAssembly.Module` + `new WebAssembly.Instance` take ~3 ms (measured; see docs/decisions.md's
 // Performance section). Node has no main-thread size limit on synchronous compiles, unlike browsers.
 const loadCore = retryingLoader(
   ({ wasmPath }) =>

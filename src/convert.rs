@@ -176,7 +176,7 @@ pub fn from_json_text(text: &str) -> JsValue {
 }
 
 /// A profile as a fresh plain JS object: written as JSON text in Rust, parsed by the engine's `JSON.parse`.
-/// One string crosses instead of a property set per field, which is several times faster (see the README,
+/// One string crosses instead of a property set per field, which is several times faster (see docs/decisions.md,
 /// Performance; serde-wasm-bindgen's serialiser sets each field through its own call).
 pub fn to_js(profile: &Profile) -> JsValue {
     from_json_text(&profile.to_json())

@@ -32,7 +32,7 @@ pub use js_host::JsHost;
 pub use test_exports::*;
 
 /// The allocator: Talc instead of std's dlmalloc, 5.7 KB smaller in the wasm (1.8 KB brotli) and faster (see the
-/// README, Performance).
+/// docs/decisions.md, Size and speed).
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

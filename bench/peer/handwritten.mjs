@@ -1,4 +1,4 @@
-// The hand-written JavaScript peer: the profile rules (docs/contract.md, Profile; README, Decisions) and the
+// The hand-written JavaScript peer: the profile rules (docs/contract.md, Profile; docs/decisions.md) and the
 // cache-hit path, written the way a careful mini-game developer would, with no library. It must give the
 // core's exact output on every fixture (tests/js/peers.test.mjs), so the benchmark compares equal work.
 

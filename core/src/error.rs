@@ -193,7 +193,7 @@ impl TmError {
             ErrorCode::InvalidProfile,
             format!(
                 "The backend sent an unusable profile: {subject} {problem}. \
-                 Fix the backend's /v1/profile or /v1/login answer (see the wire protocol in the README)."
+                 Fix the backend's /v1/profile or /v1/login answer (see the wire protocol in docs/contract.md)."
             ),
         );
         e.field = field.map(str::to_string);

@@ -1,6 +1,6 @@
 //! The profile's field list exists once, in the derived `Profile`, and the error codes once, in `ErrorCode`; the
-//! documents that spell them out (the README in both languages, the contract, the npm README, the TypeScript
-//! typings) are checked against them here.
+//! documents that spell them out (`docs/api.md`, the contract, the npm README, the TypeScript typings) are checked
+//! against them here. The two READMEs stay short and point to every document under `docs/`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use tmsdk_core::{ErrorCode, Profile};
@@ -74,12 +74,8 @@ fn the_documents_list_the_profiles_fields_in_order() {
     assert_eq!(fields().len(), 29, "the derive's field list");
     for (file, marker) in [
         (
-            "README.md",
+            "docs/api.md",
             "The profile (docs/contract.md, Profile) has exactly these fields",
-        ),
-        (
-            "README.zh-CN.md",
-            "用户信息（docs/contract.md, Profile）恰好包含以下字段",
         ),
         (
             "docs/contract.md",
@@ -145,14 +141,9 @@ fn typescript_codes(typings: &str) -> Vec<String> {
 #[test]
 fn the_documents_list_the_error_codes_in_order() {
     assert_eq!(
-        table_codes(&read("README.md")),
+        table_codes(&read("docs/api.md")),
         codes(),
-        "README.md's table"
-    );
-    assert_eq!(
-        table_codes(&read("README.zh-CN.md")),
-        codes(),
-        "README.zh-CN.md's table"
+        "docs/api.md's table"
     );
     assert_eq!(
         typescript_codes(&read("pkg-template/index.d.ts")),
@@ -180,4 +171,30 @@ fn the_code_checks_see_a_missing_code() {
         "export type TmSdkErrorCode =\n  | \"HTTP\"\n  | \"SERVER\";\nexport type Lang = \"en\";";
     assert_eq!(typescript_codes(union), ["HTTP", "SERVER"]);
     assert_ne!(typescript_codes(union), codes());
+}
+
+#[test]
+fn the_readmes_are_short_and_point_to_every_document() {
+    let docs_dir = format!("{}/../docs", env!("CARGO_MANIFEST_DIR"));
+    let mut documents: Vec<String> = std::fs::read_dir(&docs_dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".md"))
+        .collect();
+    documents.sort();
+    assert!(documents.len() >= 7, "{documents:?}");
+    for readme in ["README.md", "README.zh-CN.md"] {
+        let text = read(readme);
+        assert!(
+            text.len() <= 12 * 1024,
+            "{readme} has {} bytes; keep it under 12 KB and move the rest to docs/",
+            text.len()
+        );
+        for document in &documents {
+            assert!(
+                text.contains(&format!("`docs/{document}`")),
+                "{readme} does not point to docs/{document}"
+            );
+        }
+    }
 }

@@ -1,5 +1,5 @@
 // Node tests of the core's rules through JS values, on the test build (target/pkg-test/, feature
-// `test-exports`), errors seen the way game code sees them, the README's error table kept in step with the
+// `test-exports`), errors seen the way game code sees them, docs/api.md's error table kept in step with the
 // core's codes, and the shipped build (pkg/) exporting only the public API.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -111,7 +111,7 @@ function scripts(cell) {
   return { cjk: (prose.match(/[\u4e00-\u9fff]/g) || []).length, latin: (prose.match(/[A-Za-z]/g) || []).length };
 }
 
-for (const [file, chineseColumn] of [["README.md", 2], ["README.zh-CN.md", 1]]) {
+for (const [file, chineseColumn] of [["docs/api.md", 2]]) {
   test(`${file} documents every error code in English and Chinese`, () => {
     const readme = readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url)), "utf8");
     const codes = core.errorCodes();
@@ -129,7 +129,7 @@ for (const [file, chineseColumn] of [["README.md", 2], ["README.zh-CN.md", 1]]) 
   });
 }
 
-test("the README table check tells the languages apart", () => {
+test("the error table check tells the languages apart", () => {
   // Its own checks can fail: a Chinese cell in the English column is not an English explanation.
   const chineseCell = scripts("用户拒绝了授权弹窗，`errMsg` 保留微信原文。");
   assert.ok(!(chineseCell.latin >= 8 && chineseCell.cjk * 4 < chineseCell.latin));

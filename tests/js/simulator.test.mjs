@@ -147,7 +147,7 @@ test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode
   assert.ok(first.body.data.jwt.length > 20);
   const jwt = first.body.data.jwt;
 
-  // The session is a standard JWT: a game's backend verifies it with jsonwebtoken as the README shows.
+  // The session is a standard JWT: a game's backend verifies it with jsonwebtoken as docs/server.md shows.
   const secret = readFileSync(join(dataDir, "token-secret"), "utf8");
   const verify = (token, options = {}) =>
     jsonwebtoken.verify(token, secret, {

@@ -1,5 +1,5 @@
 //! The fuzzer: random inputs through every rule and through the whole flow, with the invariants the SDK
-//! promises (docs/contract.md, README "Guarantees under faults"). No coverage instrumentation (that needs a
+//! promises (docs/contract.md, docs/api.md "Guarantees under faults"). No coverage instrumentation (that needs a
 //! nightly toolchain): generators aimed at the edges instead — deep nesting, huge and negative numbers,
 //! exponents, lone surrogates, bodies around 64 KiB, mutated real answers, and a fake host whose every answer
 //! is drawn at random. `tests/fuzz_short.rs` runs the corpus and a short pass in `cargo test`;
