@@ -77,6 +77,77 @@ pub struct LoginRequest<'a> {
     /// `wx.getLaunchOptionsSync().query.channelCode` ("" when absent).
     #[serde(default)]
     pub channel: Cow<'a, str>,
+    /// The launch query's `tmsdk_s`: the share code of the player whose share brought this one ("" when
+    /// absent; not written then).
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub sharer: Cow<'a, str>,
+}
+
+/// Path of the events endpoint: shares and play time the SDK counted (docs/contract.md, the player's figures).
+pub const EVENTS_PATH: &str = "/v1/events";
+/// The most events one request carries.
+pub const MAX_EVENTS: usize = 100;
+/// The longest play segment, and the most play counted per player and day, in seconds.
+pub const MAX_PLAY_SECONDS: u64 = 86_400;
+/// The most shares counted per player and day.
+pub const MAX_SHARES_A_DAY: u64 = 100;
+/// The longest event id.
+pub const MAX_EVENT_ID_CHARS: usize = 64;
+
+/// Body of `POST /v1/events`: the events the SDK holds, each under an id the server remembers (a repeat is
+/// acknowledged and not counted).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct EventsRequest {
+    /// The game's appId.
+    pub app_id: String,
+    /// At most [`MAX_EVENTS`].
+    pub events: Vec<Event>,
+}
+
+/// One event: a share asked for, or a segment of foreground play.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Event {
+    /// The share sheet was asked for (`share_times`).
+    Share {
+        /// 1–64 of `[A-Za-z0-9_-]`.
+        id: String,
+    },
+    /// Time in the foreground (`online_duration`).
+    Play {
+        /// 1–64 of `[A-Za-z0-9_-]`.
+        id: String,
+        /// 1–86,400.
+        seconds: u64,
+    },
+}
+
+impl Event {
+    /// The event's id.
+    pub fn id(&self) -> &str {
+        match self {
+            Event::Share { id } | Event::Play { id, .. } => id,
+        }
+    }
+
+    /// What is wrong with the event, if anything: the field and the problem.
+    pub fn problem(&self) -> Option<(&'static str, &'static str)> {
+        let id = self.id();
+        if id.is_empty()
+            || id.len() > MAX_EVENT_ID_CHARS
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Some(("id", "must be 1 to 64 of A-Z a-z 0-9 _ -"));
+        }
+        match self {
+            Event::Play { seconds, .. } if !(1..=MAX_PLAY_SECONDS).contains(seconds) => {
+                Some(("seconds", "must be a whole number from 1 to 86400"))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Body of `POST /v1/profile`: what the SDK writes and tmsdk-server reads (`Json<ProfileRequest>`).
@@ -220,12 +291,54 @@ mod tests {
     const APP: &str = "wx1";
 
     #[test]
+    fn events_read_by_kind_and_say_what_is_wrong() {
+        let body: EventsRequest = json::from_str(
+            r#"{"app_id":"wx1","events":[{"id":"s-1","kind":"share"},{"id":"p_1","kind":"play","seconds":125}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            body.events,
+            [
+                Event::Share { id: "s-1".into() },
+                Event::Play {
+                    id: "p_1".into(),
+                    seconds: 125
+                }
+            ]
+        );
+        assert!(body.events.iter().all(|e| e.problem().is_none()));
+        let bad = |e: Event| e.problem().map(|(field, _)| field);
+        assert_eq!(bad(Event::Share { id: "".into() }), Some("id"));
+        assert_eq!(bad(Event::Share { id: "a b".into() }), Some("id"));
+        assert_eq!(bad(Event::Share { id: "x".repeat(65) }), Some("id"));
+        assert_eq!(bad(Event::Share { id: "x".repeat(64) }), None);
+        for seconds in [0, 86_401] {
+            assert_eq!(
+                bad(Event::Play {
+                    id: "p".into(),
+                    seconds
+                }),
+                Some("seconds")
+            );
+        }
+        assert!(json::from_str::<EventsRequest>(
+            r#"{"app_id":"wx1","events":[{"id":"x","kind":"buy"}]}"#
+        )
+        .is_err());
+        assert!(json::from_str::<EventsRequest>(
+            r#"{"app_id":"wx1","events":[{"id":"x","kind":"play","seconds":1.5}]}"#
+        )
+        .is_err());
+    }
+
+    #[test]
     fn request_bodies_have_the_wire_names() {
         let login = LoginRequest {
             app_id: APP.into(),
             code: "c0de".into(),
             scene: 1044,
             channel: "ch-1".into(),
+            sharer: "".into(),
         };
         assert_eq!(
             login.to_json(),

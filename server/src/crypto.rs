@@ -1,5 +1,5 @@
 //! WeChat's user-info checks and the server's session tokens: `sha1(raw_data + session_key)`, AES-128-CBC
-//! with PKCS#7 (key and iv base64), and JSON Web Tokens signed with HS256.
+//! with PKCS#7 (key and iv base64), JSON Web Tokens signed with HS256, and the players' share codes.
 
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
 use base64::engine::general_purpose::STANDARD;
@@ -7,6 +7,21 @@ use base64::Engine;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
+
+/// A player's share code: 22 characters of base64url, the first 16 bytes of SHA-256 over the token secret, the
+/// app and the openid — stable for a player and app, opaque (neither the openid nor decodable to it without the
+/// secret). It is stored at the player's first login, so a later change of the secret keeps existing codes.
+pub fn share_code(secret: &str, app_id: &str, open_id: &str) -> String {
+    let digest = sha2::Sha256::new()
+        .chain_update(b"tmsdk-share-code\0")
+        .chain_update(secret)
+        .chain_update([0])
+        .chain_update(app_id)
+        .chain_update([0])
+        .chain_update(open_id)
+        .finalize();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
 
 /// `sha1(raw_data + session_key)` as lowercase hex: WeChat's user-info signature.
 pub fn signature(raw_data: &str, session_key: &str) -> String {
@@ -133,6 +148,23 @@ mod tests {
 
     fn verify_token(secrets: &[&str], token: &str, app_id: &str) -> Option<Claims> {
         verify_token_for(secrets, token, &[app_id])
+    }
+
+    #[test]
+    fn a_share_code_is_stable_opaque_and_short() {
+        let code = share_code("secret-of-the-server", "wx1", "oPlayer_1");
+        assert_eq!(code, share_code("secret-of-the-server", "wx1", "oPlayer_1"));
+        assert_eq!(code.len(), 22);
+        assert!(code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(!code.contains("oPlayer"));
+        assert_ne!(code, share_code("secret-of-the-server", "wx2", "oPlayer_1"));
+        assert_ne!(code, share_code("secret-of-the-server", "wx1", "oPlayer_2"));
+        assert_ne!(
+            code,
+            share_code("another-secret-entirely", "wx1", "oPlayer_1")
+        );
     }
 
     #[test]

@@ -28,11 +28,11 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 pub use config::Config;
-pub use crypto::{issue_token, push_signature, signature, Claims};
+pub use crypto::{issue_token, push_signature, share_code, signature, Claims};
 pub use metrics::Metrics;
 pub use region::{Ip2Region, Location};
 pub use serve::{raise_open_file_limit, serve, ConnectionLimits};
-pub use store::{Migration, Store, MIGRATIONS};
+pub use store::{shanghai_day, Counted, Login, Migration, Store, MIGRATIONS};
 
 /// A limiter of `per_minute` requests a minute per key, in bursts of up to a third of that, whose idle keys
 /// are forgotten in the background.

@@ -1,15 +1,15 @@
 //! The routes: the API the SDK calls behind the per-IP limit (`POST /v1/login`, `/v1/profile`,
-//! `/v1/profile/fill`, `/v1/avatar`), then what has no per-address limit (avatar images, WeChat's message push,
+//! `/v1/profile/fill`, `/v1/avatar`, `/v1/events`), then what has no per-address limit (avatar images, WeChat's message push,
 //! `/healthz`, `/metrics`); every request logged and counted.
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
-use tmsdk_core::{AVATAR_PATH, FILL_PATH, LOGIN_PATH, MAX_BODY_BYTES, PROFILE_PATH};
+use tmsdk_core::{AVATAR_PATH, EVENTS_PATH, FILL_PATH, LOGIN_PATH, MAX_BODY_BYTES, PROFILE_PATH};
 
 use crate::middleware::{limit_ip, observe};
-use crate::routes::{avatar, fill, login, ops, profile, push};
+use crate::routes::{avatar, events, fill, login, ops, profile, push};
 use crate::state::SharedState;
 
 /// The routes, over `state`.
@@ -18,6 +18,7 @@ pub fn router(state: SharedState) -> Router {
         .route(LOGIN_PATH, post(login::login))
         .route(PROFILE_PATH, post(profile::profile))
         .route(FILL_PATH, post(fill::fill))
+        .route(EVENTS_PATH, post(events::events))
         // The upload's own body limit: the image and the multipart framing around it.
         .route(
             AVATAR_PATH,

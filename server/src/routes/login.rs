@@ -1,6 +1,6 @@
 //! `POST /v1/login`: a `wx.login` code becomes a session. WeChat's `jscode2session` names the user; the
-//! login is recorded (created or counted) with where the client's address is; the answer is the profile
-//! with a new session token.
+//! login is recorded (created or counted) with where the client's address is and, for a new player, the share
+//! that brought them (`sharer`, credited to its player); the answer is the profile with a new session token.
 
 use axum::extract::State;
 use axum::{Extension, Json};
@@ -34,6 +34,18 @@ pub async fn login(
         .map(|r| r.lookup(ip))
         .unwrap_or_default();
     let channel: String = body.channel.chars().take(64).collect();
+    let share_code = crypto::share_code(&state.config.token_secret, &body.app_id, &session.open_id);
+    // A code that cannot be one is no code (an unknown one simply matches no player).
+    let sharer = if body.sharer.len() <= 32
+        && body
+            .sharer
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        body.sharer.as_ref()
+    } else {
+        ""
+    };
     let user = state
         .store
         .login(Login {
@@ -44,6 +56,8 @@ pub async fn login(
             scene: &body.scene.to_string(),
             channel: &channel,
             location: &location,
+            share_code: &share_code,
+            sharer,
             now: now(),
         })
         .await?;

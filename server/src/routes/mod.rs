@@ -1,8 +1,10 @@
 //! The handlers, one file per route family: `login`, `profile` (verified user info), `avatar` (upload and
-//! images), `fill` (头像昵称填写), `push` (WeChat's message push), `ops` (health and metrics). What several
+//! images), `fill` (头像昵称填写), `events` (shares and play time), `push` (WeChat's message push), `ops`
+//! (health and metrics). What several
 //! share is here: the profile answer and the clock.
 
 pub mod avatar;
+pub mod events;
 pub mod fill;
 pub mod login;
 pub mod ops;
@@ -51,6 +53,9 @@ fn answer(user: &User, jwt: &str) -> Json<Envelope<Profile>> {
         jwt: jwt.to_string(),
         login_province: user.login_province.clone(),
         login_city: user.login_city.clone(),
+        share_new: u64::try_from(user.share_new).unwrap_or(0),
+        share_times: u64::try_from(user.share_times).unwrap_or(0),
+        online_duration: u64::try_from(user.online_duration).unwrap_or(0),
         ..Profile::default()
     };
     let (profile, broken) = profile.repaired();

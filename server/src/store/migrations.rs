@@ -43,6 +43,40 @@ pub const MIGRATIONS: &[Migration] = &[
     trace_id TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (sha256, app_id, open_id)
 )"],
+    // The player's figures (docs/contract.md, the player's figures): the share code others' launches name,
+    // the counted shares, invitees and play time, and the last day (Asia/Shanghai) the player logged in or
+    // played; the UTC day of the last login carries over.
+    &[
+        "ALTER TABLE tmsdk_users ADD COLUMN share_code TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE tmsdk_users ADD COLUMN share_new BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE tmsdk_users ADD COLUMN share_times BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE tmsdk_users ADD COLUMN online_duration BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE tmsdk_users ADD COLUMN last_online_day BIGINT NOT NULL DEFAULT 0",
+        "UPDATE tmsdk_users SET last_online_day = last_login_day",
+        "CREATE INDEX IF NOT EXISTS tmsdk_users_share_code ON tmsdk_users (app_id, share_code)",
+    ],
+    // Every event counted, under its id (a repeat is acknowledged, not counted), and what each player's day
+    // counted against its limits.
+    &[
+        "CREATE TABLE IF NOT EXISTS tmsdk_events (
+    app_id TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seconds BIGINT NOT NULL DEFAULT 0,
+    day BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (app_id, open_id, id)
+)",
+        "CREATE TABLE IF NOT EXISTS tmsdk_days (
+    app_id TEXT NOT NULL,
+    open_id TEXT NOT NULL,
+    day BIGINT NOT NULL,
+    play_seconds BIGINT NOT NULL DEFAULT 0,
+    shares BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (app_id, open_id, day)
+)",
+    ],
 ];
 
 /// Applies, in order, every migration whose number `tmsdk_schema` does not hold: each in one transaction with

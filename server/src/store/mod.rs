@@ -4,6 +4,7 @@
 //! operation that fails is counted in the server's metrics here, once.
 
 mod avatars;
+mod events;
 mod migrations;
 mod users;
 
@@ -14,8 +15,9 @@ use sqlx::AnyPool;
 
 use crate::metrics::Metrics;
 
+pub use events::Counted;
 pub use migrations::{Migration, MIGRATIONS};
-pub use users::{Login, User, UserInfo};
+pub use users::{shanghai_day, Login, User, UserInfo};
 
 /// The key of PostgreSQL's advisory lock that migrations hold ("tmsdk" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0074_6d73_646b;

@@ -56,6 +56,14 @@ pub struct User {
     pub login_province: String,
     /// City of the last login's IP.
     pub login_city: String,
+    /// The code this player's shares carry (`tmsdk_s`).
+    pub share_code: String,
+    /// Players this player's shares brought in.
+    pub share_new: i64,
+    /// Shares counted.
+    pub share_times: i64,
+    /// Seconds of foreground play counted.
+    pub online_duration: i64,
 }
 
 /// Verified user info, from WeChat's decrypted data.
@@ -94,33 +102,48 @@ pub struct Login<'a> {
     pub channel: &'a str,
     /// Where the client's address is.
     pub location: &'a Location,
+    /// The share code a new player gets (an existing one keeps theirs).
+    pub share_code: &'a str,
+    /// The share code of the launch that brought the player (`tmsdk_s`; "" when none).
+    pub sharer: &'a str,
     /// When, in Unix seconds.
     pub now: i64,
+}
+
+/// The day of `unix_secs` on the Asia/Shanghai calendar (UTC+8, no daylight saving), counted from 1970-01-01.
+pub fn shanghai_day(unix_secs: i64) -> i64 {
+    (unix_secs + 8 * 3600).div_euclid(86_400)
 }
 
 const SELECT_USER: &str = "SELECT * FROM tmsdk_users WHERE app_id = $1 AND open_id = $2";
 
 impl Store {
-    /// Records a login: creates the user or counts the login in one statement, and reads the user back, in
-    /// one transaction.
+    /// Records a login: creates the user or counts the login in one statement (`online_days` by the
+    /// Asia/Shanghai calendar, with the days played), and reads the user back; when this login created the
+    /// player and `sharer` is another player's code in the app, that player's `share_new` counts one. All in
+    /// one transaction: concurrent first logins of one invitee create one player and credit one.
     pub async fn login(&self, login: Login<'_>) -> Result<User, sqlx::Error> {
         self.counted(async {
-            let day = login.now / 86_400;
             let mut tx = self.pool.begin().await?;
             sqlx::query(
                 "INSERT INTO tmsdk_users (app_id, open_id, union_id, session_key, login_times, online_days, \
-                 last_login_time, last_login_day, is_new, from_scene, from_code, login_province, login_city) \
-                 VALUES ($1, $2, $3, $4, 1, 1, $5, $6, 1, $7, $8, $9, $10) \
+                 last_login_time, last_login_day, last_online_day, is_new, from_scene, from_code, \
+                 login_province, login_city, share_code) \
+                 VALUES ($1, $2, $3, $4, 1, 1, $5, $6, $7, 1, $8, $9, $10, $11, $12) \
                  ON CONFLICT (app_id, open_id) DO UPDATE SET \
                  union_id = CASE WHEN excluded.union_id <> '' THEN excluded.union_id ELSE tmsdk_users.union_id END, \
                  session_key = excluded.session_key, \
                  login_times = tmsdk_users.login_times + 1, \
                  online_days = tmsdk_users.online_days + \
-                   CASE WHEN tmsdk_users.last_login_day < excluded.last_login_day THEN 1 ELSE 0 END, \
+                   CASE WHEN tmsdk_users.last_online_day < excluded.last_online_day THEN 1 ELSE 0 END, \
+                 last_online_day = CASE WHEN tmsdk_users.last_online_day < excluded.last_online_day \
+                   THEN excluded.last_online_day ELSE tmsdk_users.last_online_day END, \
                  last_login_time = excluded.last_login_time, \
                  last_login_day = excluded.last_login_day, \
                  login_province = excluded.login_province, \
                  login_city = excluded.login_city, \
+                 share_code = CASE WHEN tmsdk_users.share_code = '' THEN excluded.share_code \
+                   ELSE tmsdk_users.share_code END, \
                  is_new = 0",
             )
             .bind(login.app_id)
@@ -128,11 +151,13 @@ impl Store {
             .bind(login.union_id)
             .bind(login.session_key)
             .bind(login.now)
-            .bind(day)
+            .bind(login.now.div_euclid(86_400))
+            .bind(shanghai_day(login.now))
             .bind(login.scene)
             .bind(login.channel)
             .bind(&login.location.province)
             .bind(&login.location.city)
+            .bind(login.share_code)
             .execute(&mut *tx)
             .await?;
             let user = sqlx::query_as::<_, User>(SELECT_USER)
@@ -140,6 +165,18 @@ impl Store {
                 .bind(login.open_id)
                 .fetch_one(&mut *tx)
                 .await?;
+            // Only the statement that created the player leaves it at its first login.
+            if user.login_times == 1 && !login.sharer.is_empty() {
+                sqlx::query(
+                    "UPDATE tmsdk_users SET share_new = share_new + 1 \
+                     WHERE app_id = $1 AND share_code = $2 AND open_id <> $3",
+                )
+                .bind(login.app_id)
+                .bind(login.sharer)
+                .bind(login.open_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             Ok(user)
         })

@@ -309,7 +309,13 @@ pub async fn empty_postgres() -> Option<String> {
             return None;
         }
     };
-    for table in ["tmsdk_users", "tmsdk_avatars", "tmsdk_schema"] {
+    for table in [
+        "tmsdk_users",
+        "tmsdk_avatars",
+        "tmsdk_events",
+        "tmsdk_days",
+        "tmsdk_schema",
+    ] {
         sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
             .execute(&pool)
             .await
