@@ -67,6 +67,8 @@ export interface Profile {
   lst?: string;
   /** Present when the backend sends it; prefer it over open_id when non-empty. */
   xh_uid?: string;
+  /** The code this player's shares carry (`tmsdk_s`), when the backend issues one: at most 32 of A-Z a-z 0-9 _ -. */
+  share_code?: string;
 }
 
 /** The error every call rejects with. */

@@ -117,6 +117,11 @@ export function profileFrom(o, appId) {
   for (const key of STRING_FIELDS_END) p[key] = str(o, key);
   if (own("lst") !== undefined && own("lst") !== null) p.lst = str(o, "lst");
   if (own("xh_uid") !== undefined && own("xh_uid") !== null) p.xh_uid = str(o, "xh_uid");
+  const share = own("share_code");
+  if (share !== undefined && share !== null) {
+    if (typeof share !== "string" || !/^[A-Za-z0-9_-]{1,32}$/.test(share)) throw invalid("share_code", "share_code must be 1 to 32 of A-Z a-z 0-9 _ -");
+    p.share_code = share;
+  }
   if (p.app_id !== "" && p.app_id !== appId) throw invalid("app_id", "a profile of another app");
   return p;
 }

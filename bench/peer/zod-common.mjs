@@ -16,6 +16,7 @@ export function zodPeer({ profileSchema, envelopeSchema, recordSchema }) {
     const p = result.data;
     if (p.lst === undefined) delete p.lst;
     if (p.xh_uid === undefined) delete p.xh_uid;
+    if (p.share_code === undefined) delete p.share_code;
     if (p.app_id !== "" && p.app_id !== appId) throw new PeerError("INVALID_PROFILE", "app_id", "a profile of another app");
     return p;
   }

@@ -79,6 +79,11 @@ const profileSchema = z.object({
   login_district: text(),
   lst: optionalText,
   xh_uid: optionalText,
+  share_code: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 
 const envelopeSchema = z.object({

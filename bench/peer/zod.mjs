@@ -59,6 +59,7 @@ const profileSchema = z.object({
   login_district: text(),
   lst: optionalText,
   xh_uid: optionalText,
+  share_code: z.preprocess((v) => (v === null ? undefined : v), z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).optional()),
 });
 
 const envelopeSchema = z.object({

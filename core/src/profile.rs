@@ -31,7 +31,8 @@ pub const MILLISECONDS_THRESHOLD: u64 = 100_000_000_000;
 
 /// A user profile as SkyRiver documents it. Field order is the documented order, and it is the order of the
 /// JS object and of the cache record.
-/// Written with serde, it is exactly those fields in that order (`lst` and `xh_uid` only when present); read
+/// Written with serde, it is exactly those fields in that order (`lst`, `xh_uid` and `share_code` only when
+/// present); read
 /// with serde, every field goes through its rule (a missing field takes its empty value, but `open_id` is
 /// required). The core's JSON format names the field at fault; [`parse_body`] adds the envelope and the app.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -131,6 +132,14 @@ pub struct Profile {
         skip_serializing_if = "Option::is_none"
     )]
     pub xh_uid: Option<String>,
+    /// The code this player's shares carry (`tmsdk_s`), when the backend issues one (tmsdk-server does): at
+    /// most 32 of `[A-Za-z0-9_-]`.
+    #[serde(
+        default,
+        deserialize_with = "rules::read::share_code",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub share_code: Option<String>,
 }
 
 impl Profile {

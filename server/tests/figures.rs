@@ -137,6 +137,11 @@ async fn a_new_player_from_a_share_credits_its_sharer_once(w: &World) {
     assert_eq!(credited().await, 0);
     let invitee = w.login_shared("oInvitee", &code).await;
     assert_eq!(invitee["data"]["is_new"], true, "{invitee}");
+    assert_eq!(
+        invitee["data"]["share_code"],
+        w.code_of("oInvitee").as_str(),
+        "the player's own code comes with the profile"
+    );
     assert_eq!(credited().await, 1, "a new player from the share");
     // Nothing else credits: the same invitee again, an existing player, the sharer itself, a forged tag.
     w.login_shared("oInvitee", &code).await;

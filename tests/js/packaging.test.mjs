@@ -55,7 +55,7 @@ for (const [flavour, file] of [["esm", "index.mjs"], ["cjs", "index.cjs"]]) {
     // Asynchronously: the backend runs in this process's event loop.
     const { stdout } = await promisify(execFile)("node", [file, backend.url], { cwd: join(consumers, "node") });
     const out = JSON.parse(stdout.trim().split("\n").pop());
-    assert.deepEqual(out, { flavour, nick: "小明", fields: 27, code: "INVALID_OPTIONS", parsed: "oParsed" });
+    assert.deepEqual(out, { flavour, nick: "小明", fields: 28, code: "INVALID_OPTIONS", parsed: "oParsed" });
   });
 }
 
@@ -75,7 +75,7 @@ test("webpack 5 bundle in headless Chromium: install + updateUserProfile against
     await page.goto(`${backend.url}/index.html`);
     await page.waitForFunction(() => window.consumerReady === true, null, { timeout: 15_000 });
     const out = await page.evaluate(() => window.runFlow());
-    assert.deepEqual(out, { nick: "小明", fields: 27, code: "INVALID_OPTIONS", early: "UNSUPPORTED", parsed: "oParsed" });
+    assert.deepEqual(out, { nick: "小明", fields: 28, code: "INVALID_OPTIONS", early: "UNSUPPORTED", parsed: "oParsed" });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

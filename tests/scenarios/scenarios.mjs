@@ -18,7 +18,7 @@ const FIELD_TYPES = [
   ["share_times", "number"], ["online_days", "number"], ["online_duration", "number"],
   ["last_login_time", "number"], ["login_times", "number"], ["from_scene", "string"], ["from_code", "string"],
   ["is_new", "boolean"], ["ofp", "string"], ["jwt", "string"], ["login_province", "string"],
-  ["login_city", "string"], ["login_district", "string"],
+  ["login_city", "string"], ["login_district", "string"], ["share_code", "string"],
 ];
 
 /** After the cached session was refused: an update logs in once, retries once, and caches the new session. */

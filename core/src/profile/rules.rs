@@ -274,6 +274,28 @@ pub fn code_string(value: Given) -> Result<String, Problem> {
     }
 }
 
+/// The longest share code.
+pub const MAX_SHARE_CODE_CHARS: usize = 32;
+
+/// `share_code`: present only when the backend sends one (`null` → absent); at most 32 of `[A-Za-z0-9_-]`, so
+/// it goes into a share's query as it is.
+pub fn share_code(value: Given) -> Result<Option<String>, Problem> {
+    let code = match value {
+        Given::Absent | Given::Null => return Ok(None),
+        Given::Str(s) => s,
+        other => return Err(wrong("a string", &other)),
+    };
+    if code.is_empty()
+        || code.len() > MAX_SHARE_CODE_CHARS
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err("must be 1 to 32 of A-Z a-z 0-9 _ -".into());
+    }
+    Ok(Some(code.into_owned()))
+}
+
 /// `is_new`: a boolean, or 0 / 1.
 pub fn flag(value: Given) -> Result<bool, Problem> {
     match value {
@@ -313,6 +335,6 @@ pub(crate) mod read {
     adapters! {
         string -> String, optional_string -> Option<String>, open_id -> String, nick_name -> String,
         avatar_url -> String, gender -> u8, integer -> u64, seconds -> u64, code_string -> String,
-        flag -> bool,
+        flag -> bool, share_code -> Option<String>,
     }
 }

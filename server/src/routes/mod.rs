@@ -56,6 +56,7 @@ fn answer(user: &User, jwt: &str) -> Json<Envelope<Profile>> {
         share_new: u64::try_from(user.share_new).unwrap_or(0),
         share_times: u64::try_from(user.share_times).unwrap_or(0),
         online_duration: u64::try_from(user.online_duration).unwrap_or(0),
+        share_code: Some(user.share_code.clone()).filter(|code| !code.is_empty()),
         ..Profile::default()
     };
     let (profile, broken) = profile.repaired();
