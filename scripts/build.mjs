@@ -182,9 +182,10 @@ writeFileSync(join(pkg, "sizes.json"), JSON.stringify(report, null, 2) + "\n");
 //    the core's own serde reader: −13.0 KB, the float formatting and its tables gone), then to 68,500 for the
 //    field rules as plain functions that tmsdk-server calls directly (+427 B: each refusal's text is built
 //    once as a String; an enum with its own Display measured +515 B), then to 68,700 for the share code in
-//    the profile and the login's sharer (+266 B); the target is the zod peer's drop-in, 48,700 B (`npm run
-//    bench` reports the distance).
-const DROP_IN_BUDGET_BYTES = 68_700;
+//    the profile and the login's sharer (+266 B), then to 68,900 for the launch query's `tmsdk_s` sent as the
+//    login's sharer (+250 B); the target is the zod peer's drop-in, 48,700 B (`npm run bench` reports the
+//    distance).
+const DROP_IN_BUDGET_BYTES = 68_900;
 const dropIn = report["minigame .js"].brotli + report["minigame .wasm.br"].brotli;
 if (dropIn > DROP_IN_BUDGET_BYTES) {
   console.error(`\nFAIL: the drop-in is ${dropIn} bytes (brotli), over its budget of ${DROP_IN_BUDGET_BYTES}.`);

@@ -460,7 +460,7 @@ impl<H: Host + 'static> Inner<H> {
             code: (&code).into(),
             scene: launch.scene,
             channel: (&launch.channel).into(),
-            sharer: "".into(),
+            sharer: (&launch.sharer).into(),
         }
         .to_json();
         let profile = match self

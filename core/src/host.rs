@@ -11,7 +11,7 @@ use std::pin::Pin;
 
 use serde::Deserialize;
 
-use crate::input::{channel_code, status_code, text, text_or_empty, whole, Input};
+use crate::input::{launch_query, status_code, text, text_or_empty, whole, Input, LaunchQuery};
 use crate::lang::Lang;
 
 /// A future a host hands back: single-threaded, like JS promises.
@@ -87,9 +87,9 @@ pub struct LoginReply {
 pub struct LaunchValues {
     /// `scene`, as given.
     pub scene: Input,
-    /// `query.channelCode`, as given (`undefined` when `query` is not an object).
-    #[serde(rename = "query", deserialize_with = "channel_code")]
-    pub channel_code: Input,
+    /// The keys of `query` the SDK reads (each `undefined` when `query` is not an object).
+    #[serde(deserialize_with = "launch_query")]
+    pub query: LaunchQuery,
 }
 
 /// One POST to the backend.

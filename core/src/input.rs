@@ -321,55 +321,66 @@ pub(crate) fn status_code<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Err
         .map_or(0, |s| s as u16))
 }
 
-/// `query.channelCode` of the launch options: `query`'s one key the SDK reads; `undefined` when `query` is
-/// not an object.
-pub(crate) fn channel_code<'de, D: Deserializer<'de>>(d: D) -> Result<Input, D::Error> {
+/// The keys of the launch options' `query` the SDK reads: SkyRiver's channel and the share that brought the
+/// player. Each `undefined` when absent or when `query` is not an object.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LaunchQuery {
+    /// `query.channelCode`, as given.
+    pub channel_code: Input,
+    /// `query.tmsdk_s`, as given: the share code of the player whose share opened the game.
+    pub sharer: Input,
+}
+
+/// Reads the launch options' `query` into its [`LaunchQuery`].
+pub(crate) fn launch_query<'de, D: Deserializer<'de>>(d: D) -> Result<LaunchQuery, D::Error> {
     struct Query;
     impl<'de> Visitor<'de> for Query {
-        type Value = Input;
+        type Value = LaunchQuery;
 
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
             f.write_str("the launch query")
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Input, A::Error> {
-            let mut channel = Input::Undefined;
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LaunchQuery, A::Error> {
+            let mut query = LaunchQuery::default();
             while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                if key == "channelCode" {
-                    channel = map.next_value()?;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
+                match key.as_ref() {
+                    "channelCode" => query.channel_code = map.next_value()?,
+                    "tmsdk_s" => query.sharer = map.next_value()?,
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
                 }
             }
-            Ok(channel)
+            Ok(query)
         }
 
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Input, A::Error> {
-            InputVisitor.visit_seq(seq).map(|_| Input::Undefined)
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<LaunchQuery, A::Error> {
+            InputVisitor.visit_seq(seq).map(|_| LaunchQuery::default())
         }
 
-        fn visit_unit<E>(self) -> Result<Input, E> {
-            Ok(Input::Undefined)
+        fn visit_unit<E>(self) -> Result<LaunchQuery, E> {
+            Ok(LaunchQuery::default())
         }
 
-        fn visit_bool<E>(self, _: bool) -> Result<Input, E> {
-            Ok(Input::Undefined)
+        fn visit_bool<E>(self, _: bool) -> Result<LaunchQuery, E> {
+            Ok(LaunchQuery::default())
         }
 
-        fn visit_i64<E>(self, _: i64) -> Result<Input, E> {
-            Ok(Input::Undefined)
+        fn visit_i64<E>(self, _: i64) -> Result<LaunchQuery, E> {
+            Ok(LaunchQuery::default())
         }
 
-        fn visit_u64<E>(self, _: u64) -> Result<Input, E> {
-            Ok(Input::Undefined)
+        fn visit_u64<E>(self, _: u64) -> Result<LaunchQuery, E> {
+            Ok(LaunchQuery::default())
         }
 
-        fn visit_f64<E>(self, _: f64) -> Result<Input, E> {
-            Ok(Input::Undefined)
+        fn visit_f64<E>(self, _: f64) -> Result<LaunchQuery, E> {
+            Ok(LaunchQuery::default())
         }
 
-        fn visit_str<E>(self, _: &str) -> Result<Input, E> {
-            Ok(Input::Undefined)
+        fn visit_str<E>(self, _: &str) -> Result<LaunchQuery, E> {
+            Ok(LaunchQuery::default())
         }
     }
     d.deserialize_any(Query)
@@ -497,13 +508,13 @@ mod tests {
         let launch: LaunchValues =
             crate::from_json(r#"{"scene":1044,"query":{"a":[1],"channelCode":"ch-1"}}"#).unwrap();
         assert_eq!(
-            (launch.scene, launch.channel_code),
+            (launch.scene, launch.query.channel_code),
             (Input::Number(1044.0), Input::str("ch-1"))
         );
         for query in [r#""ch-1""#, "[1]", "null", "7", "{}"] {
             let text = format!(r#"{{"scene":"1001","query":{query}}}"#);
             let launch: LaunchValues = crate::from_json(&text).unwrap();
-            assert_eq!(launch.channel_code, Input::Undefined, "{text}");
+            assert_eq!(launch.query, LaunchQuery::default(), "{text}");
             assert_eq!(launch.scene, Input::str("1001"), "{text}");
         }
 
@@ -524,14 +535,19 @@ mod tests {
             ("a", Input::Array),
             ("f", Input::Function),
             ("channelCode", Input::str("ch-1")),
+            ("tmsdk_s", Input::str("Ab_9")),
         ]);
         let launch: LaunchValues = read_reply(&Input::object([
             ("scene", Input::Number(1044.0)),
             ("query", query),
         ]));
         assert_eq!(
-            (launch.scene, launch.channel_code),
-            (Input::Number(1044.0), Input::str("ch-1"))
+            (launch.scene, launch.query.channel_code, launch.query.sharer),
+            (
+                Input::Number(1044.0),
+                Input::str("ch-1"),
+                Input::str("Ab_9")
+            )
         );
         let login: LoginReply = read_reply(&Input::object([
             ("code", Input::Function),

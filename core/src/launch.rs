@@ -3,6 +3,7 @@
 
 use crate::host::LaunchValues;
 use crate::input::Input;
+use crate::profile::rules::MAX_SHARE_CODE_CHARS;
 use crate::profile::MAX_SAFE_INTEGER;
 
 /// How the game was opened, as the login body carries it.
@@ -12,6 +13,9 @@ pub struct Launch {
     pub scene: u64,
     /// SkyRiver's channel (`query.channelCode`); "" when absent.
     pub channel: String,
+    /// The share code of the player whose share opened the game (`query.tmsdk_s`); "" when absent or when
+    /// it cannot be a share code (1 to 32 of `[A-Za-z0-9_-]`).
+    pub sharer: String,
 }
 
 impl Launch {
@@ -27,11 +31,25 @@ impl Launch {
             _ => None,
         }
         .unwrap_or(0);
-        let channel = match &values.channel_code {
+        let channel = match &values.query.channel_code {
             Input::String(s) => s.clone(),
             _ => String::new(),
         };
-        Launch { scene, channel }
+        let sharer = match &values.query.sharer {
+            Input::String(s)
+                if (1..=MAX_SHARE_CODE_CHARS).contains(&s.len())
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+            {
+                s.clone()
+            }
+            _ => String::new(),
+        };
+        Launch {
+            scene,
+            channel,
+            sharer,
+        }
     }
 }
 
@@ -54,12 +72,42 @@ fn whole_part(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::LaunchQuery;
 
     fn read(scene: Input, channel: Input) -> Launch {
         Launch::read(&LaunchValues {
             scene,
-            channel_code: channel,
+            query: LaunchQuery {
+                channel_code: channel,
+                sharer: Input::Undefined,
+            },
         })
+    }
+
+    #[test]
+    fn a_sharer_is_kept_only_when_it_can_be_a_share_code() {
+        let sharer = |given: Input| {
+            Launch::read(&LaunchValues {
+                scene: Input::Undefined,
+                query: LaunchQuery {
+                    channel_code: Input::Undefined,
+                    sharer: given,
+                },
+            })
+            .sharer
+        };
+        assert_eq!(sharer(Input::str("Ab_9-xYz")), "Ab_9-xYz");
+        assert_eq!(sharer(Input::str(&"x".repeat(32))), "x".repeat(32));
+        for odd in [
+            Input::str(""),
+            Input::str(&"x".repeat(33)),
+            Input::str("a b"),
+            Input::str("a&b=c"),
+            Input::Number(7.0),
+            Input::Undefined,
+        ] {
+            assert_eq!(sharer(odd.clone()), "", "{odd:?}");
+        }
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub use host::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     StoredText, Upload, UserInfoReply,
 };
-pub use input::{read_reply, Argument, Input};
+pub use input::{read_reply, Argument, Input, LaunchQuery};
 pub use json::{
     from_str as from_json, to_string as to_json, Error as JsonError, RawJson, SyntaxError,
 };

@@ -958,3 +958,31 @@ fn scenario_in_region() {
         (ErrorCode::InvalidOptions, Some("regions"))
     );
 }
+
+#[test]
+fn a_login_from_a_share_names_its_sharer_and_a_login_without_one_names_none() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    authorise(&world, &sdk);
+    let login = world.backend.borrow().last_body("/v1/login");
+    assert!(
+        login.get("sharer").is_none(),
+        "no share, no sharer: {login}"
+    );
+
+    let world = World::new(Kind::MiniProgram);
+    world.wx.borrow_mut().launch.query.sharer = Input::str("Ab_9-xYz0123456789abcd");
+    let sdk = world.install(&[]).expect("a valid config");
+    authorise(&world, &sdk);
+    let login = world.backend.borrow().last_body("/v1/login");
+    assert_eq!(login["sharer"], "Ab_9-xYz0123456789abcd", "{login}");
+
+    let world = World::new(Kind::MiniProgram);
+    world.wx.borrow_mut().launch.query.sharer = Input::str("not a code");
+    let sdk = world.install(&[]).expect("a valid config");
+    authorise(&world, &sdk);
+    let login = world.backend.borrow().last_body("/v1/login");
+    assert!(
+        login.get("sharer").is_none(),
+        "a tag that cannot be a code is not sent: {login}"
+    );
+}

@@ -20,8 +20,8 @@ use tmsdk_core::Profile;
 use tmsdk_core::{Call, Sdk};
 use tmsdk_core::{Failure, TmError};
 use tmsdk_core::{
-    Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
-    StoredText, Upload, UserInfoReply,
+    Host, HostFailure, HostFuture, HostResult, LaunchQuery, LaunchValues, LoginReply, Request,
+    Response, Stored, StoredText, Upload, UserInfoReply,
 };
 
 /// The appId every scenario uses.
@@ -149,7 +149,10 @@ impl World {
                 warnings: Vec::new(),
                 launch: LaunchValues {
                     scene: Input::Number(1044.0),
-                    channel_code: Input::str("ch-sim"),
+                    query: LaunchQuery {
+                        channel_code: Input::str("ch-sim"),
+                        sharer: Input::Undefined,
+                    },
                 },
                 request_throws: None,
                 tamper_raw_data: false,
