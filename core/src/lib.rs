@@ -20,8 +20,11 @@ mod json;
 mod lang;
 mod launch;
 mod options;
+mod pending;
+mod play;
 mod profile;
 mod region;
+mod share;
 mod wire;
 mod wx_failure;
 
@@ -50,6 +53,8 @@ pub use json::{
 pub use lang::Lang;
 pub use launch::Launch;
 pub use options::{OptionsInput, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS};
+pub use pending::{events_key, Pending, MAX_PENDING, PENDING_VERSION};
+pub use play::{Segment, CHECKPOINT_MS};
 /// The profile's field rules as plain functions over a [`rules::Given`] value.
 pub use profile::rules;
 pub use profile::{
@@ -57,6 +62,7 @@ pub use profile::{
     MAX_SAFE_INTEGER, MAX_STRING_CHARS, MILLISECONDS_THRESHOLD, PLACEHOLDER_NICK_NAME,
 };
 pub use region::{in_region, REGION_PREFIX_CHARS};
+pub use share::{tag_path, tag_query, tag_share, ShareTag, SHARE_PARAM};
 pub use wire::{
     AvatarAnswer, Envelope, Event, EventsRequest, FillRequest, LoginRequest, ProfileRequest,
     AVATAR_PATH, ERR_AVATAR_NOT_IMAGE, ERR_AVATAR_NOT_OWNED, ERR_AVATAR_TOO_LARGE,

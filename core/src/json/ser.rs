@@ -1,6 +1,6 @@
 //! Writing: a serde `Serializer` that writes what serde_json writes, byte for byte, for the values the core
-//! writes (structs of strings, whole numbers, booleans, options and raw JSON text). Floats, sequences and
-//! maps are refused: none of the core's types has one, and float formatting would cost several KB of wasm.
+//! writes (structs of strings, whole numbers, booleans, options, sequences and raw JSON text). Floats, tuples
+//! and maps are refused: none of the core's types has one, and float formatting would cost several KB of wasm.
 
 use serde::ser::{self, Impossible, Serialize};
 
@@ -106,7 +106,7 @@ fn write_u64(out: &mut String, mut n: u64) {
 impl<'w> ser::Serializer for &'w mut Writer<'_> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
+    type SerializeSeq = Elements<'w>;
     type SerializeTuple = Impossible<(), Error>;
     type SerializeTupleStruct = Impossible<(), Error>;
     type SerializeTupleVariant = Impossible<(), Error>;
@@ -225,8 +225,15 @@ impl<'w> ser::Serializer for &'w mut Writer<'_> {
         Err(unsupported("enum variants with data"))
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
-        Err(unsupported("sequences"))
+    fn serialize_seq(self, _: Option<usize>) -> Result<Elements<'w>, Error> {
+        self.out.push('[');
+        Ok(Elements {
+            writer: Writer {
+                out: &mut *self.out,
+                raw: false,
+            },
+            first: true,
+        })
     }
 
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
@@ -277,6 +284,30 @@ impl<'w> ser::Serializer for &'w mut Writer<'_> {
         _: usize,
     ) -> Result<Self::SerializeStructVariant, Error> {
         Err(unsupported("enum variants with data"))
+    }
+}
+
+/// The elements of one array being written (the pending events of the player's figures).
+pub(crate) struct Elements<'o> {
+    writer: Writer<'o>,
+    first: bool,
+}
+
+impl ser::SerializeSeq for Elements<'_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if !self.first {
+            self.writer.out.push(',');
+        }
+        self.first = false;
+        value.serialize(&mut self.writer)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.writer.out.push(']');
+        Ok(())
     }
 }
 
@@ -374,9 +405,27 @@ mod tests {
     }
 
     #[test]
-    fn floats_sequences_and_maps_are_refused() {
+    fn sequences_are_written_as_serde_json_writes_them() {
+        for list in [
+            vec![],
+            vec![Inner { k: "a" }],
+            vec![Inner { k: "a" }, Inner { k: "\"b\"" }],
+        ] {
+            assert_eq!(
+                to_string(&list).unwrap(),
+                serde_json::to_string(&list).unwrap()
+            );
+        }
+        assert_eq!(to_string(&vec![1u64, 2]).unwrap(), "[1,2]");
+    }
+
+    #[test]
+    fn floats_tuples_and_maps_are_refused() {
         assert!(to_string(&1.5f64).is_err());
-        assert!(to_string(&[1u8]).is_err());
+        assert!(
+            to_string(&[1u8]).is_err(),
+            "an array of fixed size is a tuple"
+        );
         assert!(to_string(&std::collections::BTreeMap::<u8, u8>::new()).is_err());
     }
 }
