@@ -57,7 +57,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
 pub struct ClientIp(pub IpAddr);
 
 /// The claims of a bearer token for one of `apps`, else HTTP 401; then the per-user limit; and the user's
-/// WeChat session key (a login stored it; an unknown user is HTTP 401).
+/// WeChat session key (a login stored it; an unknown user, or a session issued before the player was created,
+/// is HTTP 401).
 pub async fn session(
     state: &AppState,
     token: &str,
@@ -69,10 +70,14 @@ pub async fn session(
     let claims =
         crypto::verify_token_for(&secrets, token, apps).ok_or_else(Refusal::unauthorized)?;
     state.limit_user(&claims.aud, &claims.sub)?;
-    let session_key = state
+    let (session_key, created_at) = state
         .store
         .session_key(&claims.aud, &claims.sub)
         .await?
         .ok_or_else(Refusal::unauthorized)?;
+    // A session issued before the player was created belongs to a player who erased their data.
+    if (claims.iat as i64) < created_at {
+        return Err(Refusal::unauthorized());
+    }
     Ok((claims, session_key))
 }

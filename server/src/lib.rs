@@ -16,6 +16,8 @@ mod limits;
 mod linger;
 mod metrics;
 mod middleware;
+mod operator;
+mod privacy;
 mod region;
 mod router;
 mod routes;
@@ -30,9 +32,11 @@ use std::sync::Arc;
 pub use config::Config;
 pub use crypto::{issue_token, push_signature, share_code, signature, Claims};
 pub use metrics::Metrics;
+pub use operator::{run_user_command, UserCommand, USAGE};
+pub use privacy::{log_erasure, open_id_hash, AskedBy};
 pub use region::{Ip2Region, Location};
 pub use serve::{raise_open_file_limit, serve, ConnectionLimits};
-pub use store::{shanghai_day, Counted, Login, Migration, Store, MIGRATIONS};
+pub use store::{shanghai_day, Counted, Erased, Login, Migration, Store, Stored, MIGRATIONS};
 
 /// A limiter of `per_minute` requests a minute per key, in bursts of up to a third of that, whose idle keys
 /// are forgotten in the background.

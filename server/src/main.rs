@@ -1,7 +1,9 @@
 //! `tmsdk-server`: prints its settings (secrets masked) and its open-file limit, then `listening on
 //! http://ADDR`; stops gracefully on Ctrl-C or SIGTERM.
 
-use tmsdk_server::{raise_open_file_limit, serve, Config, ConnectionLimits};
+use tmsdk_server::{
+    raise_open_file_limit, run_user_command, serve, Config, ConnectionLimits, UserCommand, USAGE,
+};
 
 #[tokio::main]
 async fn main() {
@@ -18,6 +20,24 @@ async fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
         )
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if matches!(
+        args.first().map(String::as_str),
+        Some("--help" | "-h" | "help")
+    ) {
+        print!("{USAGE}");
+        return;
+    }
+    let command = match args.as_slice() {
+        [] => None,
+        _ => match UserCommand::parse(&args) {
+            Some(command) => Some(command),
+            None => {
+                eprint!("tmsdk-server: unknown command {args:?}\n\n{USAGE}");
+                std::process::exit(2);
+            }
+        },
+    };
     let mut config = match Config::from_vars(|k| std::env::var(k).ok().filter(|v| !v.is_empty())) {
         Ok(c) => c,
         Err(message) => {
@@ -25,6 +45,16 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(command) = command {
+        match run_user_command(&config, &command).await {
+            Ok(out) => println!("{out}"),
+            Err(message) => {
+                eprintln!("tmsdk-server: {message}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     println!("{}", config.describe());
     // Each connection is a file: as many as the system allows this process.
     match raise_open_file_limit() {

@@ -9,14 +9,14 @@ use axum::Router;
 use tmsdk_core::{AVATAR_PATH, EVENTS_PATH, FILL_PATH, LOGIN_PATH, MAX_BODY_BYTES, PROFILE_PATH};
 
 use crate::middleware::{limit_ip, observe};
-use crate::routes::{avatar, events, fill, login, ops, profile, push};
+use crate::routes::{avatar, erase, events, fill, login, ops, profile, push};
 use crate::state::SharedState;
 
 /// The routes, over `state`.
 pub fn router(state: SharedState) -> Router {
     Router::new()
         .route(LOGIN_PATH, post(login::login))
-        .route(PROFILE_PATH, post(profile::profile))
+        .route(PROFILE_PATH, post(profile::profile).delete(erase::erase))
         .route(FILL_PATH, post(fill::fill))
         .route(EVENTS_PATH, post(events::events))
         // The upload's own body limit: the image and the multipart framing around it.

@@ -242,10 +242,8 @@ async fn the_figures(db: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_figures_on_sqlite() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = std::env::temp_dir().join(format!("tmsdk-server-figures-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    the_figures(&format!("sqlite://{}", dir.join("tmsdk.db").display())).await;
+    let (dir, db) = sqlite_in_temp_dir("figures");
+    the_figures(&db).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -310,15 +310,6 @@ async fn fetch(url: &str) -> (u16, String, hyper::HeaderMap) {
     (status, String::from_utf8_lossy(&body).into_owned(), headers)
 }
 
-/// A fresh folder for one test's SQLite file, and the file's URL.
-fn sqlite_in_temp_dir(test: &str) -> (std::path::PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("tmsdk-server-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
-    (dir, db)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_protocol_on_sqlite() {
     let _one = ONE_AT_A_TIME.lock().await;

@@ -4,6 +4,7 @@
 //! share is here: the profile answer and the clock.
 
 pub mod avatar;
+pub mod erase;
 pub mod events;
 pub mod fill;
 pub mod login;

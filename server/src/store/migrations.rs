@@ -77,6 +77,9 @@ pub const MIGRATIONS: &[Migration] = &[
     PRIMARY KEY (app_id, open_id, day)
 )",
     ],
+    // When the player was created (their first login, Unix seconds): a session issued before it is not
+    // theirs (a player who erased their data and came back is a new player). 0 for players created before.
+    &["ALTER TABLE tmsdk_users ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0"],
 ];
 
 /// Applies, in order, every migration whose number `tmsdk_schema` does not hold: each in one transaction with

@@ -4,6 +4,7 @@
 //! operation that fails is counted in the server's metrics here, once.
 
 mod avatars;
+mod erase;
 mod events;
 mod migrations;
 mod users;
@@ -15,6 +16,7 @@ use sqlx::AnyPool;
 
 use crate::metrics::Metrics;
 
+pub use erase::{Erased, Stored};
 pub use events::Counted;
 pub use migrations::{Migration, MIGRATIONS};
 pub use users::{shanghai_day, Login, User, UserInfo};

@@ -1,6 +1,7 @@
 //! The players: a login (created, or counted), their verified or filled-in info, their WeChat session key.
 //! The columns a user is read from are named once, in [`User`] (`sqlx::FromRow`).
 
+use serde::Serialize;
 use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Decode, FromRow, Type};
@@ -9,7 +10,7 @@ use super::Store;
 use crate::region::Location;
 
 /// A yes-or-no stored as 0 or 1 (an integer in both databases).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Flag(pub bool);
 
 impl Type<Any> for Flag {
@@ -29,7 +30,7 @@ impl<'r> Decode<'r, Any> for Flag {
 }
 
 /// A stored user, as the profile shows it (the session key stays here).
-#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow, Serialize)]
 pub struct User {
     /// The app.
     pub app_id: String,
@@ -39,6 +40,7 @@ pub struct User {
     pub union_id: String,
     /// The last verified user info (empty until the user authorises).
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub info: UserInfo,
     /// Number of logins.
     pub login_times: i64,
@@ -64,10 +66,12 @@ pub struct User {
     pub share_times: i64,
     /// Seconds of foreground play counted.
     pub online_duration: i64,
+    /// When the player was created, Unix seconds (0: before this was recorded).
+    pub created_at: i64,
 }
 
 /// Verified user info, from WeChat's decrypted data.
-#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow, Serialize)]
 pub struct UserInfo {
     /// `nickName`.
     pub nick_name: String,
@@ -128,8 +132,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO tmsdk_users (app_id, open_id, union_id, session_key, login_times, online_days, \
                  last_login_time, last_login_day, last_online_day, is_new, from_scene, from_code, \
-                 login_province, login_city, share_code) \
-                 VALUES ($1, $2, $3, $4, 1, 1, $5, $6, $7, 1, $8, $9, $10, $11, $12) \
+                 login_province, login_city, share_code, created_at) \
+                 VALUES ($1, $2, $3, $4, 1, 1, $5, $6, $7, 1, $8, $9, $10, $11, $12, $5) \
                  ON CONFLICT (app_id, open_id) DO UPDATE SET \
                  union_id = CASE WHEN excluded.union_id <> '' THEN excluded.union_id ELSE tmsdk_users.union_id END, \
                  session_key = excluded.session_key, \
@@ -194,15 +198,15 @@ impl Store {
         .await
     }
 
-    /// The user's WeChat session key (never sent, never logged).
+    /// The user's WeChat session key (never sent, never logged) and when the player was created.
     pub async fn session_key(
         &self,
         app_id: &str,
         open_id: &str,
-    ) -> Result<Option<String>, sqlx::Error> {
+    ) -> Result<Option<(String, i64)>, sqlx::Error> {
         self.counted(
-            sqlx::query_scalar::<_, String>(
-                "SELECT session_key FROM tmsdk_users WHERE app_id = $1 AND open_id = $2",
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT session_key, created_at FROM tmsdk_users WHERE app_id = $1 AND open_id = $2",
             )
             .bind(app_id)
             .bind(open_id)

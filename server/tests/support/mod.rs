@@ -1,5 +1,6 @@
 //! Test support for tmsdk-server's integration tests. Each test binary uses part of it.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod world;
 pub mod xdb;

@@ -324,3 +324,12 @@ pub async fn empty_postgres() -> Option<String> {
     pool.close().await;
     Some(url)
 }
+
+/// A fresh folder for one test's SQLite file, and the file's URL.
+pub fn sqlite_in_temp_dir(test: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("tmsdk-server-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
+    (dir, db)
+}
