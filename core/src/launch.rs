@@ -3,7 +3,7 @@
 
 use crate::host::LaunchValues;
 use crate::input::Input;
-use crate::profile::rules::MAX_SHARE_CODE_CHARS;
+use crate::profile::rules::{is_code, MAX_SHARE_CODE_CHARS};
 use crate::profile::MAX_SAFE_INTEGER;
 
 /// How the game was opened, as the login body carries it.
@@ -36,13 +36,7 @@ impl Launch {
             _ => String::new(),
         };
         let sharer = match &values.query.sharer {
-            Input::String(s)
-                if (1..=MAX_SHARE_CODE_CHARS).contains(&s.len())
-                    && s.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-            {
-                s.clone()
-            }
+            Input::String(s) if is_code(s, MAX_SHARE_CODE_CHARS) => s.clone(),
             _ => String::new(),
         };
         Launch {

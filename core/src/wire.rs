@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorCode, TmError};
 use crate::host::UserInfoReply;
 use crate::json::{self, RawJson};
+use crate::profile::rules::is_code;
 use crate::profile::{given, Given, MAX_STRING_CHARS};
 
 /// Path of the login endpoint, appended to `config.server`.
@@ -132,13 +133,7 @@ impl Event {
 
     /// What is wrong with the event, if anything: the field and the problem.
     pub fn problem(&self) -> Option<(&'static str, &'static str)> {
-        let id = self.id();
-        if id.is_empty()
-            || id.len() > MAX_EVENT_ID_CHARS
-            || !id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
+        if !is_code(self.id(), MAX_EVENT_ID_CHARS) {
             return Some(("id", "must be 1 to 64 of A-Z a-z 0-9 _ -"));
         }
         match self {

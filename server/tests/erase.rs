@@ -14,14 +14,6 @@ use support::world::*;
 const PUBLIC: &str = "https://cdn.example.test";
 
 impl World {
-    async fn login_as(&self, open_id: &str, sharer: &str) -> Value {
-        let code = self.wechat.lock().unwrap().code_for(open_id);
-        let body = json!({"app_id": APP, "code": code, "scene": 1007, "sharer": sharer});
-        post(&format!("{}/v1/login", self.server), body.to_string(), None)
-            .await
-            .1
-    }
-
     async fn upload(&self, jwt: &str, image: &[u8]) -> String {
         let headers = [
             (
@@ -60,16 +52,6 @@ impl World {
         .await;
         (status, json_of(&body))
     }
-
-    async fn events(&self, jwt: &str, events: Value) -> (u16, Value) {
-        let body = json!({"app_id": APP, "events": events});
-        post(
-            &format!("{}/v1/events", self.server),
-            body.to_string(),
-            Some(jwt),
-        )
-        .await
-    }
 }
 
 fn jwt_of(answer: &Value) -> String {
@@ -77,16 +59,16 @@ fn jwt_of(answer: &Value) -> String {
 }
 
 async fn a_player_erases_their_data(w: &World) {
-    let sharer = w.login_as("oSharer", "").await;
+    let sharer = w.login_shared("oSharer", "").await;
     let sharer_jwt = jwt_of(&sharer);
     let sharer_code = share_code(&w.config.token_secret, APP, "oSharer");
-    let first = w.login_as("oLeaving", &sharer_code).await;
+    let first = w.login_shared("oLeaving", &sharer_code).await;
     assert_eq!(first["data"]["is_new"], true);
     let jwt = jwt_of(&first);
     let own = w.upload(&jwt, &png(40, 40, [200, 10, 10, 255])).await;
     let shared_image = png(40, 40, [10, 10, 200, 255]);
     let shared = w.upload(&jwt, &shared_image).await;
-    let other = w.login_as("oStaying", "").await;
+    let other = w.login_shared("oStaying", "").await;
     assert_eq!(
         w.upload(&jwt_of(&other), &shared_image).await,
         shared,
@@ -117,7 +99,7 @@ async fn a_player_erases_their_data(w: &World) {
     );
 
     // The same openid comes back: a new player, and the old session still refused.
-    let again = w.login_as("oLeaving", "").await;
+    let again = w.login_shared("oLeaving", "").await;
     assert_eq!(
         (
             again["data"]["is_new"].as_bool(),
@@ -143,7 +125,7 @@ async fn a_player_erases_their_data(w: &World) {
 }
 
 async fn an_operator_exports_and_deletes(w: &World) {
-    let player = w.login_as("oAsked", "").await;
+    let player = w.login_shared("oAsked", "").await;
     let jwt = jwt_of(&player);
     let url = w.upload(&jwt, &png(30, 30, [0, 120, 0, 255])).await;
     w.events(&jwt, json!([{"id": "p-1", "kind": "play", "seconds": 42}]))

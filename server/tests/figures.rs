@@ -11,33 +11,6 @@ use tmsdk_server::{shanghai_day, share_code, Location, Login, Metrics, Store};
 use support::world::*;
 
 impl World {
-    async fn jwt(&self, open_id: &str) -> String {
-        self.login(open_id).await.1["data"]["jwt"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    /// A first or later login of `open_id` launched from a share carrying `sharer`.
-    async fn login_shared(&self, open_id: &str, sharer: &str) -> Value {
-        let code = self.wechat.lock().unwrap().code_for(open_id);
-        let body =
-            json!({"app_id": APP, "code": code, "scene": 1007, "channel": "", "sharer": sharer});
-        post(&format!("{}/v1/login", self.server), body.to_string(), None)
-            .await
-            .1
-    }
-
-    async fn events(&self, jwt: &str, events: Value) -> (u16, Value) {
-        let body = json!({"app_id": APP, "events": events});
-        post(
-            &format!("{}/v1/events", self.server),
-            body.to_string(),
-            Some(jwt),
-        )
-        .await
-    }
-
     fn code_of(&self, open_id: &str) -> String {
         share_code(&self.config.token_secret, APP, open_id)
     }

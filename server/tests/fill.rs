@@ -17,11 +17,6 @@ const PUBLIC: &str = "https://cdn.example.test";
 const PUSH_TOKEN: &str = "pushToken42";
 
 impl World {
-    async fn jwt(&self, open_id: &str) -> String {
-        let (_, answer) = self.login(open_id).await;
-        answer["data"]["jwt"].as_str().unwrap().to_string()
-    }
-
     async fn upload(&self, jwt: Option<&str>, field: &str, file: &[u8]) -> (u16, Value) {
         let mut headers = vec![(
             "content-type",

@@ -184,13 +184,20 @@ pub fn open_id(value: Given) -> Result<String, Problem> {
     if id.is_empty() {
         return Err("is missing or empty".into());
     }
-    if !id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
+    if !is_code(&id, MAX_OPEN_ID_CHARS) {
         return Err("may hold only the characters A-Z a-z 0-9 _ -".into());
     }
     Ok(id)
+}
+
+/// Whether `text` is 1 to `max_chars` of `[A-Za-z0-9_-]`: the shape of an openid, a share code and an event
+/// id, which go into URLs and queries as they are.
+pub fn is_code(text: &str, max_chars: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max_chars
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// `nick_name`: control characters removed, then at most 64 characters.
@@ -285,12 +292,7 @@ pub fn share_code(value: Given) -> Result<Option<String>, Problem> {
         Given::Str(s) => s,
         other => return Err(wrong("a string", &other)),
     };
-    if code.is_empty()
-        || code.len() > MAX_SHARE_CODE_CHARS
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
+    if !is_code(&code, MAX_SHARE_CODE_CHARS) {
         return Err("must be 1 to 32 of A-Z a-z 0-9 _ -".into());
     }
     Ok(Some(code.into_owned()))

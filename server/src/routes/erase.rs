@@ -25,5 +25,9 @@ pub async fn erase(
         .ok_or_else(Refusal::unauthorized)?;
     log_erasure(&claims.aud, &claims.sub, AskedBy::Player, &erased);
     past_this_second().await;
-    Ok(Json(Envelope::refusal(0, "ok")))
+    Ok(Json(Envelope {
+        err: Some(0),
+        msg: "ok".into(),
+        data: None,
+    }))
 }

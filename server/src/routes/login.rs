@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::{Extension, Json};
+use tmsdk_core::rules;
 use tmsdk_core::{Envelope, LoginRequest, Profile};
 use tracing::info;
 
@@ -36,12 +37,7 @@ pub async fn login(
     let channel: String = body.channel.chars().take(64).collect();
     let share_code = crypto::share_code(&state.config.token_secret, &body.app_id, &session.open_id);
     // A code that cannot be one is no code (an unknown one simply matches no player).
-    let sharer = if body.sharer.len() <= 32
-        && body
-            .sharer
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
+    let sharer = if rules::is_code(&body.sharer, rules::MAX_SHARE_CODE_CHARS) {
         body.sharer.as_ref()
     } else {
         ""

@@ -22,7 +22,7 @@ pub struct Erased {
 }
 
 /// Everything stored about one player of one app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
     /// The player's row, as the profile shows it.
     pub user: User,

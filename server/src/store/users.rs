@@ -1,7 +1,6 @@
 //! The players: a login (created, or counted), their verified or filled-in info, their WeChat session key.
 //! The columns a user is read from are named once, in [`User`] (`sqlx::FromRow`).
 
-use serde::Serialize;
 use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Decode, FromRow, Type};
@@ -10,7 +9,7 @@ use super::Store;
 use crate::region::Location;
 
 /// A yes-or-no stored as 0 or 1 (an integer in both databases).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Flag(pub bool);
 
 impl Type<Any> for Flag {
@@ -30,7 +29,7 @@ impl<'r> Decode<'r, Any> for Flag {
 }
 
 /// A stored user, as the profile shows it (the session key stays here).
-#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow)]
 pub struct User {
     /// The app.
     pub app_id: String,
@@ -40,7 +39,6 @@ pub struct User {
     pub union_id: String,
     /// The last verified user info (empty until the user authorises).
     #[sqlx(flatten)]
-    #[serde(flatten)]
     pub info: UserInfo,
     /// Number of logins.
     pub login_times: i64,
@@ -71,7 +69,7 @@ pub struct User {
 }
 
 /// Verified user info, from WeChat's decrypted data.
-#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, FromRow)]
 pub struct UserInfo {
     /// `nickName`.
     pub nick_name: String,

@@ -273,6 +273,35 @@ pub async fn post(url: &str, body: String, bearer: Option<&str>) -> (u16, Value)
 }
 
 impl World {
+    /// A login's session token.
+    pub async fn jwt(&self, open_id: &str) -> String {
+        self.login(open_id).await.1["data"]["jwt"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A first or later login of `open_id` launched from a share carrying `sharer` ("" for none).
+    pub async fn login_shared(&self, open_id: &str, sharer: &str) -> Value {
+        let code = self.wechat.lock().unwrap().code_for(open_id);
+        let body =
+            json!({"app_id": APP, "code": code, "scene": 1007, "channel": "", "sharer": sharer});
+        post(&format!("{}/v1/login", self.server), body.to_string(), None)
+            .await
+            .1
+    }
+
+    /// `POST /v1/events` with `events`.
+    pub async fn events(&self, jwt: &str, events: Value) -> (u16, Value) {
+        let body = json!({"app_id": APP, "events": events});
+        post(
+            &format!("{}/v1/events", self.server),
+            body.to_string(),
+            Some(jwt),
+        )
+        .await
+    }
+
     pub async fn login(&self, open_id: &str) -> (u16, Value) {
         let code = self.wechat.lock().unwrap().code_for(open_id);
         self.login_code(&code).await
