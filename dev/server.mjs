@@ -21,7 +21,7 @@ export const SIMULATOR_APP_ID = "wxdevsimulator0001";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png" };
 const AVATAR_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
-const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/v1/profile/fill", "/healthz", "/metrics"]);
+const BACKEND_ROUTES = new Set(["/v1/login", "/v1/profile", "/v1/profile/fill", "/v1/events", "/healthz", "/metrics"]);
 /** Routes forwarded as they are, bytes and headers: the avatar upload and images, WeChat's message push. */
 const RAW_ROUTE = /^\/v1\/(avatar(\/[^/]+)?|wechat\/push)$/;
 /** The Token of WeChat's message push between the simulated WeChat and tmsdk-server. */
@@ -36,8 +36,8 @@ const PUSH_TOKEN = "devPushToken";
  * @returns {Promise<{ url: string, dev: DevControls, stop(): Promise<void> }>}
  *
  * @typedef {object} DevControls
- * @property {(pathname: string, raw: string, headers: object) => Promise<{ status: number, type: string, text: string }>} forward
- *   sends a request on to tmsdk-server and returns its answer.
+ * @property {(pathname: string, raw: string, headers: object, method?: string) => Promise<{ status: number, type: string, text: string }>} forward
+ *   sends a request on to tmsdk-server (a POST, or the erasure's DELETE) and returns its answer.
  * @property {() => Promise<void>} rotateTokenSecret restarts tmsdk-server with a new TMSDK_TOKEN_SECRET: every
  *   session token issued so far is refused (401), as after rotating the secret of a deployed server.
  * @property {() => Promise<void>} reset forgets every user, session and WeChat session key (a new database).
@@ -63,11 +63,12 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     });
   });
 
-  async function forward(pathname, raw, headers) {
+  async function forward(pathname, raw, headers, method = "POST") {
     const forwarded = { "content-type": headers["content-type"] || "application/json" };
     if (headers.authorization) forwarded.authorization = headers.authorization;
     const read = pathname === "/healthz" || pathname === "/metrics";
-    const res = await fetch(`${backend.url}${pathname}`, { method: read ? "GET" : "POST", headers: forwarded, body: read ? undefined : raw });
+    const erase = method === "DELETE";
+    const res = await fetch(`${backend.url}${pathname}`, { method: read ? "GET" : erase ? "DELETE" : "POST", headers: forwarded, body: read || erase ? undefined : raw });
     return { status: res.status, type: res.headers.get("content-type") || "text/plain", text: await res.text() };
   }
 
@@ -115,7 +116,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     if (before && (await before(req, res, raw, pathname, dev))) return;
     if (RAW_ROUTE.test(pathname)) return forwardRaw(req, res, bytes);
     if (BACKEND_ROUTES.has(pathname)) {
-      const answer = await forward(pathname, raw, req.headers);
+      const answer = await forward(pathname, raw, req.headers, req.method);
       return send(res, answer.status, answer.type, answer.text);
     }
     const avatar = /^\/sim\/avatar\/(\d)\.svg$/.exec(pathname);

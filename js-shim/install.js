@@ -11,6 +11,7 @@
 import { TmSdkError } from "./tmsdk-error.js";
 import { adaptHost } from "./host.js";
 import { EARLY_DEFAULTS } from "./defaults.js";
+import { hookFigures } from "./figures.js";
 
 export { EARLY_DEFAULTS };
 
@@ -38,7 +39,7 @@ export function createInstall(loadCore) {
 
   /**
    * @param {object} [config] see docs/api.md: server, appId, profileTtl, noLogin, autoLogin, lang, timeout,
-   *   userInfoButton, wasmPath, host
+   *   userInfoButton, trackShares, trackPlayTime, wasmPath, host
    * @returns {Promise<object>} `wx.tmSDK`, once the wasm is ready
    */
   return function install(config) {
@@ -129,6 +130,7 @@ export function createInstall(loadCore) {
       } catch (e) {
         throw asTmSdkError(e);
       }
+      if (wx) hookFigures(wx, ready);
       if (core.autoLogin) call((c) => c.login()).catch(() => {});
       return sdk;
     });
@@ -150,6 +152,16 @@ export function createInstall(loadCore) {
     sdk.isPlaceholderProfile = (profile) => synchronous("isPlaceholderProfile", (g) => g.isPlaceholderProfile(profile));
     sdk.inRegion = (profile, regions) => synchronous("inRegion", (g) => g.inRegion(profile, regions));
     sdk.login = () => (glue ? call((c) => c.login()) : loaded.then(() => call((c) => c.login())));
+    sdk.deleteProfile = () => (glue ? call((c) => c.deleteProfile()) : loaded.then(() => call((c) => c.deleteProfile())));
+    // Never throws: before the wasm is ready (or after a failure) the object goes out as it was, uncounted.
+    sdk.share = (options) => {
+      if (!glue) return options;
+      try {
+        return ready().share(options);
+      } catch {
+        return options;
+      }
+    };
     sdk.fillUserProfile = (options) =>
       glue ? call((c) => c.fillUserProfile(options)) : loaded.then(() => call((c) => c.fillUserProfile(options)));
     // Synchronous by contract: null until the core is ready.

@@ -151,6 +151,10 @@ export interface InstallConfig {
   timeout?: number;
   /** Mini-game button style; default full-screen and transparent. */
   userInfoButton?: UserInfoButtonStyle;
+  /** Tag and count every share leaving the game (wraps shareAppMessage / onShareAppMessage); default true. */
+  trackShares?: boolean;
+  /** Count the time in the foreground (listens to onShow / onHide or onAppShow / onAppHide); default true. */
+  trackPlayTime?: boolean;
   /** WeChat: the .wasm.br path inside the package; browsers: the wasm URL. */
   wasmPath?: string;
   /** A wx-shaped object; default the global wx. */
@@ -165,6 +169,17 @@ export interface FillUserProfileOptions {
   nickName?: string;
 }
 
+/** A share object: `wx.shareAppMessage`'s, a menu share's, a page's `onShareAppMessage` or `onShareTimeline` answer. */
+export interface ShareObject {
+  title?: string;
+  imageUrl?: string;
+  /** A page's path (mini-programs); the share code goes into its query when it is present. */
+  path?: string;
+  /** `a=1&b=2`; the share code goes here when there is no `path`. */
+  query?: string;
+  [key: string]: unknown;
+}
+
 /** The members install() sets on wx.tmSDK. */
 export interface TmSdk {
   updateUserProfile(options?: UpdateUserProfileOptions): Promise<Profile>;
@@ -174,6 +189,17 @@ export interface TmSdk {
    */
   fillUserProfile(options: FillUserProfileOptions): Promise<Profile>;
   login(): Promise<Profile>;
+  /**
+   * Erases everything the backend holds about this player in this app (DELETE /v1/profile), then the cached
+   * record, the session and the pending figures. Does not log in again by itself. Rejects NETWORK, HTTP,
+   * SERVER … with the local record kept.
+   */
+  deleteProfile(): Promise<void>;
+  /**
+   * A copy of `share` carrying `tmsdk_s=<share code>` in its `path` (when it has one) or its `query`, the
+   * game's keys kept; counts one share. Never throws: anything but a plain object comes back as it was.
+   */
+  share<T>(share: T): T;
   getCachedProfile(): CachedProfile | null;
   clearProfileCache(): void;
   /** Whether `profile` is WeChat's anonymous placeholder: `nick_name` exactly "微信用户". */

@@ -183,9 +183,11 @@ writeFileSync(join(pkg, "sizes.json"), JSON.stringify(report, null, 2) + "\n");
 //    field rules as plain functions that tmsdk-server calls directly (+427 B: each refusal's text is built
 //    once as a String; an enum with its own Display measured +515 B), then to 68,700 for the share code in
 //    the profile and the login's sharer (+266 B), then to 68,900 for the launch query's `tmsdk_s` sent as the
-//    login's sharer (+250 B), lowered to 68,800 when one check of a code's shape replaced four (68,718 B); the
-//    target is the zod peer's drop-in, 48,700 B (`npm run bench` reports the distance).
-const DROP_IN_BUDGET_BYTES = 68_800;
+//    login's sharer (+250 B), lowered to 68,800 when one check of a code's shape replaced four (68,718 B), then
+//    raised to 77,400 for the player's figures and the erasure (+8.6 KB: the pending record, sending events,
+//    `share`, play time, `deleteProfile` and their exports; the record as JSON measured 2.3 KB more, see
+//    docs/decisions.md); the target is the zod peer's drop-in, 48,700 B (`npm run bench` reports the distance).
+const DROP_IN_BUDGET_BYTES = 77_400;
 const dropIn = report["minigame .js"].brotli + report["minigame .wasm.br"].brotli;
 if (dropIn > DROP_IN_BUDGET_BYTES) {
   console.error(`\nFAIL: the drop-in is ${dropIn} bytes (brotli), over its budget of ${DROP_IN_BUDGET_BYTES}.`);

@@ -14,11 +14,26 @@ use crate::js_host::JsHost;
 use tmsdk_core::Call;
 use tmsdk_core::Input;
 use tmsdk_core::Profile;
+use tmsdk_core::ShareTag;
 use tmsdk_core::TmError;
 
 #[wasm_bindgen(inline_js = "export function fresh(o) { return { ...o }; }
 export function cachedView(profile, cachedAt, expiresAt, placeholder) {
   return { profile, cachedAt, expiresAt, placeholder };
+}
+export function isPlain(o) {
+  if (o === null || typeof o !== 'object') return false;
+  const p = Object.getPrototypeOf(o);
+  return p === null || Object.getPrototypeOf(p) === null;
+}
+export function tagged(o, key, value) {
+  try {
+    const copy = { ...o };
+    if (value !== undefined) copy[key] = value;
+    return copy;
+  } catch {
+    return o;
+  }
 }")]
 extern "C" {
     /// A shallow copy of a profile object: every field is a primitive, so the copy is fresh and independent.
@@ -32,6 +47,12 @@ extern "C" {
         expires_at: f64,
         placeholder: bool,
     ) -> JsValue;
+    /// Whether a value is a plain object (`{}` or `Object.create(null)`, of any realm): what a share object is.
+    #[wasm_bindgen(js_name = isPlain)]
+    fn is_plain(object: &JsValue) -> bool;
+    /// A copy of a share object with `key` set to `value` (when there is one), or the object itself when it
+    /// cannot be copied (a throwing getter): a share is never stopped by the SDK.
+    fn tagged(object: &JsValue, key: &str, value: Option<String>) -> JsValue;
 }
 
 thread_local! {
@@ -180,6 +201,71 @@ impl JsSdk {
     #[wasm_bindgen(js_name = clearProfileCache)]
     pub fn clear_profile_cache(&self) {
         self.sdk.clear_profile_cache();
+    }
+
+    /// `wx.tmSDK.deleteProfile()`: resolves with `undefined` once the backend erased the player.
+    #[wasm_bindgen(js_name = deleteProfile)]
+    pub fn delete_profile(&self) -> Promise {
+        match self.sdk.delete_profile() {
+            Call::Ready(Ok(())) => Promise::resolve(&JsValue::UNDEFINED),
+            Call::Ready(Err(e)) => Promise::reject(&JsTmError(e).into()),
+            Call::InFlight(flight) => future_to_promise(async move {
+                flight.wait().await.map_err(JsTmError)?;
+                Ok(JsValue::UNDEFINED)
+            }),
+        }
+    }
+
+    /// `wx.tmSDK.share(options)` and the wrapped share APIs: a copy of a plain share object with the share
+    /// code in its `path` (when it has a string one) or its `query`, the share counted. Anything else comes
+    /// back as it was, uncounted. Never throws.
+    pub fn share(&self, object: JsValue) -> JsValue {
+        if !is_plain(&object) {
+            return object;
+        }
+        let path = convert::string_at(&object, "path");
+        let query = convert::string_at(&object, "query");
+        match self.sdk.share(path.as_deref(), query.as_deref()) {
+            ShareTag::Path(path) => tagged(&object, "path", Some(path)),
+            // No share code yet and no query: the copy gets no empty `query` key.
+            ShareTag::Query(tagged_query) if tagged_query.is_empty() && query.is_none() => {
+                tagged(&object, "query", None)
+            }
+            ShareTag::Query(query) => tagged(&object, "query", Some(query)),
+        }
+    }
+
+    /// The host's show event (`onShow` / `onAppShow`).
+    pub fn shown(&self) {
+        self.sdk.shown();
+    }
+
+    /// The host's hide event (`onHide` / `onAppHide`).
+    pub fn hidden(&self) {
+        self.sdk.hidden();
+    }
+
+    /// The shim's checkpoint timer, every `checkpointMs`.
+    pub fn tick(&self) {
+        self.sdk.tick();
+    }
+
+    /// Whether `install` wraps the host's share APIs (`trackShares`).
+    #[wasm_bindgen(getter, js_name = tracksShares)]
+    pub fn tracks_shares(&self) -> bool {
+        self.sdk.tracks_shares()
+    }
+
+    /// Whether `install` listens to the host's show and hide events (`trackPlayTime`).
+    #[wasm_bindgen(getter, js_name = tracksPlayTime)]
+    pub fn tracks_play_time(&self) -> bool {
+        self.sdk.tracks_play_time()
+    }
+
+    /// How often the shim's timer calls `tick`, in milliseconds.
+    #[wasm_bindgen(getter, js_name = checkpointMs)]
+    pub fn checkpoint_ms(&self) -> f64 {
+        tmsdk_core::CHECKPOINT_MS as f64
     }
 }
 

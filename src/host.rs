@@ -108,7 +108,8 @@ impl UserInfoOptions<'_> {
     }
 }
 
-/// The options object of `wx.request`: a POST of JSON text, the answer asked for as text.
+/// The options object of `wx.request`: JSON text (a POST, or the erasure's DELETE), the answer asked for as
+/// text.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RequestOptions<'a> {
@@ -209,7 +210,7 @@ impl Host for WasmHost {
     fn request(&self, request: Request) -> HostFuture<HostResult<Response>> {
         let options = to_options(&RequestOptions {
             url: &request.url,
-            method: "POST",
+            method: request.method.as_str(),
             data: &request.body,
             header: RequestHeader {
                 content_type: "application/json",

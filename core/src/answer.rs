@@ -15,6 +15,8 @@ use crate::wire::{
 pub(crate) enum Answer {
     /// A valid profile.
     Profile(Box<Profile>),
+    /// `{ err: 0 }` where no profile is answered (the erasure).
+    Done,
     /// HTTP 401 or `err == 401`: the session is gone; log in again and retry once. The error is what to
     /// report if the retry is unauthorised too.
     Unauthorized(TmError),
@@ -35,6 +37,14 @@ pub(crate) enum Endpoint {
     Fill,
     /// The same again, after a 401 and a new login.
     FillRetry,
+    /// `POST /v1/events`, first attempt.
+    Events,
+    /// `POST /v1/events` again, after a 401 and a new login.
+    EventsRetry,
+    /// `DELETE /v1/profile`, first attempt.
+    Erase,
+    /// `DELETE /v1/profile` again, after a 401 and a new login.
+    EraseRetry,
 }
 
 /// Reads a backend answer: HTTP status first (any status lands in `success` in WeChat), then the envelope
@@ -55,17 +65,47 @@ pub(crate) fn read_answer(status: u16, body: &str, app_id: &str, endpoint: Endpo
     }
 }
 
+/// Reads an answer that carries no profile (`DELETE /v1/profile`): the HTTP status, then `{ err: 0 }`.
+pub(crate) fn read_done(status: u16, body: &str, endpoint: Endpoint) -> Answer {
+    if status == UNAUTHORIZED as u16 {
+        return Answer::Unauthorized(http_error(status, endpoint));
+    }
+    if !(200..300).contains(&status) {
+        return Answer::Failed(http_error(status, endpoint));
+    }
+    // The profile answers' reader, whatever `data` holds: one reader of the envelope in the wasm.
+    let Ok((envelope, _)) = json::from_str_lenient::<Envelope<Box<Profile>>>(body, true) else {
+        return Answer::Failed(TmError::new(
+            ErrorCode::Server,
+            "The backend's answer is not the { err, msg } envelope. Check config.server and the backend's routes.",
+        ));
+    };
+    match envelope.refused() {
+        Some(e) if e.server_err == Some(UNAUTHORIZED) => Answer::Unauthorized(e),
+        Some(e) => Answer::Failed(e),
+        None if envelope.err.is_none() => Answer::Failed(TmError::new(
+            ErrorCode::Server,
+            "The backend's answer has no err: it must be { err: 0 } once done. Check the backend's routes.",
+        )),
+        None => Answer::Done,
+    }
+}
+
 fn http_error(status: u16, endpoint: Endpoint) -> TmError {
     let hint = match (status, endpoint) {
         (401, Endpoint::Login) => {
             "it refused the login; check the backend's /v1/login and the game's appId"
         }
-        (401, Endpoint::Profile | Endpoint::Fill) => {
+        (401, Endpoint::Profile | Endpoint::Fill | Endpoint::Events | Endpoint::Erase) => {
             "it refused the session token; the SDK logs in again and retries once"
         }
-        (401, Endpoint::ProfileRetry | Endpoint::FillRetry) => {
-            "the session was refused twice; check the backend's /v1/login and token checks"
-        }
+        (
+            401,
+            Endpoint::ProfileRetry
+            | Endpoint::FillRetry
+            | Endpoint::EventsRetry
+            | Endpoint::EraseRetry,
+        ) => "the session was refused twice; check the backend's /v1/login and token checks",
         (404, _) => "check config.server: the backend has no such route",
         (500..=599, _) => "the backend failed; check its logs",
         _ => "check the backend and config.server",

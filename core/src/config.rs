@@ -27,6 +27,10 @@ pub struct ConfigInput {
     pub timeout: Input,
     /// `userInfoButton`: the mini-game button's style object.
     pub user_info_button: Input,
+    /// `trackShares`.
+    pub track_shares: Input,
+    /// `trackPlayTime`.
+    pub track_play_time: Input,
     /// `wasmPath` (the loader's; type-checked here).
     pub wasm_path: Input,
     /// `host` (the loader's; type-checked here).
@@ -63,6 +67,10 @@ pub struct Config {
     pub timeout_ms: u32,
     /// Whether `userInfoButton` (a style object for the mini-game button) was given.
     pub has_user_info_button: bool,
+    /// Tag and count the shares leaving the game (`trackShares`; never in the no-login build).
+    pub track_shares: bool,
+    /// Count the time in the foreground (`trackPlayTime`; never in the no-login build).
+    pub track_play_time: bool,
 }
 
 impl Config {
@@ -90,6 +98,10 @@ impl Config {
         };
         let no_login = flag(&config.no_login, "noLogin")?.unwrap_or(false);
         let auto_login = flag(&config.auto_login, "autoLogin")?.unwrap_or(true);
+        // The figures go to the backend: the no-login build has none to send them to.
+        let track_shares = flag(&config.track_shares, "trackShares")?.unwrap_or(true) && !no_login;
+        let track_play_time =
+            flag(&config.track_play_time, "trackPlayTime")?.unwrap_or(true) && !no_login;
         let server = parse_server(&config.server, no_login)?;
         let app_id = parse_app_id(&config.app_id, default_app_id)?;
         let profile_ttl_secs =
@@ -137,6 +149,8 @@ impl Config {
             lang,
             timeout_ms,
             has_user_info_button,
+            track_shares,
+            track_play_time,
         })
     }
 }
@@ -254,6 +268,31 @@ mod tests {
         assert_eq!(c.timeout_ms, 10_000);
         assert_eq!(c.lang, Lang::ZhCn);
         assert!(c.auto_login && !c.no_login && !c.has_user_info_button);
+        assert!(c.track_shares && c.track_play_time);
+    }
+
+    #[test]
+    fn figures_are_tracked_unless_turned_off_and_never_without_a_backend() {
+        let off = with(vec![
+            ("trackShares", Input::Bool(false)),
+            ("trackPlayTime", Input::Bool(false)),
+        ])
+        .unwrap();
+        assert!(!off.track_shares && !off.track_play_time);
+        assert_eq!(
+            field_of(with(vec![("trackShares", Input::str("no"))])),
+            "trackShares"
+        );
+        assert_eq!(
+            field_of(with(vec![("trackPlayTime", Input::Number(0.0))])),
+            "trackPlayTime"
+        );
+        let no_login = Config::parse(
+            &Input::object([("noLogin", Input::Bool(true))]),
+            Some("wx1"),
+        )
+        .unwrap();
+        assert!(!no_login.track_shares && !no_login.track_play_time);
     }
 
     #[test]

@@ -6,8 +6,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+mod erase;
+mod figures;
+
 use crate::answer::{
-    fill_refusal, read_answer, read_upload, require_session, Answer, Endpoint, Uploaded,
+    fill_refusal, read_answer, read_done, read_upload, require_session, Answer, Endpoint, Uploaded,
 };
 use crate::cache::{self, CacheRecord, Decision};
 use crate::config::{Config, ConfigInput};
@@ -16,7 +19,8 @@ use crate::failure::Failure;
 use crate::fill::{check_avatar_size, FillInput, FillOptions};
 use crate::flight::Flight;
 use crate::host::{
-    Host, HostFailure, HostFuture, HostResult, Request, Stored, StoredText, Upload, UserInfoReply,
+    Host, HostFailure, HostFuture, HostResult, Method, Request, Stored, StoredText, Upload,
+    UserInfoReply,
 };
 use crate::input::Argument;
 use crate::lang::Lang;
@@ -94,6 +98,9 @@ struct Inner<H: Host> {
     update: RefCell<Option<Flight<Outcome<Profile>>>>,
     login: RefCell<Option<Flight<Outcome<Profile>>>>,
     fill: RefCell<Option<Flight<Outcome<Profile>>>>,
+    erase: RefCell<Option<Flight<Outcome<()>>>>,
+    /// The player's figures not acknowledged yet (see `figures`).
+    figures: figures::Figures,
 }
 
 impl<H: Host + 'static> Sdk<H> {
@@ -105,7 +112,8 @@ impl<H: Host + 'static> Sdk<H> {
         host: H,
     ) -> Result<Sdk<H>> {
         let config = Config::parse(config, host_app_id)?;
-        Ok(Sdk {
+        let figures = figures::Figures::new(&config.app_id);
+        let sdk = Sdk {
             inner: Rc::new(Inner {
                 key: cache::storage_key(&config.app_id),
                 config,
@@ -116,8 +124,12 @@ impl<H: Host + 'static> Sdk<H> {
                 update: RefCell::new(None),
                 login: RefCell::new(None),
                 fill: RefCell::new(None),
+                erase: RefCell::new(None),
+                figures,
             }),
-        })
+        };
+        sdk.inner.launch();
+        Ok(sdk)
     }
 
     /// The validated config.
@@ -306,12 +318,13 @@ impl<H: Host + 'static> Inner<H> {
                 self.write_record(&record);
                 Ok(record.profile)
             }
+            Answer::Done => Err(no_profile_error()),
             Answer::Unauthorized(e) | Answer::Failed(e) => Err(e),
         }
     }
 
-    /// POSTs `body` to `path` with the session `jwt`; a 401 drops the session, logs in once and posts once
-    /// more (`retry` names that request). The answer, and the session it was given with.
+    /// Sends `body` to `path` with the session `jwt` ([`Inner::post`]); a 401 drops the session, logs in once
+    /// and sends once more (`retry` names that request). The answer, and the session it was given with.
     async fn post_with_session(
         self: &Rc<Self>,
         path: &str,
@@ -320,8 +333,10 @@ impl<H: Host + 'static> Inner<H> {
         first: Endpoint,
         retry: Endpoint,
     ) -> Result<(Answer, String)> {
+        // A call in flight when the player erased their data never logs in again: that would create them anew.
+        let erasures = self.figures.erasures.get();
         match self.post(path, body, Some(&jwt), first).await? {
-            Answer::Unauthorized(_) => {
+            Answer::Unauthorized(_) if self.figures.erasures.get() == erasures => {
                 let jwt = self.relogin().await?;
                 let answer = self.post(path, body, Some(&jwt), retry).await?;
                 Ok((answer, jwt))
@@ -446,7 +461,12 @@ impl<H: Host + 'static> Inner<H> {
         self.host.spawn(Box::pin(async move {
             let result = this.run_login().await.map_err(Failure::from);
             this.login.replace(None);
+            let logged_in = result.is_ok();
             done.complete(result);
+            // Figures counted before this session go out with it.
+            if logged_in {
+                this.flush();
+            }
         }));
         flight
     }
@@ -469,6 +489,7 @@ impl<H: Host + 'static> Inner<H> {
             .map_err(login_request_failed)?
         {
             Answer::Profile(p) => require_session(*p).map_err(|e| login_failed(&e))?,
+            Answer::Done => return Err(login_failed(&no_profile_error())),
             Answer::Unauthorized(e) | Answer::Failed(e) => return Err(login_failed(&e)),
         };
         let cached_at = match self.read_record() {
@@ -481,7 +502,8 @@ impl<H: Host + 'static> Inner<H> {
         Ok(record.profile)
     }
 
-    /// One POST to the backend, body as text, answer read as text.
+    /// One request to the backend, body as text, answer read as text: a POST, or the erasure's DELETE
+    /// (`Endpoint::Erase`), whose answer carries no profile.
     async fn post(
         &self,
         path: &str,
@@ -489,10 +511,12 @@ impl<H: Host + 'static> Inner<H> {
         jwt: Option<&str>,
         endpoint: Endpoint,
     ) -> Result<Answer> {
+        let erase = matches!(endpoint, Endpoint::Erase | Endpoint::EraseRetry);
         let server = self.config.server.as_deref().unwrap_or_default();
         let response = self
             .host
             .request(Request {
+                method: if erase { Method::Delete } else { Method::Post },
                 url: format!("{server}{path}"),
                 body: body.to_string(),
                 bearer: jwt.map(str::to_string),
@@ -500,12 +524,12 @@ impl<H: Host + 'static> Inner<H> {
             })
             .await
             .map_err(|f| request_failure(&f.err_msg))?;
-        Ok(read_answer(
-            response.status,
-            &response.body,
-            &self.config.app_id,
-            endpoint,
-        ))
+        let (status, body) = (response.status, &response.body);
+        Ok(if erase {
+            read_done(status, body, endpoint)
+        } else {
+            read_answer(status, body, &self.config.app_id, endpoint)
+        })
     }
 
     /// The record, if usable; a corrupt one is removed.
@@ -556,6 +580,14 @@ impl<H: Host + 'static> Inner<H> {
             }
         }
     }
+}
+
+fn no_profile_error() -> TmError {
+    TmError::new(
+        ErrorCode::InvalidProfile,
+        "The backend's answer has no profile in data. Check the backend's routes and config.server.",
+    )
+    .with_field("data")
 }
 
 fn no_login_error() -> TmError {

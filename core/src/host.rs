@@ -92,12 +92,33 @@ pub struct LaunchValues {
     pub query: LaunchQuery,
 }
 
-/// One POST to the backend.
+/// The HTTP method of a [`Request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `POST`: every endpoint but the erasure.
+    Post,
+    /// `DELETE`: `DELETE /v1/profile`, the player's erasure.
+    Delete,
+}
+
+impl Method {
+    /// The method's name, as `wx.request` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// One request to the backend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
+    /// `POST`, or `DELETE` for the erasure.
+    pub method: Method,
     /// `config.server` + the endpoint path.
     pub url: String,
-    /// The JSON body, as text.
+    /// The JSON body, as text ("" with `DELETE`).
     pub body: String,
     /// The session token, sent as `Authorization: Bearer …`.
     pub bearer: Option<String>,

@@ -433,8 +433,9 @@ mod tests {
             ["refresh", "fresh", "desc", "lang"]
         );
         let config = Argument::<ConfigInput>::keys();
-        assert_eq!(config.len(), 10);
+        assert_eq!(config.len(), 12);
         assert!(config.contains(&"profileTtl") && config.contains(&"userInfoButton"));
+        assert!(config.contains(&"trackShares") && config.contains(&"trackPlayTime"));
     }
 
     #[test]

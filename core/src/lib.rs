@@ -43,8 +43,8 @@ pub use fill::{FillInput, FillOptions};
 pub use flight::{Flight, Wait};
 pub use flow::{CachedProfile, Call, OpenedPopup, Outcome, Sdk};
 pub use host::{
-    Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
-    StoredText, Upload, UserInfoReply,
+    Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Method, Request, Response,
+    Stored, StoredText, Upload, UserInfoReply,
 };
 pub use input::{read_reply, Argument, Input, LaunchQuery};
 pub use json::{

@@ -3,9 +3,6 @@
 //! send or a killed game loses nothing. Events are sent at once and again with the next send or launch, and
 //! removed when the server's answer acknowledges them; each keeps its id, so a resend is never counted twice.
 
-use serde::{Deserialize, Serialize};
-
-use crate::json;
 use crate::play::Segment;
 use crate::wire::{Event, MAX_EVENTS};
 
@@ -21,7 +18,7 @@ pub fn events_key(app_id: &str) -> String {
 }
 
 /// The pending record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
     /// [`PENDING_VERSION`].
     pub v: u32,
@@ -30,10 +27,74 @@ pub struct Pending {
     /// Events not acknowledged yet, oldest first.
     pub events: Vec<Event>,
     /// The play segment running now, checkpointed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<Segment>,
     /// The number of the next share (share ids are unique on this device).
     pub next: u64,
+}
+
+// The record as stored is text, one line per item, so that reading it needs no derived reader (each costs the
+// wasm kilobytes): a head line `tmsdk-events/1 <app_id> <next> <started_ms>,<seen_ms>` (`-` when no segment
+// runs), then one line per event, oldest first: `s <id>` a share, `p <id> <seconds>` play time. Ids and app ids
+// hold no spaces or line breaks (their alphabets say so).
+const HEAD: &str = "tmsdk-events/1";
+
+fn event_line(out: &mut String, event: &Event) {
+    out.push('\n');
+    match event {
+        Event::Share { id } => {
+            out.push_str("s ");
+            out.push_str(id);
+        }
+        Event::Play { id, seconds } => {
+            out.push_str("p ");
+            out.push_str(id);
+            out.push(' ');
+            out.push_str(&seconds.to_string());
+        }
+    }
+}
+
+fn event_from(line: &str) -> Option<Event> {
+    let mut parts = line.split(' ');
+    let event = match (parts.next()?, parts.next()?, parts.next()) {
+        ("s", id, None) => Event::Share { id: id.into() },
+        ("p", id, Some(seconds)) => Event::Play {
+            id: id.into(),
+            seconds: seconds.parse().ok()?,
+        },
+        _ => return None,
+    };
+    // An event the backend would refuse (edited outside the SDK) would hold up the rest.
+    (parts.next().is_none() && event.problem().is_none()).then_some(event)
+}
+
+fn read(text: &str, app_id: &str) -> Option<Pending> {
+    let mut lines = text.split('\n');
+    let mut head = lines.next()?.split(' ');
+    if head.next()? != HEAD || head.next()? != app_id {
+        return None;
+    }
+    let next = head.next()?.parse().ok()?;
+    let open = match head.next()? {
+        "-" => None,
+        times => {
+            let (started, seen) = times.split_once(',')?;
+            Some(Segment {
+                started_ms: started.parse().ok()?,
+                seen_ms: seen.parse().ok()?,
+            })
+        }
+    };
+    let mut events: Vec<Event> = lines.filter_map(event_from).collect();
+    let extra = events.len().saturating_sub(MAX_PENDING);
+    events.drain(..extra);
+    Some(Pending {
+        v: PENDING_VERSION,
+        app_id: app_id.to_string(),
+        events,
+        open,
+        next,
+    })
 }
 
 impl Pending {
@@ -49,18 +110,23 @@ impl Pending {
     }
 
     /// The stored record, or an empty one when there is none, or it is another version's, another app's or
-    /// unreadable.
+    /// unreadable. Events the backend would refuse (edited outside the SDK) are dropped, so they cannot hold
+    /// up the rest.
     pub fn parse(text: &str, app_id: &str) -> Pending {
-        json::from_str::<Pending>(text)
-            .ok()
-            .filter(|p| p.v == PENDING_VERSION && p.app_id == app_id)
-            .unwrap_or_else(|| Pending::new(app_id))
+        read(text, app_id).unwrap_or_else(|| Pending::new(app_id))
     }
 
-    /// The record as JSON text.
-    pub fn to_json(&self) -> String {
-        // Cannot fail: strings and whole numbers.
-        json::to_string(self).unwrap_or_default()
+    /// The record as stored (text, see the module's notes on its format).
+    pub fn to_text(&self) -> String {
+        let open = self.open.map_or_else(
+            || "-".to_string(),
+            |s| format!("{},{}", s.started_ms, s.seen_ms),
+        );
+        let mut out = format!("{HEAD} {} {} {open}", self.app_id, self.next);
+        for event in &self.events {
+            event_line(&mut out, event);
+        }
+        out
     }
 
     fn push(&mut self, event: Event) {
@@ -143,7 +209,9 @@ mod tests {
         let mut p = Pending::new(APP);
         p.share(T0);
         p.show(T0);
-        let text = p.to_json();
+        p.hide(T0 + 2_000);
+        p.show(T0 + 3_000);
+        let text = p.to_text();
         assert_eq!(Pending::parse(&text, APP), p);
         assert_eq!(
             Pending::parse(&text, "wx2"),
@@ -152,10 +220,28 @@ mod tests {
         );
         assert_eq!(Pending::parse("{", APP), Pending::new(APP));
         assert_eq!(
-            Pending::parse(&text.replace("\"v\":1", "\"v\":2"), APP),
+            Pending::parse(&text.replace("events/1", "events/2"), APP),
             Pending::new(APP)
         );
         assert_eq!(events_key(APP), "tmsdk.events.v1.wx1");
+        assert_eq!(
+            text,
+            "tmsdk-events/1 wx1 1 1700000003000,1700000003000\ns s1700000000000-0\np p1700000000000 2"
+        );
+        let edited = text.replace("s s1700000000000-0", "s no spaces");
+        assert_eq!(
+            Pending::parse(&edited, APP).events,
+            &p.events[1..],
+            "an event the backend would refuse is dropped: {edited}"
+        );
+        for broken in [
+            "",
+            "tmsdk-events/1 wx1",
+            "tmsdk-events/1 wx1 x -",
+            "tmsdk-events/1 wx1 1 5",
+        ] {
+            assert_eq!(Pending::parse(broken, APP), Pending::new(APP), "{broken:?}");
+        }
     }
 
     #[test]
@@ -198,7 +284,7 @@ mod tests {
         assert!(!p.checkpoint(T0 + 30_000));
         assert!(p.checkpoint(T0 + 61_000));
         assert!(!p.checkpoint(T0 + 90_000));
-        let stored = p.to_json();
+        let stored = p.to_text();
         // The game is killed at T0 + 110 s; the next launch reads the record.
         let mut next = Pending::parse(&stored, APP);
         next.recover();

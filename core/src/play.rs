@@ -3,15 +3,13 @@
 //! [`CHECKPOINT_MS`]), so a game killed in the foreground loses at most that much: at the next launch the segment
 //! ends at its last checkpoint. A finished segment is at most 86,400 s, and a clock that went back gives 0.
 
-use serde::{Deserialize, Serialize};
-
 use crate::wire::MAX_PLAY_SECONDS;
 
 /// How often a running segment is checkpointed to storage.
 pub const CHECKPOINT_MS: u64 = 60_000;
 
 /// A segment of foreground time that has not ended yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
     /// When it started, epoch milliseconds.
     pub started_ms: u64,

@@ -9,16 +9,27 @@ pub const SHARE_PARAM: &str = "tmsdk_s";
 /// `query` (`a=1&b=2`, no leading `?`) with `tmsdk_s=code` at its end: an earlier tag removed, the game's keys
 /// kept in their order; an empty `code` (no login yet) only removes an earlier tag.
 pub fn tag_query(query: &str, code: &str) -> String {
-    let mut out: Vec<&str> = query
+    let mut out = String::with_capacity(query.len() + code.len() + SHARE_PARAM.len() + 2);
+    let kept = query
         .split('&')
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| pair.split('=').next() != Some(SHARE_PARAM))
-        .collect();
-    let tag = format!("{SHARE_PARAM}={code}");
-    if !code.is_empty() {
-        out.push(&tag);
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(SHARE_PARAM));
+    for pair in kept {
+        push_pair(&mut out, pair);
     }
-    out.join("&")
+    if !code.is_empty() {
+        push_pair(&mut out, SHARE_PARAM);
+        out.push('=');
+        out.push_str(code);
+    }
+    out
+}
+
+/// Appends `pair` to a query, after a `&` unless it is the first.
+fn push_pair(out: &mut String, pair: &str) {
+    if !out.is_empty() {
+        out.push('&');
+    }
+    out.push_str(pair);
 }
 
 /// A page path (`pages/game/index?room=7#top`) with its query tagged by [`tag_query`].

@@ -130,10 +130,12 @@ fn scenario_first_call() {
         "one login, one profile request"
     );
     let value = serde_json::to_value(&p).unwrap();
+    let mut expected: Vec<&str> = fields().to_vec();
+    expected.push("share_code");
     assert_eq!(
         key_order(&p.to_json()),
-        fields(),
-        "exactly the documented fields, in order"
+        expected,
+        "exactly the documented fields, in order, and the share code the backend issued"
     );
     assert_eq!(p.open_id, "oSimUser_001");
     assert_eq!(p.app_id, APP);
@@ -768,16 +770,8 @@ fn a_cache_hit_rechecks_only_the_clock_and_every_write_or_clear_forgets_the_reco
 
 #[test]
 fn every_js_scenario_has_a_native_run() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/scenarios/scenarios.mjs"
-    ))
-    .unwrap();
-    let js: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("name: \""))
-        .filter_map(|l| l.strip_suffix("\","))
-        .collect();
+    let names = fake::js_scenario_names("scenarios.mjs");
+    let js: Vec<&str> = names.iter().map(String::as_str).collect();
     assert!(js.len() >= 30, "found the JS scenario names ({})", js.len());
     let missing: Vec<&&str> = js
         .iter()

@@ -1,8 +1,9 @@
 // The simulator page: a mini-game whose tap calls wx.tmSDK.updateUserProfile, with a WeChat-style
-// authorisation sheet, the resolved profile, the cache's age and expiry, and errors with their codes; while the
-// cached profile is WeChat's 微信用户 placeholder, the mini-program's fill-in form (头像昵称填写 →
-// wx.tmSDK.fillUserProfile, the image uploaded to tmsdk-server). It only displays what the SDK returns; every
-// rule is the SDK's.
+// authorisation sheet, the resolved profile with its figures, the cache's age and expiry, and errors with their
+// codes; while the cached profile is WeChat's 微信用户 placeholder, the mini-program's fill-in form (头像昵称填写 →
+// wx.tmSDK.fillUserProfile, the image uploaded to tmsdk-server); a share (wx.tmSDK.share), the game sent to the
+// background and back (play time), and "delete my data" (wx.tmSDK.deleteProfile). It only displays what the SDK
+// returns; every rule is the SDK's.
 import { install } from "../../pkg/shim/web.js";
 import { webTransport } from "./transport-web.js";
 import { createSimWx } from "./wx-sim.js";
@@ -83,7 +84,16 @@ function showProfile(profile, source) {
   $("login-times").textContent = profile.login_times;
   $("last-login").textContent = new Date(profile.last_login_time * 1000).toLocaleString();
   $("is-new").textContent = String(profile.is_new);
+  showFigures(profile);
   $("source").textContent = source;
+}
+
+/** The player's figures, as the latest profile has them (events answers refresh the cached one). */
+function showFigures(profile) {
+  $("share-times").textContent = profile.share_times;
+  $("share-new").textContent = profile.share_new;
+  $("online-days").textContent = profile.online_days;
+  $("online-duration").textContent = profile.online_duration;
 }
 
 function showError(e) {
@@ -106,6 +116,7 @@ function showCache() {
     $("cache").textContent = "empty";
     return;
   }
+  if (!$("profile-card").hidden) showFigures(cached.profile);
   const now = Date.now();
   $("cache").textContent =
     `cachedAt  ${new Date(cached.cachedAt).toLocaleString()} (${duration(now - cached.cachedAt)} ago)\n` +
@@ -177,6 +188,36 @@ $("fill-submit").addEventListener("click", () => {
 $("clear").addEventListener("click", () => {
   wx.tmSDK.clearProfileCache();
   showCache();
+});
+
+// A page's share (mini-program onShareAppMessage): the object goes out through wx.tmSDK.share, tagged and counted.
+$("share").addEventListener("click", () => {
+  const shared = wx.tmSDK.share({ title: "来挑战我的分数", path: "pages/game/index?room=7" });
+  $("shared").textContent = `shared path: ${shared.path}`;
+  document.body.dataset.shared = "true";
+});
+// The home button and back: onAppHide ends the segment of play time (sent at once), onAppShow starts the next.
+let inBackground = false;
+$("background").addEventListener("click", () => {
+  inBackground = !inBackground;
+  if (inBackground) sim.hide();
+  else sim.show();
+  $("background").textContent = inBackground ? "back to foreground" : "to background";
+});
+$("delete").addEventListener("click", () => {
+  $("error").hidden = true;
+  $("status").textContent = "deleteProfile() …";
+  wx.tmSDK
+    .deleteProfile()
+    .then(() => {
+      $("profile-card").hidden = true;
+      $("status").textContent = "deleted: the server erased the player; the next tap creates a new one";
+    })
+    .catch((e) => {
+      showError(e);
+      $("status").textContent = "rejected";
+    })
+    .then(showCache);
 });
 
 install({ server: location.origin, host: wx }).then(

@@ -61,6 +61,25 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
         sim.inTap = false;
       }
     },
+    /** The launch's query (`tmsdk_s` when the player came from a share). */
+    launchQuery: { channelCode: "ch-sim" },
+    /** Every share object that reached WeChat's share sheet, in order. */
+    shared: [],
+    /** The player taps 转发 in the menu: the game's newest onShareAppMessage callback gives the share object. */
+    menuShare() {
+      const callback = shareListeners[shareListeners.length - 1];
+      const object = callback ? callback({ from: "menu" }) : {};
+      sim.shared.push(object);
+      return object;
+    },
+    /** The game goes to the background (home button, another app): the hide listeners run. */
+    hide() {
+      for (const listener of [...hideListeners]) listener();
+    },
+    /** The game comes back to the foreground: the show listeners run. */
+    show() {
+      for (const listener of [...showListeners]) listener({ scene: 1089, query: {} });
+    },
     /** The player touches the screen: wx.onTouchEnd listeners run inside a tap. */
     touch() {
       sim.tap(() => {
@@ -83,6 +102,13 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
   };
   const ask = askUser || (() => Promise.resolve(sim.decision === "allow"));
   const touchListeners = [];
+  const shareListeners = [];
+  const showListeners = [];
+  const hideListeners = [];
+  const remover = (list) => (listener) => {
+    if (listener === undefined) list.length = 0;
+    else if (list.includes(listener)) list.splice(list.indexOf(listener), 1);
+  };
   const later = (fn) => setTimeout(fn, 1);
 
   /** POSTs to the simulated WeChat servers. */
@@ -127,7 +153,7 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
         (e) => fail({ errMsg: `login:fail ${e.message}` }),
       );
     },
-    getLaunchOptionsSync: () => ({ scene: 1044, query: { channelCode: "ch-sim" }, referrerInfo: {} }),
+    getLaunchOptionsSync: () => ({ scene: 1044, query: { ...sim.launchQuery }, referrerInfo: {} }),
     getAccountInfoSync: () => ({ miniProgram: { appId, envVersion: "develop", version: "" } }),
     onTouchEnd: (listener) => touchListeners.push(listener),
     offTouchEnd: (listener) => touchListeners.splice(touchListeners.indexOf(listener) >>> 0, 1),
@@ -200,6 +226,25 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
         )
         .then((res) => (res.errMsg.endsWith(":ok") ? success(res) : fail(res)));
     };
+  }
+
+  if (kind === "minigame") {
+    // A mini-game's share APIs and its show and hide events.
+    wx.shareAppMessage = function shareAppMessage(object) {
+      sim.shared.push(object);
+    };
+    wx.onShareAppMessage = (listener) => shareListeners.push(listener);
+    wx.offShareAppMessage = remover(shareListeners);
+    wx.onShow = (listener) => showListeners.push(listener);
+    wx.offShow = remover(showListeners);
+    wx.onHide = (listener) => hideListeners.push(listener);
+    wx.offHide = remover(hideListeners);
+  } else {
+    // A mini-program's app-wide show and hide events (its shares are its pages' onShareAppMessage).
+    wx.onAppShow = (listener) => showListeners.push(listener);
+    wx.offAppShow = remover(showListeners);
+    wx.onAppHide = (listener) => hideListeners.push(listener);
+    wx.offAppHide = remover(hideListeners);
   }
 
   if (kind === "minigame") {

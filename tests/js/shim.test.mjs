@@ -168,3 +168,89 @@ test("an install whose calls have settled is not kept alive by the panic bookkee
   }
   assert.equal(refs.filter((r) => r.deref()).length, 0, "every settled install was collected");
 });
+
+/** A mini-game `wx` double: storage in a Map, share APIs and show/hide listeners recorded, no network. */
+function figuresHost() {
+  const storage = new Map();
+  const calls = { shared: [], on: [], off: [], show: [], hide: [] };
+  const wx = {
+    getStorageSync: (k) => (storage.has(k) ? storage.get(k) : ""),
+    setStorageSync: (k, v) => storage.set(k, v),
+    removeStorageSync: (k) => storage.delete(k),
+    shareAppMessage: (o) => calls.shared.push(o),
+    onShareAppMessage: (f) => calls.on.push(f),
+    offShareAppMessage: (f) => calls.off.push(f),
+    onShow: (f) => calls.show.push(f),
+    onHide: (f) => calls.hide.push(f),
+  };
+  const pending = () => (storage.get(`tmsdk.events.v1.${APP}`) || "").split("\n").slice(1).filter(Boolean);
+  return { wx, storage, calls, pending };
+}
+
+test("the share hooks: set once per wx, every share counted once, offShareAppMessage finds the game's callback", async () => {
+  const { wx, calls, pending } = figuresHost();
+  const own = wx.shareAppMessage;
+  const config = { server: "https://api.example.com", appId: APP, host: wx, autoLogin: false };
+  await install(config);
+  assert.notEqual(wx.shareAppMessage, own, "wrapped");
+  wx.shareAppMessage({ query: "a=1" });
+  assert.deepEqual(calls.shared, [{ query: "a=1" }], "no share code before a login: untagged");
+  // A second install on the same wx: no second wrapping, so one share is one event.
+  await install(config);
+  wx.shareAppMessage();
+  assert.deepEqual(calls.shared[1], {}, "a missing object is WeChat's default share");
+  assert.equal(pending().length, 2, `one event per share: ${pending()}`);
+  const game = () => ({ title: "菜单" });
+  wx.onShareAppMessage(game);
+  assert.equal(calls.on.length, 1);
+  assert.notEqual(calls.on[0], game, "the host holds a wrapper");
+  assert.deepEqual(calls.on[0](), { title: "菜单" }, "the menu's object goes through the core (a copy, untagged before a login)");
+  wx.offShareAppMessage(game);
+  assert.equal(calls.off[0], calls.on[0], "off removes the wrapper the host holds");
+  assert.equal(pending().length, 3);
+  const original = [1, 2];
+  assert.equal(wx.tmSDK.share(original), original, "not a plain object: as it was");
+  assert.equal(pending().length, 3, "and not counted");
+});
+
+test("trackShares / trackPlayTime false leave the host's functions and events alone", async () => {
+  const { wx, calls } = figuresHost();
+  const own = wx.shareAppMessage;
+  await install({ server: "https://api.example.com", appId: APP, host: wx, autoLogin: false, trackShares: false, trackPlayTime: false });
+  assert.equal(wx.shareAppMessage, own);
+  assert.deepEqual([calls.show.length, calls.hide.length], [0, 0]);
+});
+
+test("play time: install starts a segment, the 60 s timer checkpoints it, a hide turns it into an event", async () => {
+  const { wx, calls, storage, pending } = figuresHost();
+  const realInterval = globalThis.setInterval;
+  const realNow = Date.now;
+  const timers = [];
+  let now = realNow();
+  globalThis.setInterval = (f, ms) => {
+    timers.push({ f, ms });
+    return { unref() {} };
+  };
+  Date.now = () => now;
+  try {
+    const started = now;
+    await install({ server: "https://api.example.com", appId: APP, host: wx, autoLogin: false });
+    assert.deepEqual([calls.show.length, calls.hide.length], [1, 1], "onShow and onHide listened to");
+    assert.equal(timers.length, 1);
+    assert.equal(timers[0].ms, 60_000, "the checkpoint timer's period");
+    const head = () => storage.get(`tmsdk.events.v1.${APP}`).split("\n")[0];
+    assert.equal(head(), `tmsdk-events/1 ${APP} 0 ${started},${started}`, "the segment stored at install");
+    now += 61_000;
+    timers[0].f();
+    assert.equal(head(), `tmsdk-events/1 ${APP} 0 ${started},${now}`, "checkpointed");
+    now += 4_000;
+    calls.hide[0]();
+    assert.deepEqual(pending(), [`p p${started} 65`], "65 s of play, pending");
+    now += 600_000;
+    calls.show[0]();
+    assert.equal(head(), `tmsdk-events/1 ${APP} 0 ${now},${now}`, "the next segment starts at the show");
+  } finally {
+    globalThis.setInterval = realInterval;
+    Date.now = realNow;
+  }
+});

@@ -122,14 +122,25 @@ test("the simulator page: Allow, cache, refresh, Deny", async () => {
     assert.match(avatar, /\/v1\/avatar\/[0-9a-f]{64}\.jpg$/, "the stored avatar");
     await page.waitForFunction(() => document.getElementById("avatar").naturalWidth === 256, null, { timeout: 5000 });
     await page.waitForFunction(() => document.getElementById("fill").hidden);
+
+    // A page's share: tagged with the player's share code and counted by tmsdk-server.
+    await page.click("#share");
+    await page.waitForFunction(() => document.body.dataset.shared === "true");
+    assert.match(await page.textContent("#shared"), /^shared path: pages\/game\/index\?room=7&tmsdk_s=[A-Za-z0-9_-]{1,32}$/);
+    await page.waitForFunction(() => document.getElementById("share-times").textContent === "1", null, { timeout: 5000 });
+
+    // Delete my data: the server erases the player, the page's cache empties.
+    await page.click("#delete");
+    await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("deleted"), null, { timeout: 5000 });
+    assert.equal(await page.textContent("#cache"), "empty");
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
   }
-  // tmsdk-server kept the profile: the player's next login answers it.
+  // tmsdk-server erased the player: their next login is a new player.
   const { body: wx } = await post(server.url, "/sim/wx/login", { openId: "oDevPlayer_0001" });
   const next = await post(server.url, "/v1/login", { app_id: SIMULATOR_APP_ID, code: wx.code, scene: 1001, channel: "" });
-  assert.deepEqual([next.body.data.nick_name, next.body.data.is_new], ["小红", false]);
+  assert.deepEqual([next.body.data.nick_name, next.body.data.is_new, next.body.data.share_times], ["", true, 0]);
 });
 
 test("the dev stack: tmsdk-server behind the page, the simulated WeChat's jscode2session, persistence", async () => {

@@ -1,6 +1,6 @@
 // The scenario tests' backend: the one dev server (dev/server.mjs: tmsdk-server behind it, the simulated WeChat
 // beside it) with a fault layer in front. Tests script the next
-// answers of /v1/login, /v1/profile, /v1/profile/fill and /v1/avatar through /__control (over HTTP, so scenarios running in a browser can
+// answers of /v1/login, /v1/profile, /v1/profile/fill, /v1/avatar, /v1/events and DELETE /v1/profile through /__control (over HTTP, so scenarios running in a browser can
 // too); the layer counts requests, keeps their bodies, and can serve the repository's files so a browser page
 // loads from the same origin.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -11,8 +11,11 @@ import { extname, join, normalize } from "node:path";
 import { startDevServer } from "../../dev/server.mjs";
 
 const MIME = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
-const ENDPOINTS = { "/v1/login": "login", "/v1/profile": "profile", "/v1/profile/fill": "fill" };
-const fresh = () => ({ script: { "/v1/login": [], "/v1/profile": [], "/v1/profile/fill": [], "/v1/avatar": [] }, stats: { login: 0, profile: 0, fill: 0, upload: 0 } });
+const ENDPOINTS = { "/v1/login": "login", "/v1/profile": "profile", "/v1/profile/fill": "fill", "/v1/events": "events" };
+const fresh = () => ({
+  script: { "/v1/login": [], "/v1/profile": [], "/v1/profile/fill": [], "/v1/avatar": [], "/v1/events": [], "DELETE /v1/profile": [] },
+  stats: { login: 0, profile: 0, fill: 0, upload: 0, events: 0, erase: 0 },
+});
 
 /**
  * @param {{ appId: string, staticRoot?: string }} options
@@ -58,6 +61,23 @@ export async function startBackend({ appId, staticRoot }) {
       else send(res, step.status || 200, step.body);
       return true;
     }
+    // The erasure: counted, scriptable (script path "DELETE /v1/profile"); otherwise forwarded.
+    if (req.method === "DELETE" && pathname === "/v1/profile") {
+      stats.erase += 1;
+      bodies.push({ path: "DELETE /v1/profile", body: null, authorization: req.headers.authorization || null });
+      const step = script["DELETE /v1/profile"].shift();
+      if (step && step.destroy) {
+        req.socket.destroy();
+        return true;
+      }
+      if (step && step.body !== undefined) {
+        send(res, step.status || 200, step.body);
+        return true;
+      }
+      const { status, text } = await dev.forward(pathname, raw, req.headers, "DELETE");
+      send(res, status, text);
+      return true;
+    }
     const endpoint = ENDPOINTS[pathname];
     if (req.method === "POST" && endpoint) {
       stats[endpoint] += 1;
@@ -76,6 +96,12 @@ export async function startBackend({ appId, staticRoot }) {
         return true;
       }
       if (step.destroy) {
+        req.socket.destroy();
+        return true;
+      }
+      // The backend handles the request, then the answer is lost on the way back.
+      if (step.lose) {
+        await real(dev, pathname, raw, req.headers);
         req.socket.destroy();
         return true;
       }

@@ -1,5 +1,5 @@
 // A WeChat-like JS realm for the drop-in: a Node `vm` context holding only WeChat's globals — `wx`,
-// `WXWebAssembly` (which takes only a path inside the game package), `console`, `setTimeout`, `Promise` — and
+// `WXWebAssembly` (which takes only a path inside the game package), `console`, `setTimeout`, `setInterval`, `Promise` — and
 // none of `WebAssembly`, `fetch`, `TextEncoder`/`TextDecoder`, `window`, `document`, `require`.
 import vm from "node:vm";
 import { readFileSync } from "node:fs";
@@ -39,7 +39,7 @@ export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembl
       return WebAssembly.instantiate(bytes, imports).then((r) => (resultShape === "instance" ? r.instance : r));
     },
   };
-  Object.assign(context, { console: realmConsole, setTimeout, clearTimeout, ...globals });
+  Object.assign(context, { console: realmConsole, setTimeout, clearTimeout, setInterval, clearInterval, ...globals });
   if (withWXWebAssembly) context.WXWebAssembly = WXWebAssembly;
 
   /** Evaluates a CommonJS file of the package; it may not require anything. */

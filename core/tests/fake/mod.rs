@@ -16,12 +16,11 @@ use std::task::{Context, Poll, Wake, Waker};
 use serde_json::{json, Map, Value};
 use tmsdk_core::Input;
 use tmsdk_core::Lang;
-use tmsdk_core::Profile;
 use tmsdk_core::{Call, Sdk};
 use tmsdk_core::{Failure, TmError};
 use tmsdk_core::{
-    Host, HostFailure, HostFuture, HostResult, LaunchQuery, LaunchValues, LoginReply, Request,
-    Response, Stored, StoredText, Upload, UserInfoReply,
+    Host, HostFailure, HostFuture, HostResult, LaunchQuery, LaunchValues, LoginReply, Method,
+    Request, Response, Stored, StoredText, Upload, UserInfoReply,
 };
 
 /// The appId every scenario uses.
@@ -216,7 +215,7 @@ impl World {
     }
 
     /// Drives the tasks, then reads the call's outcome (which must have settled).
-    pub fn settle(&self, call: Call<Profile>) -> Result<Profile, Failure> {
+    pub fn settle<T: Clone + 'static>(&self, call: Call<T>) -> Result<T, Failure> {
         let mut future = Box::pin(call.settle());
         let waker = Waker::from(self.woken.clone());
         let mut cx = Context::from_waker(&waker);
@@ -249,6 +248,13 @@ impl World {
     /// The stored record, as text.
     pub fn record(&self) -> Option<String> {
         self.wx.borrow().storage.get(KEY).cloned()
+    }
+
+    /// The stored pending figures (`None` when there are none).
+    pub fn pending(&self) -> Option<tmsdk_core::Pending> {
+        let key = tmsdk_core::events_key(APP);
+        let text = self.wx.borrow().storage.get(&key).cloned()?;
+        Some(tmsdk_core::Pending::parse(&text, APP))
     }
 
     /// The stored record, as JSON.
@@ -587,6 +593,8 @@ pub struct Step {
     pub merge: Option<Value>,
     /// No HTTP answer: `request:fail …`.
     pub fail: Option<&'static str>,
+    /// The backend handles the request, then the answer is lost on the way back (`request:fail …`).
+    pub lose_answer: bool,
 }
 
 /// What the backend saw: requests per endpoint, and each body.
@@ -596,6 +604,8 @@ pub struct Stats {
     pub profile: u32,
     pub upload: u32,
     pub fill: u32,
+    pub events: u32,
+    pub erase: u32,
 }
 
 /// The in-process backend.
@@ -610,6 +620,10 @@ pub struct Backend {
     pub script_profile: VecDeque<Step>,
     pub script_upload: VecDeque<Step>,
     pub script_fill: VecDeque<Step>,
+    pub script_events: VecDeque<Step>,
+    pub script_erase: VecDeque<Step>,
+    /// Event ids each player's events were counted under.
+    seen_events: BTreeMap<String, Vec<String>>,
     /// Avatar URLs handed out, and whose upload each was.
     avatars: BTreeMap<String, String>,
     pub stats: Stats,
@@ -647,10 +661,13 @@ impl Backend {
             .strip_prefix(SERVER)
             .unwrap_or(&request.url)
             .to_string();
+        let erase = request.method == Method::Delete;
         let (counter, script) = match path.as_str() {
             "/v1/login" => (&mut self.stats.login, &mut self.script_login),
+            "/v1/profile" if erase => (&mut self.stats.erase, &mut self.script_erase),
             "/v1/profile" => (&mut self.stats.profile, &mut self.script_profile),
             "/v1/profile/fill" => (&mut self.stats.fill, &mut self.script_fill),
+            "/v1/events" => (&mut self.stats.events, &mut self.script_events),
             _ => {
                 return Ok(Response {
                     status: 404,
@@ -662,6 +679,7 @@ impl Backend {
         let step = script.pop_front().unwrap_or_default();
         let body: Value = match serde_json::from_str(&request.body) {
             Ok(v) => v,
+            Err(_) if erase && request.body.is_empty() => Value::Null,
             Err(_) => {
                 return Ok(Response {
                     status: 400,
@@ -683,9 +701,14 @@ impl Backend {
         let bearer = request.bearer.as_deref();
         let (status, mut answer) = match path.as_str() {
             "/v1/login" => self.login(&body, now_ms),
+            "/v1/profile" if erase => self.erase(bearer),
             "/v1/profile" => self.profile(&body, bearer),
+            "/v1/events" => self.events(&body, bearer),
             _ => self.fill(&body, bearer),
         };
+        if step.lose_answer {
+            return Err(HostFailure::new("request:fail the connection was reset"));
+        }
         if let Some(s) = step.status {
             return Ok(Response {
                 status: s,
@@ -779,6 +802,7 @@ impl Backend {
                 "diamond": 0, "share_new": 0, "share_times": 0, "online_days": 1, "online_duration": 0,
                 "last_login_time": 0, "login_times": 0, "from_scene": "", "from_code": "", "is_new": true,
                 "ofp": "", "jwt": "", "login_province": "广东省", "login_city": "广州市", "login_district": "海珠区",
+                "share_code": format!("sc-{open_id}"),
             }) else {
                 unreachable!()
             };
@@ -805,6 +829,15 @@ impl Backend {
         let token = format!("token-{}", self.next_token);
         self.sessions.insert(token.clone(), open_id.clone());
         let (scene, channel) = (body["scene"].clone(), body["channel"].clone());
+        let created = !self.users.contains_key(&open_id);
+        let sharer = body["sharer"].as_str().unwrap_or_default();
+        if created && !sharer.is_empty() {
+            let credited = self.users.values_mut().find(|u| u["share_code"] == sharer);
+            if let Some(u) = credited {
+                let n = u["share_new"].as_u64().unwrap_or(0);
+                u.insert("share_new".into(), json!(n + 1));
+            }
+        }
         let user = self.user(&open_id);
         let times = user["login_times"].as_u64().unwrap_or(0);
         user.insert("is_new".into(), json!(times == 0));
@@ -819,6 +852,56 @@ impl Backend {
         let mut data = user.clone();
         data.insert("jwt".into(), json!(token));
         (200, serde_json::from_str(&envelope(&data)).unwrap())
+    }
+
+    /// `POST /v1/events`: each id counted once per player.
+    fn events(&mut self, body: &Value, bearer: Option<&str>) -> (u16, Value) {
+        let Some(open_id) = bearer.and_then(|t| self.sessions.get(t)).cloned() else {
+            return (401, json!({"err": 401, "msg": "session expired"}));
+        };
+        let Some(events) = body["events"].as_array() else {
+            return (400, json!({"err": 400, "msg": "events must be an array"}));
+        };
+        let seen = self.seen_events.entry(open_id.clone()).or_default();
+        let mut shares = 0;
+        let mut seconds = 0;
+        for event in events {
+            let id = event["id"].as_str().unwrap_or_default().to_string();
+            if seen.contains(&id) {
+                continue;
+            }
+            seen.push(id);
+            match event["kind"].as_str() {
+                Some("share") => shares += 1,
+                _ => seconds += event["seconds"].as_u64().unwrap_or(0),
+            }
+        }
+        let user = self.user(&open_id);
+        for (field, add) in [("share_times", shares), ("online_duration", seconds)] {
+            let n = user[field].as_u64().unwrap_or(0);
+            user.insert(field.into(), json!(n + add));
+        }
+        let mut data = user.clone();
+        data.insert("jwt".into(), json!(""));
+        (200, serde_json::from_str(&envelope(&data)).unwrap())
+    }
+
+    /// `DELETE /v1/profile`: the player and every session of theirs are gone.
+    fn erase(&mut self, bearer: Option<&str>) -> (u16, Value) {
+        let Some(open_id) = bearer.and_then(|t| self.sessions.get(t)).cloned() else {
+            return (401, json!({"err": 401, "msg": "session expired"}));
+        };
+        if self.users.remove(&open_id).is_none() {
+            return (401, json!({"err": 401, "msg": "no such player"}));
+        }
+        self.seen_events.remove(&open_id);
+        self.sessions.retain(|_, o| *o != open_id);
+        (200, json!({"err": 0, "msg": "ok"}))
+    }
+
+    /// The stored player, if any.
+    pub fn stored(&self, open_id: &str) -> Option<&Map<String, Value>> {
+        self.users.get(open_id)
     }
 
     fn profile(&mut self, body: &Value, bearer: Option<&str>) -> (u16, Value) {
@@ -841,4 +924,17 @@ impl Backend {
         data.insert("jwt".into(), json!(""));
         (200, serde_json::from_str(&envelope(&data)).unwrap())
     }
+}
+
+/// The scenario names of a JS list (`tests/scenarios/<file>`): the `name: "…",` lines.
+#[allow(dead_code)]
+pub fn js_scenario_names(file: &str) -> Vec<String> {
+    let path = format!("{}/../tests/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .expect("the JS scenario list")
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("name: \""))
+        .filter_map(|l| l.strip_suffix("\","))
+        .map(str::to_string)
+        .collect()
 }
