@@ -2,22 +2,17 @@
  * The player's figures at the host's edge (docs/api.md, "The player's figures"): with `trackShares`, the host's
  * `shareAppMessage` and `onShareAppMessage` wrapped so every share object leaving the game goes through the
  * core's `share` (tagged with the share code, counted), `offShareAppMessage` still removing what the game
- * registered; with `trackPlayTime`, the host's show and hide events and a checkpoint timer forwarded to the
- * core. Only plumbing: what a share carries, what counts and when is the core's.
+ * registered; with `trackPlayTime`, the host's show and hide events forwarded to the core, and while the game is
+ * in the foreground a timer that tells the core it still is (its checkpoint). Only plumbing: what a share
+ * carries, what counts and when is the core's.
  *
  * Hooks are set once per `wx` object; a later `install` on the same `wx` points them at its own core.
  */
 
-const hooked = new WeakMap();
+import { CHECKPOINT_MS, TRACKS_PLAY_TIME, TRACKS_SHARES } from "./defaults.js";
+import { read } from "./read.js";
 
-/** Reads `target[key]` without ever throwing. */
-function read(target, key) {
-  try {
-    return target[key];
-  } catch {
-    return undefined;
-  }
-}
+const hooked = new WeakMap();
 
 /**
  * @param {object} wx the host
@@ -40,8 +35,9 @@ export function hookFigures(wx, core) {
   };
   const first = current();
   if (!first) return;
-  if (first.tracksShares) wrapShares(wx, current);
-  if (first.tracksPlayTime) listenToPlay(wx, current, first.checkpointMs);
+  const tracking = first.tracking;
+  if (tracking & TRACKS_SHARES) wrapShares(wx, current);
+  if (tracking & TRACKS_PLAY_TIME) listenToPlay(wx, current);
 }
 
 function wrapShares(wx, current) {
@@ -95,7 +91,7 @@ function wrapShares(wx, current) {
   }
 }
 
-function listenToPlay(wx, current, every) {
+function listenToPlay(wx, current) {
   // Mini-games: onShow / onHide; mini-programs: onAppShow / onAppHide.
   const mini = typeof read(wx, "onShow") === "function" && typeof read(wx, "onHide") === "function";
   const [show, hide] = mini ? ["onShow", "onHide"] : ["onAppShow", "onAppHide"];
@@ -107,14 +103,34 @@ function listenToPlay(wx, current, every) {
       // The core reports its own failures; a host event never throws into the host.
     }
   };
+  const shown = forward("shown");
+  // While the game is in the foreground, the core hears every CHECKPOINT_MS that it still is (a checkpoint).
+  let timer = null;
+  const start = () => {
+    if (timer !== null || typeof setInterval !== "function") return;
+    timer = setInterval(shown, CHECKPOINT_MS);
+    // Node: the timer never keeps a process alive.
+    if (timer && typeof timer.unref === "function") timer.unref();
+  };
+  const stop = () => {
+    if (timer !== null && typeof clearInterval === "function") clearInterval(timer);
+    timer = null;
+  };
   try {
-    if (typeof read(wx, show) === "function") wx[show](forward("shown"));
-    if (typeof read(wx, hide) === "function") wx[hide](forward("hidden"));
+    if (typeof read(wx, show) === "function") {
+      wx[show](() => {
+        shown();
+        start();
+      });
+    }
+    if (typeof read(wx, hide) === "function") {
+      wx[hide](() => {
+        stop();
+        forward("hidden")();
+      });
+    }
   } catch {
     // A host whose listeners throw: time is counted from install to the next launch's checkpoint.
   }
-  if (typeof setInterval !== "function") return;
-  const timer = setInterval(forward("tick"), every);
-  // Node: the timer never keeps a process alive.
-  if (timer && typeof timer.unref === "function") timer.unref();
+  start();
 }

@@ -12,17 +12,9 @@ import { TmSdkError } from "./tmsdk-error.js";
 import { adaptHost } from "./host.js";
 import { EARLY_DEFAULTS } from "./defaults.js";
 import { hookFigures } from "./figures.js";
+import { read } from "./read.js";
 
 export { EARLY_DEFAULTS };
-
-/** Reads `target[key]` without ever throwing (a throwing getter, a non-object). */
-function read(target, key) {
-  try {
-    return target !== null && (typeof target === "object" || typeof target === "function") ? target[key] : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const isObject = (v) => v !== null && (typeof v === "object" || typeof v === "function");
 

@@ -235,7 +235,8 @@ impl JsSdk {
         }
     }
 
-    /// The host's show event (`onShow` / `onAppShow`).
+    /// The game is in the foreground: the host's show event (`onShow` / `onAppShow`), and the shim's timer
+    /// every `CHECKPOINT_MS` (`js-shim/defaults.js`) while it stays there.
     pub fn shown(&self) {
         self.sdk.shown();
     }
@@ -245,27 +246,11 @@ impl JsSdk {
         self.sdk.hidden();
     }
 
-    /// The shim's checkpoint timer, every `checkpointMs`.
-    pub fn tick(&self) {
-        self.sdk.tick();
-    }
-
-    /// Whether `install` wraps the host's share APIs (`trackShares`).
-    #[wasm_bindgen(getter, js_name = tracksShares)]
-    pub fn tracks_shares(&self) -> bool {
-        self.sdk.tracks_shares()
-    }
-
-    /// Whether `install` listens to the host's show and hide events (`trackPlayTime`).
-    #[wasm_bindgen(getter, js_name = tracksPlayTime)]
-    pub fn tracks_play_time(&self) -> bool {
-        self.sdk.tracks_play_time()
-    }
-
-    /// How often the shim's timer calls `tick`, in milliseconds.
-    #[wasm_bindgen(getter, js_name = checkpointMs)]
-    pub fn checkpoint_ms(&self) -> f64 {
-        tmsdk_core::CHECKPOINT_MS as f64
+    /// What `install` hooks: 1 the share APIs (`trackShares`), 2 the show and hide events (`trackPlayTime`),
+    /// or'ed (`js-shim/defaults.js` keeps the two bits, checked against the core's).
+    #[wasm_bindgen(getter)]
+    pub fn tracking(&self) -> u8 {
+        self.sdk.tracking()
     }
 }
 

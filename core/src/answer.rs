@@ -202,6 +202,11 @@ pub(crate) fn fill_refusal(e: TmError) -> TmError {
     }
 }
 
+/// An answer with `err: 0` and no profile where one was expected.
+pub(crate) fn missing_data() -> TmError {
+    TmError::invalid_profile(Some("data"), "is missing from the envelope")
+}
+
 /// Checks that a login answer carries a session token.
 pub(crate) fn require_session(profile: Profile) -> Result<Profile> {
     if profile.jwt.is_empty() {
@@ -268,12 +273,7 @@ pub(crate) fn parse_boxed(body: &str, app_id: &str) -> Result<Box<Profile>> {
             data: Some(profile),
             ..
         } => profile,
-        Envelope { err: Some(_), .. } => {
-            return Err(TmError::invalid_profile(
-                Some("data"),
-                "is missing from the envelope",
-            ))
-        }
+        Envelope { err: Some(_), .. } => return Err(missing_data()),
         // Neither err nor data: a bare profile.
         Envelope { err: None, .. } => {
             json::from_str::<Box<Profile>>(body).map_err(|e| unusable(&e))?

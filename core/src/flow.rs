@@ -9,8 +9,11 @@ use std::rc::Rc;
 mod erase;
 mod figures;
 
+pub use figures::{TRACKS_PLAY_TIME, TRACKS_SHARES};
+
 use crate::answer::{
-    fill_refusal, read_answer, read_done, read_upload, require_session, Answer, Endpoint, Uploaded,
+    fill_refusal, missing_data, read_answer, read_done, read_upload, require_session, Answer,
+    Endpoint, Uploaded,
 };
 use crate::cache::{self, CacheRecord, Decision};
 use crate::config::{Config, ConfigInput};
@@ -309,18 +312,20 @@ impl<H: Host + 'static> Inner<H> {
     /// carries none), or the answer's error.
     fn keep(&self, answer: Answer, jwt: String) -> Result<Profile> {
         match answer {
-            Answer::Profile(profile) => {
-                let mut profile = *profile;
-                if profile.jwt.is_empty() {
-                    profile.jwt = jwt;
-                }
-                let record = CacheRecord::new(&self.config.app_id, self.host.now_ms(), profile);
-                self.write_record(&record);
-                Ok(record.profile)
-            }
-            Answer::Done => Err(no_profile_error()),
+            Answer::Profile(profile) => Ok(self.store(*profile, jwt, self.host.now_ms())),
+            Answer::Done => Err(missing_data()),
             Answer::Unauthorized(e) | Answer::Failed(e) => Err(e),
         }
+    }
+
+    /// Writes `profile` as the record received at `cached_at`, with the session `jwt` when it carries none.
+    fn store(&self, mut profile: Profile, jwt: String, cached_at: u64) -> Profile {
+        if profile.jwt.is_empty() {
+            profile.jwt = jwt;
+        }
+        let record = CacheRecord::new(&self.config.app_id, cached_at, profile);
+        self.write_record(&record);
+        record.profile
     }
 
     /// Sends `body` to `path` with the session `jwt` ([`Inner::post`]); a 401 drops the session, logs in once
@@ -489,7 +494,7 @@ impl<H: Host + 'static> Inner<H> {
             .map_err(login_request_failed)?
         {
             Answer::Profile(p) => require_session(*p).map_err(|e| login_failed(&e))?,
-            Answer::Done => return Err(login_failed(&no_profile_error())),
+            Answer::Done => return Err(login_failed(&missing_data())),
             Answer::Unauthorized(e) | Answer::Failed(e) => return Err(login_failed(&e)),
         };
         let cached_at = match self.read_record() {
@@ -569,25 +574,23 @@ impl<H: Host + 'static> Inner<H> {
     /// Writes the record; a failed write warns once and loses nothing else.
     fn write_record(&self, record: &CacheRecord) {
         self.memo.replace(None);
+        self.save(&self.key, &record.to_json());
+    }
+
+    /// Writes `text` under `key`; a failed write (a full storage) warns once for the record and the pending
+    /// figures alike, and loses nothing else: both stay in memory while the game runs.
+    fn save(&self, key: &str, text: &str) {
         if let Err(HostFailure {
             err_msg: message, ..
-        }) = self.host.storage_set(&self.key, &record.to_json())
+        }) = self.host.storage_set(key, text)
         {
             if !self.storage_warned.replace(true) {
                 self.host.warn(&format!(
-                    "tmsdk-profile: could not save the profile cache ({message}); the profile is still returned."
+                    "tmsdk-profile: could not save to storage ({message}); the profile is still returned, and the pending figures are kept in memory and sent while the game runs."
                 ));
             }
         }
     }
-}
-
-fn no_profile_error() -> TmError {
-    TmError::new(
-        ErrorCode::InvalidProfile,
-        "The backend's answer has no profile in data. Check the backend's routes and config.server.",
-    )
-    .with_field("data")
 }
 
 fn no_login_error() -> TmError {

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use serde::de::value::{Error as ValueError, MapDeserializer, SeqDeserializer};
+use serde::de::value::{Error as ValueError, SeqDeserializer};
 use serde::de::{
     self, DeserializeOwned, IgnoredAny, IntoDeserializer, MapAccess, SeqAccess, Visitor,
 };
@@ -114,8 +114,9 @@ impl<'de> Visitor<'de> for InputVisitor {
         Ok(Input::Null)
     }
 
+    /// An absent value (a key the snapshot does not have), as its field's default.
     fn visit_none<E>(self) -> Result<Input, E> {
-        Ok(Input::Null)
+        Ok(Input::Undefined)
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Input, D::Error> {
@@ -203,22 +204,16 @@ impl<T: DeserializeOwned + Default> Argument<T> {
     pub fn from_input(input: &Input) -> Argument<T> {
         match input {
             Input::Undefined | Input::Null => Argument::Keys(T::default()),
-            Input::Object(_) => {
-                let mut known = Vec::new();
+            Input::Object(fields) => {
                 for &key in Self::keys() {
-                    match input.get(key) {
-                        Input::Undefined => {}
-                        v @ (Input::Function | Input::Other(_)) => {
-                            return Argument::Unreadable {
-                                key: key.to_string(),
-                                what: format!("is {}", v.describe()),
-                            }
-                        }
-                        v => known.push((key, Shape(v))),
+                    if let v @ (Input::Function | Input::Other(_)) = input.get(key) {
+                        return Argument::Unreadable {
+                            key: key.to_string(),
+                            what: format!("is {}", v.describe()),
+                        };
                     }
                 }
-                let read: Result<T, ValueError> =
-                    T::deserialize(MapDeserializer::new(known.into_iter()));
+                let read: Result<T, ValueError> = T::deserialize(Object(fields));
                 read.map_or_else(
                     |e| Argument::NotAnObject(Input::Other(e.to_string())),
                     Argument::Keys,
@@ -242,16 +237,105 @@ pub fn read_reply<T: DeserializeOwned + Default>(reply: &Input) -> T {
     let Input::Object(fields) = reply else {
         return T::default();
     };
-    let read: Result<T, ValueError> = T::deserialize(MapDeserializer::new(data(fields)));
+    let read: Result<T, ValueError> = T::deserialize(Object(fields));
     read.unwrap_or_default()
 }
 
-/// An object's fields that are plain data, as serde map entries.
-fn data(fields: &[(String, Input)]) -> impl Iterator<Item = (&str, Shape<'_>)> {
-    fields
-        .iter()
-        .filter(|(_, v)| !matches!(v, Input::Function | Input::Other(_)))
-        .map(|(k, v)| (k.as_str(), Shape(v)))
+/// The value of `key` in a snapshot's fields when it is plain data (the last pair wins, as with duplicate keys
+/// in JSON); `Undefined` otherwise.
+fn data_at<'a>(fields: &'a [(String, Input)], key: &str) -> &'a Input {
+    match fields.iter().rev().find(|(k, _)| k == key) {
+        Some((_, Input::Function | Input::Other(_))) | None => &Input::Undefined,
+        Some((_, v)) => v,
+    }
+}
+
+/// An object of the snapshot as a serde `Deserializer`. A derived struct reads it as a sequence in the order
+/// of its own fields, each looked up by name (an absent one reads as `none`, the field's default): one small
+/// reader per type, where a map would link key matching and duplicate checks for each. Any other reader (an
+/// `Input`, the launch query's) gets a map of its plain-data entries.
+struct Object<'a>(&'a [(String, Input)]);
+
+impl<'de> Deserializer<'de> for Object<'_> {
+    type Error = ValueError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        visitor.visit_map(Entries {
+            fields: self.0.iter(),
+            value: None,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        names: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, ValueError> {
+        visitor.visit_seq(InOrder {
+            names: names.iter(),
+            fields: self.0,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// A struct's fields, in its order, from a snapshot's object.
+struct InOrder<'a> {
+    names: std::slice::Iter<'static, &'static str>,
+    fields: &'a [(String, Input)],
+}
+
+impl<'de> SeqAccess<'de> for InOrder<'_> {
+    type Error = ValueError;
+
+    fn next_element_seed<T: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, ValueError> {
+        match self.names.next() {
+            Some(name) => seed
+                .deserialize(Shape(data_at(self.fields, name)))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A snapshot's plain-data entries as a serde map.
+struct Entries<'a> {
+    fields: std::slice::Iter<'a, (String, Input)>,
+    value: Option<&'a Input>,
+}
+
+impl<'de> MapAccess<'de> for Entries<'_> {
+    type Error = ValueError;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, ValueError> {
+        let Some((key, value)) = self
+            .fields
+            .find(|(_, v)| !matches!(v, Input::Function | Input::Other(_)))
+        else {
+            return Ok(None);
+        };
+        self.value = Some(value);
+        seed.deserialize(key.as_str().into_deserializer()).map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ValueError> {
+        // Serde asks for a value only after its key: `take` always finds one.
+        seed.deserialize(Shape(self.value.take().unwrap_or(&Input::Undefined)))
+    }
 }
 
 /// An [`Input`] of plain data as a serde `Deserializer`.
@@ -272,14 +356,15 @@ impl<'de> Deserializer<'de> for Shape<'_> {
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         let empty: [(); 0] = [];
         match self.0 {
-            Input::Undefined | Input::Null => visitor.visit_unit(),
+            Input::Undefined => visitor.visit_none(),
+            Input::Null => visitor.visit_unit(),
             Input::Bool(b) => visitor.visit_bool(*b),
             Input::Number(n) => visitor.visit_f64(*n),
             Input::String(s) => visitor.visit_str(s),
             Input::Array => visitor.visit_seq(SeqDeserializer::new(empty.into_iter())),
             // An object's keys are those the snapshot kept (none, unless the binding followed them); a
             // nested value that is not data reads as absent.
-            Input::Object(fields) => visitor.visit_map(MapDeserializer::new(data(fields))),
+            Input::Object(fields) => Object(fields).deserialize_any(visitor),
             Input::Function | Input::Other(_) => Err(de::Error::custom(format!(
                 "{} is not plain data",
                 self.0.describe()
@@ -360,6 +445,10 @@ pub(crate) fn launch_query<'de, D: Deserializer<'de>>(d: D) -> Result<LaunchQuer
         }
 
         fn visit_unit<E>(self) -> Result<LaunchQuery, E> {
+            Ok(LaunchQuery::default())
+        }
+
+        fn visit_none<E>(self) -> Result<LaunchQuery, E> {
             Ok(LaunchQuery::default())
         }
 

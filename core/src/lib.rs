@@ -41,7 +41,7 @@ pub use error::{ErrorCode, Result, TmError};
 pub use failure::Failure;
 pub use fill::{FillInput, FillOptions};
 pub use flight::{Flight, Wait};
-pub use flow::{CachedProfile, Call, OpenedPopup, Outcome, Sdk};
+pub use flow::{CachedProfile, Call, OpenedPopup, Outcome, Sdk, TRACKS_PLAY_TIME, TRACKS_SHARES};
 pub use host::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Method, Request, Response,
     Stored, StoredText, Upload, UserInfoReply,
@@ -72,8 +72,8 @@ pub use wire::{
 
 #[cfg(test)]
 mod shim_defaults {
-    //! The JS shim keeps the defaults of a call made before the wasm is ready (`js-shim/defaults.js`); they
-    //! must be the core's.
+    //! The JS shim keeps the defaults of a call made before the wasm is ready and the play-time checkpoint's
+    //! period (`js-shim/defaults.js`); they must be the core's.
 
     #[test]
     fn shim_defaults_are_the_cores() {
@@ -83,9 +83,17 @@ mod shim_defaults {
             crate::DEFAULT_DESC,
             crate::Lang::default().as_str()
         );
-        assert!(
-            shim.lines().any(|l| l == expected),
-            "js-shim/defaults.js must hold the line\n{expected}"
+        let checkpoint = format!("export const CHECKPOINT_MS = {};", crate::CHECKPOINT_MS);
+        let shares = format!("export const TRACKS_SHARES = {};", crate::TRACKS_SHARES);
+        let play = format!(
+            "export const TRACKS_PLAY_TIME = {};",
+            crate::TRACKS_PLAY_TIME
         );
+        for line in [expected, checkpoint, shares, play] {
+            assert!(
+                shim.lines().any(|l| l == line),
+                "js-shim/defaults.js must hold the line\n{line}"
+            );
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! send or a killed game loses nothing. Events are sent at once and again with the next send or launch, and
 //! removed when the server's answer acknowledges them; each keeps its id, so a resend is never counted twice.
 
+use std::fmt::Write;
+
 use crate::play::Segment;
 use crate::wire::{Event, MAX_EVENTS};
 
@@ -39,19 +41,11 @@ pub struct Pending {
 const HEAD: &str = "tmsdk-events/1";
 
 fn event_line(out: &mut String, event: &Event) {
-    out.push('\n');
-    match event {
-        Event::Share { id } => {
-            out.push_str("s ");
-            out.push_str(id);
-        }
-        Event::Play { id, seconds } => {
-            out.push_str("p ");
-            out.push_str(id);
-            out.push(' ');
-            out.push_str(&seconds.to_string());
-        }
-    }
+    // Writing to a String cannot fail.
+    let _ = match event {
+        Event::Share { id } => write!(out, "\ns {id}"),
+        Event::Play { id, seconds } => write!(out, "\np {id} {seconds}"),
+    };
 }
 
 fn event_from(line: &str) -> Option<Event> {
@@ -85,16 +79,15 @@ fn read(text: &str, app_id: &str) -> Option<Pending> {
             })
         }
     };
-    let mut events: Vec<Event> = lines.filter_map(event_from).collect();
-    let extra = events.len().saturating_sub(MAX_PENDING);
-    events.drain(..extra);
-    Some(Pending {
+    let mut pending = Pending {
         v: PENDING_VERSION,
         app_id: app_id.to_string(),
-        events,
+        events: lines.filter_map(event_from).collect(),
         open,
         next,
-    })
+    };
+    pending.keep_newest();
+    Some(pending)
 }
 
 impl Pending {
@@ -118,11 +111,16 @@ impl Pending {
 
     /// The record as stored (text, see the module's notes on its format).
     pub fn to_text(&self) -> String {
-        let open = self.open.map_or_else(
-            || "-".to_string(),
-            |s| format!("{},{}", s.started_ms, s.seen_ms),
-        );
-        let mut out = format!("{HEAD} {} {} {open}", self.app_id, self.next);
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = match self.open {
+            Some(s) => write!(
+                out,
+                "{HEAD} {} {} {},{}",
+                self.app_id, self.next, s.started_ms, s.seen_ms
+            ),
+            None => write!(out, "{HEAD} {} {} -", self.app_id, self.next),
+        };
         for event in &self.events {
             event_line(&mut out, event);
         }
@@ -130,10 +128,14 @@ impl Pending {
     }
 
     fn push(&mut self, event: Event) {
-        if self.events.len() >= MAX_PENDING {
-            self.events.remove(0);
-        }
         self.events.push(event);
+        self.keep_newest();
+    }
+
+    /// At most [`MAX_PENDING`] events: the oldest go first.
+    fn keep_newest(&mut self) {
+        let extra = self.events.len().saturating_sub(MAX_PENDING);
+        self.events.drain(..extra);
     }
 
     /// A share asked for at `now_ms`: one `share` event.
@@ -143,10 +145,20 @@ impl Pending {
         self.push(Event::Share { id });
     }
 
-    /// The game came to the foreground at `now_ms` (a segment already running goes on).
-    pub fn show(&mut self, now_ms: u64) {
-        if self.open.is_none() {
-            self.open = Some(Segment::start(now_ms));
+    /// The game is in the foreground at `now_ms` (its show event, or the shim's timer while it stays there): a
+    /// segment starts, or the running one is checkpointed when one is due. `true` when the record changed
+    /// (write it).
+    pub fn show(&mut self, now_ms: u64) -> bool {
+        match &mut self.open {
+            None => {
+                self.open = Some(Segment::start(now_ms));
+                true
+            }
+            Some(segment) if segment.checkpoint_due(now_ms) => {
+                segment.checkpoint(now_ms);
+                true
+            }
+            Some(_) => false,
         }
     }
 
@@ -171,17 +183,6 @@ impl Pending {
                 id: segment.event_id(),
                 seconds,
             });
-        }
-    }
-
-    /// Checkpoints the running segment when one is due at `now_ms`; `true` when the record changed (write it).
-    pub fn checkpoint(&mut self, now_ms: u64) -> bool {
-        match &mut self.open {
-            Some(segment) if segment.checkpoint_due(now_ms) => {
-                segment.checkpoint(now_ms);
-                true
-            }
-            _ => false,
         }
     }
 
@@ -280,10 +281,10 @@ mod tests {
     #[test]
     fn a_killed_game_keeps_its_time_up_to_the_last_checkpoint() {
         let mut p = Pending::new(APP);
-        p.show(T0);
-        assert!(!p.checkpoint(T0 + 30_000));
-        assert!(p.checkpoint(T0 + 61_000));
-        assert!(!p.checkpoint(T0 + 90_000));
+        assert!(p.show(T0), "a segment starts");
+        assert!(!p.show(T0 + 30_000));
+        assert!(p.show(T0 + 61_000), "checkpointed");
+        assert!(!p.show(T0 + 90_000));
         let stored = p.to_text();
         // The game is killed at T0 + 110 s; the next launch reads the record.
         let mut next = Pending::parse(&stored, APP);

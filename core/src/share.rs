@@ -34,24 +34,14 @@ fn push_pair(out: &mut String, pair: &str) {
 
 /// A page path (`pages/game/index?room=7#top`) with its query tagged by [`tag_query`].
 pub fn tag_path(path: &str, code: &str) -> String {
-    let (before_fragment, fragment) = match path.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (path, None),
-    };
+    let (before_fragment, fragment) = path.split_once('#').unwrap_or((path, ""));
     let (page, query) = before_fragment
         .split_once('?')
         .unwrap_or((before_fragment, ""));
     let query = tag_query(query, code);
-    let mut out = page.to_string();
-    if !query.is_empty() {
-        out.push('?');
-        out.push_str(&query);
-    }
-    if let Some(fragment) = fragment {
-        out.push('#');
-        out.push_str(fragment);
-    }
-    out
+    let question = if query.is_empty() { "" } else { "?" };
+    let hash = if path.contains('#') { "#" } else { "" };
+    format!("{page}{question}{query}{hash}{fragment}")
 }
 
 /// Where a share object carries its tag, and the tagged value.

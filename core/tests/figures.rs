@@ -221,12 +221,13 @@ fn scenario_storage_full() {
 fn scenario_killed() {
     let world = World::new(Kind::MiniGame);
     let (sdk, _) = logged_in(&world);
+    // The shim's timer: still in the foreground, every minute.
     for _ in 0..3 {
         world.advance_ms(CHECKPOINT_MS);
-        sdk.tick();
+        sdk.shown();
     }
     world.advance_ms(59_000);
-    sdk.tick();
+    sdk.shown();
     // Killed in the foreground: no hide. The next launch ends the segment at its last checkpoint.
     drop(sdk);
     world.advance_ms(3_600_000);

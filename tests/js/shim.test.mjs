@@ -221,36 +221,42 @@ test("trackShares / trackPlayTime false leave the host's functions and events al
   assert.deepEqual([calls.show.length, calls.hide.length], [0, 0]);
 });
 
-test("play time: install starts a segment, the 60 s timer checkpoints it, a hide turns it into an event", async () => {
+test("play time: install starts a segment, a 60 s timer checkpoints it while in the foreground, a hide turns it into an event", async () => {
   const { wx, calls, storage, pending } = figuresHost();
-  const realInterval = globalThis.setInterval;
-  const realNow = Date.now;
-  const timers = [];
-  let now = realNow();
+  const real = { setInterval: globalThis.setInterval, clearInterval: globalThis.clearInterval, now: Date.now };
+  const timers = new Map();
+  let next = 0;
+  let now = real.now();
   globalThis.setInterval = (f, ms) => {
-    timers.push({ f, ms });
-    return { unref() {} };
+    next += 1;
+    timers.set(next, { f, ms });
+    return next;
   };
+  globalThis.clearInterval = (id) => timers.delete(id);
   Date.now = () => now;
   try {
     const started = now;
     await install({ server: "https://api.example.com", appId: APP, host: wx, autoLogin: false });
     assert.deepEqual([calls.show.length, calls.hide.length], [1, 1], "onShow and onHide listened to");
-    assert.equal(timers.length, 1);
-    assert.equal(timers[0].ms, 60_000, "the checkpoint timer's period");
+    assert.equal(timers.size, 1, "one timer while in the foreground");
+    const [timer] = timers.values();
+    assert.equal(timer.ms, 60_000, "the checkpoint's period");
     const head = () => storage.get(`tmsdk.events.v1.${APP}`).split("\n")[0];
     assert.equal(head(), `tmsdk-events/1 ${APP} 0 ${started},${started}`, "the segment stored at install");
     now += 61_000;
-    timers[0].f();
+    timer.f();
     assert.equal(head(), `tmsdk-events/1 ${APP} 0 ${started},${now}`, "checkpointed");
     now += 4_000;
     calls.hide[0]();
     assert.deepEqual(pending(), [`p p${started} 65`], "65 s of play, pending");
+    assert.equal(timers.size, 0, "no timer in the background");
     now += 600_000;
     calls.show[0]();
     assert.equal(head(), `tmsdk-events/1 ${APP} 0 ${now},${now}`, "the next segment starts at the show");
+    assert.equal(timers.size, 1, "the timer again");
   } finally {
-    globalThis.setInterval = realInterval;
-    Date.now = realNow;
+    globalThis.setInterval = real.setInterval;
+    globalThis.clearInterval = real.clearInterval;
+    Date.now = real.now;
   }
 });

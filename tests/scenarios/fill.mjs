@@ -2,7 +2,14 @@
 // nickname, `fillUserProfile` uploads it with wx.uploadFile to tmsdk-server, which checks the nickname with the
 // simulated WeChat's content check and hands the image to its asynchronous image check. (Natively:
 // core/tests/fill.rs over the fake host; the server half: server/tests/fill.rs.)
-import { APP, KEY, authorise, backend, eq, ok, rejects, resetCounts, setup, stats, tick } from "./helpers.mjs";
+import { createSimWx } from "../../dev/simulator/wx-sim.js";
+import { APP, KEY, authorise, backend, eq, ok, rejects, resetCounts, setup, simsInUse, stats, tick } from "./helpers.mjs";
+
+/** A second 1 × 1 PNG, of another colour than the simulator's sample: an image only one player uploads. */
+const OTHER_PNG = Uint8Array.from(
+  atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
+  (c) => c.charCodeAt(0),
+);
 
 const PLACEHOLDER = {
   nickName: "微信用户",
@@ -133,6 +140,42 @@ export const fills = [
         eq(e.field, field, `${JSON.stringify(options)}: field`);
       }
       eq([sim.counts.uploadFile, sim.counts.request], [0, 0], "nothing sent");
+    },
+  },
+  {
+    name: "deleteProfile after a fill-in: the player's own avatar answers 404, one another player uses still 200, the old session 401, nothing left on the phone, the next login a new player",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await authorise(tm, sim);
+      const own = (await tm.fillUserProfile({ avatarPath: sim.chooseAvatar(OTHER_PNG) })).avatar_url;
+      const shared = (await tm.fillUserProfile({ avatarPath: sim.chooseAvatar(), nickName: "小红" })).avatar_url;
+      ok(own !== shared, "two images, two avatars");
+      // Another player on the same server with the same image as their avatar.
+      const other = createSimWx({ transport: env.transport, wechat: env.backendUrl, appId: APP });
+      simsInUse.push(other.sim);
+      other.sim.openId = "oOtherPlayer_01";
+      await env.install({ server: env.backendUrl, host: other.wx, autoLogin: false });
+      await other.sim.tap(() => other.wx.tmSDK.updateUserProfile());
+      eq((await other.wx.tmSDK.fillUserProfile({ avatarPath: other.sim.chooseAvatar() })).avatar_url, shared, "the same image");
+      const oldJwt = tm.getCachedProfile().profile.jwt;
+      await tm.deleteProfile();
+      eq((await fetchFresh(own)).status, 404, "the player's own avatar is gone");
+      eq((await fetchFresh(shared)).status, 200, "the avatar another player uses stays");
+      const old = await fetch(`${env.backendUrl}/v1/profile/fill`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${oldJwt}` },
+        body: JSON.stringify({ app_id: APP, nick_name: "小刚" }),
+      });
+      eq(old.status, 401, "the old session is refused");
+      eq([...sim.storage.keys()], [], "nothing of the player left on the phone");
+      const next = await tm.login();
+      eq([next.is_new, next.login_times, next.nick_name, next.avatar_url], [true, 1, "", ""], "a new player");
+      const again = await fetch(`${env.backendUrl}/v1/profile/fill`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${oldJwt}` },
+        body: JSON.stringify({ app_id: APP, nick_name: "小刚" }),
+      });
+      eq(again.status, 401, "still refused after the same openid logged in again");
     },
   },
 ];

@@ -9,12 +9,16 @@ use std::rc::Rc;
 
 use super::{Inner, Sdk};
 use crate::answer::{Answer, Endpoint};
-use crate::cache::CacheRecord;
 use crate::host::{Host, Stored, StoredText};
 use crate::pending::{events_key, Pending};
 use crate::profile::Profile;
 use crate::share::{tag_share, ShareTag};
 use crate::wire::{Event, EventsRequest, EVENTS_PATH};
+
+/// [`Sdk::tracking`]'s bit for `trackShares`.
+pub const TRACKS_SHARES: u8 = 1;
+/// [`Sdk::tracking`]'s bit for `trackPlayTime`.
+pub const TRACKS_PLAY_TIME: u8 = 2;
 
 /// The figures' state of one SDK.
 pub(super) struct Figures {
@@ -24,7 +28,6 @@ pub(super) struct Figures {
     /// A send is in flight; `again`: another was asked for meanwhile.
     sending: Cell<bool>,
     again: Cell<bool>,
-    warned: Cell<bool>,
     /// Bumped by every erasure: a send that began before it neither logs in nor writes afterwards.
     pub(super) erasures: Cell<u32>,
 }
@@ -36,7 +39,6 @@ impl Figures {
             pending: RefCell::new(Pending::new(app_id)),
             sending: Cell::new(false),
             again: Cell::new(false),
-            warned: Cell::new(false),
             erasures: Cell::new(0),
         }
     }
@@ -60,13 +62,19 @@ impl<H: Host + 'static> Sdk<H> {
         tag_share(path, query, &code)
     }
 
-    /// The host's `onShow` / `onAppShow`: a segment of play time starts (with `trackPlayTime`), and events
+    /// The game is in the foreground: the host's `onShow` / `onAppShow`, and the shim's timer every
+    /// [`crate::CHECKPOINT_MS`] while it stays there. A segment of play time starts (with `trackPlayTime`), or
+    /// the running one is checkpointed, so a game killed in the foreground loses at most that much; events
     /// left by a failed send go out.
     pub fn shown(&self) {
-        if self.inner.config.track_play_time {
-            self.inner.change(|p, now| p.show(now));
+        let inner = &self.inner;
+        if inner.config.track_play_time {
+            let now = inner.host.now_ms();
+            if inner.figures.pending.borrow_mut().show(now) {
+                inner.write_pending();
+            }
         }
-        self.inner.flush();
+        inner.flush();
     }
 
     /// The host's `onHide` / `onAppHide`: the running segment becomes a play event, sent at once.
@@ -74,16 +82,6 @@ impl<H: Host + 'static> Sdk<H> {
         if self.inner.config.track_play_time {
             self.inner.change(|p, now| p.hide(now));
             self.inner.flush();
-        }
-    }
-
-    /// The shim's timer, every [`crate::CHECKPOINT_MS`]: the running segment is checkpointed when one is due,
-    /// so a game killed in the foreground loses at most that much.
-    pub fn tick(&self) {
-        let inner = &self.inner;
-        let now = inner.host.now_ms();
-        if inner.figures.pending.borrow_mut().checkpoint(now) {
-            inner.write_pending();
         }
     }
 
@@ -95,6 +93,12 @@ impl<H: Host + 'static> Sdk<H> {
     /// Whether `install` listens to the host's show and hide events (`trackPlayTime`).
     pub fn tracks_play_time(&self) -> bool {
         self.inner.config.track_play_time
+    }
+
+    /// What `install` hooks, as one number for the shim: [`TRACKS_SHARES`] and [`TRACKS_PLAY_TIME`] or'ed.
+    pub fn tracking(&self) -> u8 {
+        u8::from(self.tracks_shares()) * TRACKS_SHARES
+            + u8::from(self.tracks_play_time()) * TRACKS_PLAY_TIME
     }
 }
 
@@ -129,8 +133,8 @@ impl<H: Host + 'static> Inner<H> {
         self.write_pending();
     }
 
-    /// Writes the pending record through (an empty one is removed); a failed write warns once and keeps the
-    /// events in memory, sent while the game runs.
+    /// Writes the pending record through (an empty one is removed); a failed write keeps the events in
+    /// memory, sent while the game runs.
     fn write_pending(&self) {
         let key = &self.figures.key;
         let text = {
@@ -141,14 +145,7 @@ impl<H: Host + 'static> Inner<H> {
             self.host.storage_remove(key);
             return;
         };
-        if let Err(failure) = self.host.storage_set(key, &text) {
-            if !self.figures.warned.replace(true) {
-                self.host.warn(&format!(
-                    "tmsdk-profile: could not save the pending figures ({}); they are kept in memory and sent while the game runs.",
-                    failure.err_msg
-                ));
-            }
-        }
+        self.save(key, &text);
     }
 
     /// The pending events erased with the player's data: none are sent, none stay in storage; a segment in
@@ -244,20 +241,11 @@ impl<H: Host + 'static> Inner<H> {
 
     /// The profile an events answer carries, cached with the session it was asked with: the figures are new,
     /// the user info is not, so the record keeps its age (the reuse decision is unchanged).
-    fn keep_figures(&self, mut profile: Profile, jwt: &str) {
-        let Some(old) = self.read_record() else {
-            return;
-        };
-        if old.profile.open_id != profile.open_id {
-            return;
+    fn keep_figures(&self, profile: Profile, jwt: &str) {
+        if let Some(old) = self.read_record() {
+            if old.profile.open_id == profile.open_id {
+                self.store(profile, jwt.to_string(), old.cached_at);
+            }
         }
-        if profile.jwt.is_empty() {
-            profile.jwt = jwt.to_string();
-        }
-        self.write_record(&CacheRecord::new(
-            &self.config.app_id,
-            old.cached_at,
-            profile,
-        ));
     }
 }
