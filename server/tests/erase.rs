@@ -171,18 +171,12 @@ async fn erase_and_copy(db: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erase_and_copy_on_sqlite() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (dir, db) = sqlite_in_temp_dir("erase");
-    erase_and_copy(&db).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    on_sqlite("erase", |db| async move { erase_and_copy(&db).await }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erase_and_copy_on_postgres() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    if let Some(url) = empty_postgres().await {
-        erase_and_copy(&url).await;
-    }
+    on_postgres(|url| async move { erase_and_copy(&url).await }).await;
 }
 
 /// The binary: `--help` lists the commands; an unknown player is exit status 1 and the message on stderr.

@@ -214,16 +214,10 @@ async fn the_figures(db: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_figures_on_sqlite() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (dir, db) = sqlite_in_temp_dir("figures");
-    the_figures(&db).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    on_sqlite("figures", |db| async move { the_figures(&db).await }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_figures_on_postgres() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    if let Some(url) = empty_postgres().await {
-        the_figures(&url).await;
-    }
+    on_postgres(|url| async move { the_figures(&url).await }).await;
 }

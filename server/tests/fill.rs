@@ -298,19 +298,10 @@ async fn fill_in(db: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fill_in_on_sqlite() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = std::env::temp_dir().join(format!("tmsdk-fill-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = format!("sqlite://{}", dir.join("fill.db").display());
-    fill_in(&db).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    on_sqlite("fill", |db| async move { fill_in(&db).await }).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fill_in_on_postgres() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(url) = empty_postgres().await else {
-        return;
-    };
-    fill_in(&url).await;
+    on_postgres(|url| async move { fill_in(&url).await }).await;
 }

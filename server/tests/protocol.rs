@@ -313,22 +313,21 @@ async fn fetch(url: &str) -> (u16, String, hyper::HeaderMap) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_protocol_on_sqlite() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let (dir, db) = sqlite_in_temp_dir("test");
-    two_servers_start_together(&db).await;
-    the_protocol(&db).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    on_sqlite("test", |db| async move {
+        two_servers_start_together(&db).await;
+        the_protocol(&db).await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_protocol_on_postgres() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let Some(url) = empty_postgres().await else {
-        return;
-    };
-    two_servers_start_together(&url).await;
-    the_protocol(&url).await;
+    on_postgres(|url| async move {
+        two_servers_start_together(&url).await;
+        the_protocol(&url).await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::users::SELECT_USER;
 use super::{Store, User};
 
 /// What an erasure removed.
@@ -69,13 +70,11 @@ impl Store {
     pub async fn export(&self, app_id: &str, open_id: &str) -> Result<Option<Stored>, sqlx::Error> {
         self.counted(async {
             let mut tx = self.pool.begin().await?;
-            let user = sqlx::query_as::<_, User>(
-                "SELECT * FROM tmsdk_users WHERE app_id = $1 AND open_id = $2",
-            )
-            .bind(app_id)
-            .bind(open_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let user = sqlx::query_as::<_, User>(SELECT_USER)
+                .bind(app_id)
+                .bind(open_id)
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some(user) = user else {
                 return Ok(None);
             };

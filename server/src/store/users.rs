@@ -117,7 +117,7 @@ pub fn shanghai_day(unix_secs: i64) -> i64 {
     (unix_secs + 8 * 3600).div_euclid(86_400)
 }
 
-const SELECT_USER: &str = "SELECT * FROM tmsdk_users WHERE app_id = $1 AND open_id = $2";
+pub(super) const SELECT_USER: &str = "SELECT * FROM tmsdk_users WHERE app_id = $1 AND open_id = $2";
 
 impl Store {
     /// Records a login: creates the user or counts the login in one statement (`online_days` by the

@@ -354,6 +354,26 @@ pub async fn empty_postgres() -> Option<String> {
     Some(url)
 }
 
+/// Runs `test` with the URL of a fresh SQLite file of its own, `name` naming its folder (removed afterwards).
+pub async fn on_sqlite<F: std::future::Future<Output = ()>>(
+    name: &str,
+    test: impl FnOnce(String) -> F,
+) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (dir, db) = sqlite_in_temp_dir(name);
+    test(db).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `test` with the URL of the tests' PostgreSQL database, emptied (see [`empty_postgres`]: skipped, or
+/// failing, when none answers).
+pub async fn on_postgres<F: std::future::Future<Output = ()>>(test: impl FnOnce(String) -> F) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    if let Some(url) = empty_postgres().await {
+        test(url).await;
+    }
+}
+
 /// A fresh folder for one test's SQLite file, and the file's URL.
 pub fn sqlite_in_temp_dir(test: &str) -> (std::path::PathBuf, String) {
     let dir = std::env::temp_dir().join(format!("tmsdk-server-{test}-{}", std::process::id()));
