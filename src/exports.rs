@@ -227,11 +227,8 @@ impl JsSdk {
         let query = convert::string_at(&object, "query");
         match self.sdk.share(path.as_deref(), query.as_deref()) {
             ShareTag::Path(path) => tagged(&object, "path", Some(path)),
-            // No share code yet and no query: the copy gets no empty `query` key.
-            ShareTag::Query(tagged_query) if tagged_query.is_empty() && query.is_none() => {
-                tagged(&object, "query", None)
-            }
             ShareTag::Query(query) => tagged(&object, "query", Some(query)),
+            ShareTag::Untagged => tagged(&object, "query", None),
         }
     }
 

@@ -51,13 +51,16 @@ pub enum ShareTag {
     Path(String),
     /// The object's `query`, tagged (it had no `path`; a `query` that is not a string counts as none).
     Query(String),
+    /// Nothing to set: no share code yet, and no `path` or `query` to keep (the copy gets no empty `query`).
+    Untagged,
 }
 
 /// The tag for a share object with `path` and `query` (each `None` when absent or not a string).
 pub fn tag_share(path: Option<&str>, query: Option<&str>, code: &str) -> ShareTag {
-    match path {
-        Some(path) => ShareTag::Path(tag_path(path, code)),
-        None => ShareTag::Query(tag_query(query.unwrap_or_default(), code)),
+    match (path, query) {
+        (Some(path), _) => ShareTag::Path(tag_path(path, code)),
+        (None, None) if code.is_empty() => ShareTag::Untagged,
+        (None, query) => ShareTag::Query(tag_query(query.unwrap_or_default(), code)),
     }
 }
 
@@ -119,6 +122,16 @@ mod tests {
         assert_eq!(
             tag_share(None, None, "C"),
             ShareTag::Query("tmsdk_s=C".into())
+        );
+        assert_eq!(
+            tag_share(None, None, ""),
+            ShareTag::Untagged,
+            "no code, nothing to keep"
+        );
+        assert_eq!(
+            tag_share(None, Some("a=1&tmsdk_s=old"), ""),
+            ShareTag::Query("a=1".into()),
+            "no code: an old tag still goes"
         );
     }
 }
