@@ -24,7 +24,10 @@ pub const SECRET: &str = "app-secret";
 /// WeChat's side: one-time codes, one session key per user; the app's access tokens and its content checks.
 #[derive(Default)]
 pub struct FakeWechat {
+    /// Codes handed out and not yet used: code → openid.
     pub codes: HashMap<String, String>,
+    /// Codes handed out so far: numbers each code (used codes leave `codes`, so its length cannot).
+    pub codes_issued: u32,
     pub keys: HashMap<String, String>,
     pub calls: HashMap<String, u32>,
     /// Access tokens handed out by `stable_token`; the last one is the valid one.
@@ -127,8 +130,10 @@ pub type Shared = Arc<Mutex<FakeWechat>>;
 
 impl FakeWechat {
     pub fn code_for(&mut self, open_id: &str) -> String {
-        let code = format!("code-{}-{}", open_id, self.codes.len());
-        self.codes.insert(code.clone(), open_id.to_string());
+        self.codes_issued += 1;
+        let code = format!("code-{}-{}", open_id, self.codes_issued);
+        let pending = self.codes.insert(code.clone(), open_id.to_string());
+        assert!(pending.is_none(), "the fake WeChat issued {code} twice");
         self.keys
             .entry(open_id.to_string())
             .or_insert_with(|| STANDARD.encode(&format!("key-{open_id:0>12}").as_bytes()[..16]));
