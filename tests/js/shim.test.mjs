@@ -3,6 +3,8 @@
 // Node entry of the built package, and createInstall with a fake glue where the wasm would hide the effect.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import vm from "node:vm";
 
@@ -99,6 +101,23 @@ test("parseProfile: text or parsed, synchronous in Node, typed errors", () => {
   const cyclic = {};
   cyclic.self = cyclic;
   assert.throws(() => parseProfile(cyclic, APP), (e) => e instanceof TmSdkError && e.code === "INVALID_PROFILE");
+});
+
+test("the Node ES module entry reaches node:fs without importing it; before Node 20.16 parseProfile waits for install", () => {
+  // An `import` of node:fs costs a cold start ~2 ms (its ES module facade loads Node's streams).
+  const bundle = readFileSync(new URL("../../pkg/esm/node.mjs", import.meta.url), "utf8");
+  assert.doesNotMatch(bundle, /from\s*["']node:fs/);
+  // Node 20.0–20.15 have no process.getBuiltinModule: the same bundle, run without it.
+  const script = `delete process.getBuiltinModule;
+    const { install, parseProfile } = await import(${JSON.stringify(new URL("../../pkg/esm/node.mjs", import.meta.url).href)});
+    const body = JSON.stringify({ open_id: "oA" });
+    let before;
+    try { parseProfile(body, "${APP}"); } catch (e) { before = e.code + ": " + e.message; }
+    await install({ noLogin: true, appId: "${APP}", host: {} });
+    console.log(JSON.stringify({ before, after: parseProfile(body, "${APP}").open_id }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 }));
+  assert.match(out.before, /^UNSUPPORTED: parseProfile\(\) needs the wasm, which Node before 20\.16 loads asynchronously/);
+  assert.equal(out.after, "oA");
 });
 
 /** A stand-in for the wasm glue: cores that count their frees, a panic handler the test can fire. */
