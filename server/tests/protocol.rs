@@ -495,22 +495,29 @@ async fn slow_clients(db: &str) {
     let (status, answer) = w.login("oPatient").await;
     let waited = all_open.elapsed();
     assert_eq!((status, answer["err"].as_i64()), (200, Some(0)), "{answer}");
+    // A server that waited for them would answer only once their header timeout had passed; the margin up
+    // to it is for a loaded machine, not a speed target.
     assert!(
-        waited < Duration::from_secs(1),
-        "a login behind 2,000 slow clients took {waited:?}"
+        waited < header_timeout,
+        "a login behind 2,000 slow clients took {waited:?}, as long as their header timeout"
     );
 
-    // Each slow client is closed once its header timeout passes (EOF or a reset, after any answer).
-    tokio::time::sleep(
-        (all_open + header_timeout + Duration::from_secs(2))
-            .saturating_duration_since(Instant::now()),
-    )
-    .await;
+    // Each slow client is closed once its header timeout passes (EOF or a reset, after any answer); never
+    // before it, and all of them within a generous while after it.
+    tokio::time::sleep(header_timeout.saturating_sub(all_open.elapsed()) / 2).await;
+    let mut buf = [0u8; 512];
+    let last = slow.last_mut().unwrap(); // opened just before `all_open`
+    let early = tokio::time::timeout(Duration::from_millis(10), last.read(&mut buf)).await;
+    assert!(
+        early.is_err(),
+        "a slow client closed before its header timeout"
+    );
+    let deadline = all_open + header_timeout + Duration::from_secs(20);
     let mut open = 0;
     for stream in slow.iter_mut().chain([&mut idle]) {
-        let mut buf = [0u8; 512];
         let closed = loop {
-            match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buf)).await {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, stream.read(&mut buf)).await {
                 Ok(Ok(0)) | Ok(Err(_)) => break true,
                 Ok(Ok(_)) => continue,
                 Err(_) => break false,
@@ -520,5 +527,8 @@ async fn slow_clients(db: &str) {
             open += 1;
         }
     }
-    assert_eq!(open, 0, "slow clients still open after the header timeout");
+    assert_eq!(
+        open, 0,
+        "slow clients still open well after the header timeout"
+    );
 }
