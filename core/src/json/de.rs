@@ -26,13 +26,21 @@ pub(crate) fn from_str_lenient<'a, T: de::Deserialize<'a>>(
     text: &'a str,
     lenient: bool,
 ) -> Result<(T, Option<Error>), Error> {
-    match read_whole(text, false, lenient) {
-        Err(e) if e.is_duplicate() && is_json(text).is_ok() => {
-            // Again, each object keeping only the last of a repeated key (the slow path of a rare text).
-            read_whole(text, true, lenient)
+    let mut de = Deserializer {
+        reader: Reader::new(text),
+        depth: 0,
+        last_key_wins: false,
+        absent: false,
+        lenient,
+        broken: None,
+        broken_seeds: Vec::new(),
+    };
+    loop {
+        let seeds = de.broken_seeds.len();
+        match T::deserialize(&mut de).and_then(|value| de.end().map(|()| value)) {
+            Ok(value) => return Ok((value, de.broken.take())),
+            Err(e) => de.again(e, seeds)?,
         }
-        Err(e) => Err(is_json(text).err().unwrap_or(e)),
-        ok => ok,
     }
 }
 
@@ -44,23 +52,6 @@ fn is_json(text: &str) -> Result<(), Error> {
         Ok(()) => Ok(()),
         Err(Malformed) => Err(Error::syntax(reader.error())),
     }
-}
-
-fn read_whole<'a, T: de::Deserialize<'a>>(
-    text: &'a str,
-    last_key_wins: bool,
-    lenient: bool,
-) -> Result<(T, Option<Error>), Error> {
-    let mut de = Deserializer {
-        reader: Reader::new(text),
-        depth: 0,
-        last_key_wins,
-        absent: false,
-        lenient,
-        broken: None,
-    };
-    let value = T::deserialize(&mut de)?;
-    de.end().map(|()| (value, de.broken))
 }
 
 /// The field names of a struct that derives `Deserialize`, in declaration order (from what the derive
@@ -111,9 +102,28 @@ struct Deserializer<'de> {
     lenient: bool,
     /// Then, the error of its earliest such field.
     broken: Option<Error>,
+    /// Values a `next_value_seed` caller found breaking a rule in an earlier reading of the text: where each
+    /// starts, and its error. They read as absent, as `next_value` reads such a value in place.
+    broken_seeds: Vec<(usize, Error)>,
 }
 
 impl<'de> Deserializer<'de> {
+    /// After a reading failed with `e` (`seeds`: how many broken values it started with): gets ready to read
+    /// the text again from the start when that is what `e` asks and the reading learnt what to do differently
+    /// (the slow path of a rare text: each object keeping the last of a repeated key, or a broken value found
+    /// by a `next_value_seed` caller read as absent); else the error to tell, a text that is not JSON first.
+    #[inline(never)]
+    fn again(&mut self, e: Error, seeds: usize) -> Result<(), Error> {
+        let text = self.reader.text();
+        let found = self.broken_seeds.len() > seeds;
+        if !(e.is_again() && (found || !self.last_key_wins) && is_json(text).is_ok()) {
+            return Err(is_json(text).err().unwrap_or(e));
+        }
+        self.last_key_wins |= !found;
+        (self.reader.at, self.depth, self.absent, self.broken) = (0, 0, false, None);
+        Ok(())
+    }
+
     /// Only whitespace may follow the value.
     fn end(&mut self) -> Result<(), Error> {
         let end = self.reader.finish();
@@ -299,7 +309,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 #[inline(never)]
 fn earlier(fields: &[&str], e: Error, kept: Option<(usize, Error)>) -> Error {
     match kept {
-        Some((at, rule)) if e.syntax_error().is_none() && !e.is_duplicate() => {
+        Some((at, rule)) if e.syntax_error().is_none() && !e.is_again() => {
             let missing_at = position(fields, e.field().unwrap_or_default());
             if at <= missing_at {
                 rule
@@ -413,7 +423,7 @@ impl<'d, 'de> Members<'d, 'de> {
     #[inline(never)]
     fn read_again_as_absent(&mut self, e: Error, (at, depth): (usize, usize)) -> Result<(), Error> {
         let e = self.locate(e);
-        if self.fields.is_empty() || e.syntax_error().is_some() || e.is_duplicate() {
+        if !self.keeps(&e) {
             return Err(e);
         }
         self.keep(e);
@@ -421,6 +431,12 @@ impl<'d, 'de> Members<'d, 'de> {
         self.de.skip()?;
         self.de.absent = true;
         Ok(())
+    }
+
+    /// Whether `e`, from a value of this object, is a rule's (kept, the value read as absent) rather than one
+    /// that ends the reading: only a struct's fields are read on, and never past a text that is not JSON.
+    fn keeps(&self, e: &Error) -> bool {
+        !self.fields.is_empty() && e.syntax_error().is_none() && !e.is_again()
     }
 
     /// The kept error, when a value read as absent failed too.
@@ -470,8 +486,29 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
         }
     }
 
+    /// As lenient as `next_value`: a seed cannot be used twice, so a value that breaks a rule ends this
+    /// reading and is read as absent in the next (`from_str_lenient` reads the text again).
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        seed.deserialize(&mut *self.de).map_err(|e| self.locate(e))
+        let start = (self.de.reader.at, self.de.depth);
+        let found = self.de.broken_seeds.iter().find(|(at, _)| *at == start.0);
+        let Some((_, e)) = found.cloned() else {
+            return seed.deserialize(&mut *self.de).map_err(|e| {
+                let e = self.locate(e);
+                if !self.keeps(&e) {
+                    return e;
+                }
+                self.de.broken_seeds.push((start.0, e));
+                Error::again()
+            });
+        };
+        self.read_again_as_absent(e, start)?;
+        match seed.deserialize(&mut *self.de) {
+            Ok(value) => {
+                self.de.absent = false;
+                Ok(value)
+            }
+            Err(_) => Err(self.absent_failed()),
+        }
     }
 
     /// What the derive calls for each field: a value that breaks a rule is skipped and read as absent, its

@@ -27,8 +27,10 @@ struct Inner {
 enum Kind {
     /// The text is not JSON.
     Syntax(SyntaxError),
-    /// An object gives one field twice (the reader then reads it again, keeping the last).
-    Duplicate,
+    /// The text must be read again: an object gives one field twice (then the last value is kept), or a
+    /// `next_value_seed` caller met a value that breaks a rule (then it reads as absent; a seed cannot be
+    /// used twice). Never the error a reading ends with.
+    Again,
     /// A value breaks a rule, or is of the wrong type: what is wrong with it.
     Invalid(String),
 }
@@ -67,8 +69,13 @@ impl Error {
         }
     }
 
-    pub(crate) fn is_duplicate(&self) -> bool {
-        self.0.kind == Kind::Duplicate
+    /// A reading again is needed (see `Kind::Again`).
+    pub(crate) fn again() -> Self {
+        Error::of(Kind::Again)
+    }
+
+    pub(crate) fn is_again(&self) -> bool {
+        self.0.kind == Kind::Again
     }
 
     /// The field at fault, innermost first (`None` for the whole value or a syntax error).
@@ -86,7 +93,7 @@ impl Error {
     pub fn problem(&self) -> &str {
         match &self.0.kind {
             Kind::Syntax(_) => "is not valid JSON",
-            Kind::Duplicate => "is given twice",
+            Kind::Again => "is given twice",
             Kind::Invalid(problem) => problem,
         }
     }
@@ -157,7 +164,7 @@ impl serde::de::Error for Error {
 
     #[inline(never)]
     fn duplicate_field(field: &'static str) -> Self {
-        Error::at_field(Kind::Duplicate, Some(field))
+        Error::at_field(Kind::Again, Some(field))
     }
 }
 

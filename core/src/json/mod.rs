@@ -7,7 +7,7 @@
 //!   `f64` (its whole value when it has one, else NaN, since no rule accepts a fraction);
 //! - reading a struct goes on past a field that breaks a rule, so the error reported is the one of the
 //!   earliest field in declaration order (as the rules list them), and a text that is not JSON anywhere is
-//!   reported as such first;
+//!   reported as such first; whether the struct's reader calls `next_value` or `next_value_seed`;
 //! - an object that gives a key twice keeps the last value, as `JSON.parse` does (serde's derive would
 //!   refuse it);
 //! - floats, sequences and maps are not written: no type the core writes has one.

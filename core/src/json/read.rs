@@ -47,6 +47,11 @@ impl<'a> Reader<'a> {
         Reader { text, at: 0 }
     }
 
+    /// The whole text being read.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// Where the reader stopped, for an error message.
     pub(crate) fn error(&self) -> SyntaxError {
         let before = &self.text.as_bytes()[..self.at.min(self.text.len())];

@@ -414,3 +414,154 @@ fn a_repaired_profile_keeps_every_good_field_and_empties_the_broken_ones() {
         "a repaired profile is whole"
     );
 }
+
+/// Four fields with their rules, read by the derive (which calls `next_value`).
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Derived {
+    #[serde(deserialize_with = "rules::read::open_id")]
+    open_id: String,
+    #[serde(default, deserialize_with = "rules::read::nick_name")]
+    nick_name: String,
+    #[serde(default, deserialize_with = "rules::read::gender")]
+    gender: u8,
+    #[serde(default, deserialize_with = "rules::read::avatar_url")]
+    avatar_url: String,
+}
+
+/// The same fields read by a hand-written visitor through `next_value_seed`, as the derive does (a field
+/// given twice is refused, a missing one takes its default, `open_id` is required).
+#[derive(Debug, PartialEq)]
+struct Seeded(Derived);
+
+impl<'de> serde::Deserialize<'de> for Seeded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{DeserializeSeed, Error, IgnoredAny, MapAccess, Visitor};
+        use std::marker::PhantomData;
+
+        // Each rule as a seed.
+        macro_rules! seed {
+            ($name:ident, $t:ty, $rule:path) => {
+                struct $name;
+                impl<'de> DeserializeSeed<'de> for $name {
+                    type Value = $t;
+                    fn deserialize<D: serde::Deserializer<'de>>(
+                        self,
+                        d: D,
+                    ) -> std::result::Result<$t, D::Error> {
+                        $rule(d)
+                    }
+                }
+            };
+        }
+        seed!(OpenId, String, rules::read::open_id);
+        seed!(NickName, String, rules::read::nick_name);
+        seed!(Gender, u8, rules::read::gender);
+        seed!(AvatarUrl, String, rules::read::avatar_url);
+
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Seeded;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Seeded, A::Error> {
+                fn once<T, E: Error>(
+                    slot: &mut Option<T>,
+                    value: T,
+                    name: &'static str,
+                ) -> std::result::Result<(), E> {
+                    if slot.replace(value).is_some() {
+                        return Err(E::duplicate_field(name));
+                    }
+                    Ok(())
+                }
+                let (mut open_id, mut nick_name, mut gender, mut avatar_url) =
+                    (None, None, None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "open_id" => once(&mut open_id, map.next_value_seed(OpenId)?, "open_id")?,
+                        "nick_name" => {
+                            once(&mut nick_name, map.next_value_seed(NickName)?, "nick_name")?
+                        }
+                        "gender" => once(&mut gender, map.next_value_seed(Gender)?, "gender")?,
+                        "avatar_url" => once(
+                            &mut avatar_url,
+                            map.next_value_seed(AvatarUrl)?,
+                            "avatar_url",
+                        )?,
+                        _ => {
+                            map.next_value_seed(PhantomData::<IgnoredAny>)?;
+                        }
+                    }
+                }
+                Ok(Seeded(Derived {
+                    open_id: open_id.ok_or_else(|| A::Error::missing_field("open_id"))?,
+                    nick_name: nick_name.unwrap_or_default(),
+                    gender: gender.unwrap_or_default(),
+                    avatar_url: avatar_url.unwrap_or_default(),
+                }))
+            }
+        }
+        const FIELDS: &[&str] = &["open_id", "nick_name", "gender", "avatar_url"];
+        d.deserialize_struct("Derived", FIELDS, Fields)
+    }
+}
+
+/// The error a reading ended with, as told.
+fn told<T>(read: &std::result::Result<T, json::Error>) -> Option<String> {
+    read.as_ref().err().map(|e| e.to_string())
+}
+
+#[test]
+fn a_reader_calling_next_value_seed_reads_as_leniently_as_the_derive() {
+    let texts = [
+        r#"{"open_id":"o","nick_name":"n","gender":1,"avatar_url":"https://a/b"}"#,
+        // One field breaks a rule: read as absent, its error kept.
+        r#"{"open_id":"o","gender":"x","nick_name":"n"}"#,
+        // Two, the later one in documented order first in the text: gender's error is told.
+        r#"{"avatar_url":"ftp://a","open_id":"o","gender":7}"#,
+        // A missing required field comes before a later broken one.
+        r#"{"avatar_url":"ftp://a","gender":1}"#,
+        // A broken open_id has no empty value: the whole struct fails with its error.
+        r#"{"open_id":"","gender":"x"}"#,
+        // The last of a repeated key wins, even after a broken one.
+        r#"{"gender":"x","open_id":"o","gender":2,"avatar_url":"ftp://a","avatar_url":""}"#,
+        // Unknown keys are skipped; nesting inside them does not matter.
+        r#"{"x":{"gender":"x"},"open_id":"o","y":[1,{"a":"b"}],"gender":"9"}"#,
+        // Not JSON: told as such first.
+        r#"{"open_id":"o","gender":"x",}"#,
+    ];
+    for text in texts {
+        let derived = json::from_str_lenient::<Derived>(text, true);
+        let seeded = json::from_str_lenient::<Seeded>(text, true);
+        assert_eq!(
+            derived
+                .as_ref()
+                .ok()
+                .map(|(v, e)| (v, e.as_ref().map(|e| e.to_string()))),
+            seeded
+                .as_ref()
+                .ok()
+                .map(|(v, e)| (&v.0, e.as_ref().map(|e| e.to_string()))),
+            "lenient: {text}"
+        );
+        assert_eq!(told(&derived), told(&seeded), "lenient: {text}");
+        let (derived, seeded) = (
+            json::from_str::<Derived>(text),
+            json::from_str::<Seeded>(text),
+        );
+        assert_eq!(
+            derived.as_ref().ok(),
+            seeded.as_ref().ok().map(|s| &s.0),
+            "strict: {text}"
+        );
+        assert_eq!(told(&derived), told(&seeded), "strict: {text}");
+    }
+    // And leniency is real for both: a broken gender reads as 0 with its error.
+    let (seeded, broken) = json::from_str_lenient::<Seeded>(texts[1], true).unwrap();
+    assert_eq!((seeded.0.gender, seeded.0.nick_name.as_str()), (0, "n"));
+    assert_eq!(broken.unwrap().field(), Some("gender"));
+}
