@@ -439,6 +439,17 @@ impl<'d, 'de> Members<'d, 'de> {
         !self.fields.is_empty() && e.syntax_error().is_none() && !e.is_again()
     }
 
+    /// What reading a value as absent gave: the value (the reader leaves the absent mode), or the kept error.
+    fn read_as_absent<T>(&mut self, absent: Result<T, Error>) -> Result<T, Error> {
+        match absent {
+            Ok(value) => {
+                self.de.absent = false;
+                Ok(value)
+            }
+            Err(_) => Err(self.absent_failed()),
+        }
+    }
+
     /// The kept error, when a value read as absent failed too.
     #[inline(never)]
     fn absent_failed(&mut self) -> Error {
@@ -502,13 +513,8 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
             });
         };
         self.read_again_as_absent(e, start)?;
-        match seed.deserialize(&mut *self.de) {
-            Ok(value) => {
-                self.de.absent = false;
-                Ok(value)
-            }
-            Err(_) => Err(self.absent_failed()),
-        }
+        let absent = seed.deserialize(&mut *self.de);
+        self.read_as_absent(absent)
     }
 
     /// What the derive calls for each field: a value that breaks a rule is skipped and read as absent, its
@@ -520,13 +526,8 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
             Err(e) => e,
         };
         self.read_again_as_absent(e, start)?;
-        match V::deserialize(&mut *self.de) {
-            Ok(value) => {
-                self.de.absent = false;
-                Ok(value)
-            }
-            Err(_) => Err(self.absent_failed()),
-        }
+        let absent = V::deserialize(&mut *self.de);
+        self.read_as_absent(absent)
     }
 }
 
