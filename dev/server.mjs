@@ -7,7 +7,7 @@
 // Kept in `dataDir`: tmsdk-server's SQLite database, its token secret (so sessions outlive a restart, as on a
 // deployed server), WeChat's session keys, and the dev region file (loopback → 广东省 广州市).
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:http";
+import { Agent, createServer, request } from "node:http";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
@@ -38,6 +38,8 @@ const PUSH_TOKEN = "devPushToken";
  * @typedef {object} DevControls
  * @property {(pathname: string, raw: string, headers: object, method?: string) => Promise<{ status: number, type: string, text: string }>} forward
  *   sends a request on to tmsdk-server (a POST, or the erasure's DELETE) and returns its answer.
+ * @property {() => string} backendUrl where tmsdk-server itself listens (it changes when it restarts), for
+ *   tests that must reach it without this server in between.
  * @property {() => Promise<void>} rotateTokenSecret restarts tmsdk-server with a new TMSDK_TOKEN_SECRET: every
  *   session token issued so far is refused (401), as after rotating the secret of a deployed server.
  * @property {() => Promise<void>} reset forgets every user, session and WeChat session key (a new database).
@@ -52,6 +54,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
   if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(24).toString("base64url"));
   let database = 0;
   const sockets = new Set();
+  const keptAlive = new Agent({ keepAlive: true, maxSockets: 4 });
   let backend = null;
 
   const server = createServer((req, res) => {
@@ -72,20 +75,35 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     return { status: res.status, type: res.headers.get("content-type") || "text/plain", text: await res.text() };
   }
 
-  /** Sends a request on to tmsdk-server as it came (method, query, bytes) and answers with its status, headers and bytes. */
+  /**
+   * Sends a request on to tmsdk-server as it came (method, query, bytes) and answers with its status, headers
+   * and bytes. Through node:http with a keep-alive agent, as a phone's HTTP stack pools connections: an upload
+   * tmsdk-server refuses before reading its body closes that connection, and the scenarios prove the next
+   * upload (the retry after a 401) does not land on it.
+   */
   async function forwardRaw(req, res, bytes) {
     const headers = {};
     for (const name of ["content-type", "authorization", "if-none-match"]) if (req.headers[name]) headers[name] = req.headers[name];
     const withBody = req.method !== "GET" && req.method !== "HEAD";
-    const answer = await fetch(`${backend.url}${req.url}`, { method: req.method, headers, body: withBody ? bytes : undefined });
+    const answer = await new Promise((resolve, reject) => {
+      const out = request(`${backend.url}${req.url}`, { method: req.method, headers, agent: keptAlive }, (back) => {
+        const chunks = [];
+        back.on("data", (c) => chunks.push(c));
+        back.on("end", () => resolve({ status: back.statusCode, headers: back.headers, bytes: Buffer.concat(chunks) }));
+        back.on("error", reject);
+      });
+      out.on("error", reject);
+      out.end(withBody ? bytes : undefined);
+    });
     const passed = { connection: "close" };
-    for (const name of ["content-type", "cache-control", "etag"]) if (answer.headers.has(name)) passed[name] = answer.headers.get(name);
+    for (const name of ["content-type", "cache-control", "etag"]) if (answer.headers[name]) passed[name] = answer.headers[name];
     res.writeHead(answer.status, passed);
-    res.end(Buffer.from(await answer.arrayBuffer()));
+    res.end(answer.bytes);
   }
 
   const dev = {
     forward,
+    backendUrl: () => backend.url,
     /** What the simulated WeChat's image check says of the next avatars: "pass", "review" or "risky". */
     setImageVerdict: (suggest) => wechat.setImageVerdict(suggest),
     async rotateTokenSecret() {
@@ -178,6 +196,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     dev,
     stop: async () => {
       await backend.stop();
+      keptAlive.destroy();
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(() => resolve()));
     },

@@ -30,6 +30,8 @@ pub mod err {
     pub const WECHAT_UNREACHABLE: i64 = 502;
     /// The database failed.
     pub const STORE: i64 = 500;
+    /// The request was not answered within the request timeout (HTTP 408).
+    pub const REQUEST_TIMEOUT: i64 = 408;
     /// Too many requests from this address or for this user.
     pub const TOO_MANY: i64 = 429;
     /// An upload that is not a PNG, JPEG or WebP image within the pixel limit.

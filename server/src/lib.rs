@@ -4,10 +4,12 @@
 //! handlers take from a request), `middleware` (rate limit, logs and metrics), `routes/` (one file per route
 //! family), `router`; beneath them `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate
 //! limits, the client's address), `metrics` (Prometheus), `region` (ip2region), `avatar` (images), `store`
-//! (SQLite or PostgreSQL) and `serve` (connections: timeouts, a cap, lingering close).
+//! (SQLite or PostgreSQL) and `serve` (connections: timeouts, a cap, `Connection: close` where it closes
+//! (`closing`), lingering close).
 #![deny(missing_docs)]
 
 mod avatar;
+mod closing;
 mod config;
 mod crypto;
 mod error;

@@ -1,6 +1,8 @@
 //! Refusals that arrive: an avatar upload refused before its body is read — no session (401), over the size
 //! limit (413), over the rate limit (429), not multipart (400) — lets a client that is still sending its 3 MB
-//! body finish sending and read the refusal, every time, instead of a reset connection.
+//! body finish sending and read the refusal, every time, instead of a reset connection; and every answer after
+//! which the server closes the connection (those refusals, a request timeout's 408, an answer during shutdown)
+//! says `Connection: close`, so a client that pools connections does not send its next request on it.
 
 mod support;
 
@@ -11,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use support::world::*;
+use tmsdk_server::ConnectionLimits;
 
 /// The body a phone would still be uploading when the refusal comes.
 const BODY_BYTES: usize = 3_000_000;
@@ -21,7 +24,8 @@ const PAUSE: Duration = Duration::from_millis(2);
 const ROUNDS: usize = 10;
 
 /// Sends `POST /v1/avatar` with `headers` and a 3 MB body, slowly, then reads the answer, as a client does
-/// that reads once its request is sent; returns the answer's status line and how many body bytes went out. A
+/// that reads once its request is sent; returns the answer's head (status line and headers) and how many body
+/// bytes went out. A
 /// server that closes with the body unread resets the connection: sending fails (EPIPE, or a reset), which
 /// Node's `http` and `fetch` and a phone's `wx.uploadFile` report as a network failure, not as the answer.
 async fn slow_upload(addr: SocketAddr, headers: &str) -> (String, usize) {
@@ -45,7 +49,47 @@ async fn slow_upload(addr: SocketAddr, headers: &str) -> (String, usize) {
     // A reset keeps what was read before it: here, nothing.
     let _ = tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut answer)).await;
     let text = String::from_utf8_lossy(&answer);
-    (text.lines().next().unwrap_or_default().to_string(), sent)
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    (head.to_string(), sent)
+}
+
+/// Whether an answer's head says `Connection: close`.
+fn says_close(head: &str) -> bool {
+    head.lines()
+        .any(|l| l.eq_ignore_ascii_case("connection: close"))
+}
+
+/// Reads one answer from `stream`: its head and its body (by its `Content-Length`).
+async fn read_answer(stream: &mut TcpStream) -> (String, Vec<u8>) {
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("an answer within 10 s")
+            .unwrap();
+        assert!(n > 0, "the connection closed before an answer: {bytes:?}");
+        bytes.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(|v| v.parse().unwrap())
+        })
+        .unwrap_or(0);
+    let mut body = bytes[head_end + 4..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the connection closed inside the body");
+        body.extend_from_slice(&buf[..n]);
+    }
+    (head, body)
 }
 
 fn multipart_type() -> String {
@@ -80,11 +124,15 @@ async fn an_upload_refused_before_its_body_is_read_reaches_a_client_still_sendin
     ];
     for (case, headers, expected) in cases {
         for round in 0..ROUNDS {
-            let (status, sent) = slow_upload(addr, &headers).await;
+            let (head, sent) = slow_upload(addr, &headers).await;
             assert!(
-                status.starts_with(expected) && sent == BODY_BYTES,
+                head.starts_with(expected) && sent == BODY_BYTES,
                 "{case}, round {round}: the client must send its whole body and then read the refusal; got \
-                 {status:?} after {sent} of {BODY_BYTES} bytes"
+                 {head:?} after {sent} of {BODY_BYTES} bytes"
+            );
+            assert!(
+                says_close(&head),
+                "{case}, round {round}: the server closes after this answer, so it must say so: {head:?}"
             );
         }
     }
@@ -107,11 +155,84 @@ async fn an_upload_refused_before_its_body_is_read_reaches_a_client_still_sendin
         "the first request is within the limit: {first:?}"
     );
     for round in 0..ROUNDS {
-        let (status, sent) = slow_upload(addr, &multipart_type()).await;
+        let (head, sent) = slow_upload(addr, &multipart_type()).await;
         assert!(
-            status.starts_with("HTTP/1.1 429") && sent == BODY_BYTES,
-            "over the rate limit, round {round}: got {status:?} after {sent} of {BODY_BYTES} bytes"
+            head.starts_with("HTTP/1.1 429") && sent == BODY_BYTES,
+            "over the rate limit, round {round}: got {head:?} after {sent} of {BODY_BYTES} bytes"
+        );
+        assert!(
+            says_close(&head),
+            "a 429 before the body says close: {head:?}"
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A request timeout's 408 comes in the envelope and says `Connection: close`; an answer during shutdown says
+/// it too; an answer after which the connection stays open does not (two requests on one connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_that_end_the_connection_say_so_and_others_keep_it() {
+    let app = axum::Router::new().route(
+        "/echo",
+        axum::routing::post(|body: axum::body::Bytes| async move { body }),
+    );
+    let limits = ConnectionLimits {
+        request_timeout: Duration::from_millis(500),
+        ..ConnectionLimits::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(tmsdk_server::serve(listener, app, limits, async {
+        let _ = stopped.await;
+    }));
+    let echo = |body: &str| {
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+
+    // Kept alive: two requests, one connection, no `Connection: close`.
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    for body in ["first", "second"] {
+        kept.write_all(echo(body).as_bytes()).await.unwrap();
+        let (head, answer) = read_answer(&mut kept).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head:?}");
+        assert_eq!(answer, body.as_bytes());
+        assert!(!says_close(&head), "a kept connection: {head:?}");
+    }
+
+    // A body that never finishes: the request timeout answers 408, in the envelope, and closes.
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nhalf")
+        .await
+        .unwrap();
+    let (head, body) = read_answer(&mut slow).await;
+    assert!(head.starts_with("HTTP/1.1 408"), "{head:?}");
+    assert!(says_close(&head), "a 408 closes: {head:?}");
+    let envelope: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(envelope["err"], 408, "{envelope}");
+    assert!(
+        envelope["msg"].as_str().unwrap().contains("try again"),
+        "{envelope}"
+    );
+
+    // Shutdown begins while a request's body is on its way: its answer is the connection's last, and says so.
+    let mut late = TcpStream::connect(addr).await.unwrap();
+    late.write_all(b"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 8\r\n\r\nlate")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    late.write_all(b"body").await.unwrap();
+    let (head, body) = read_answer(&mut late).await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head:?}");
+    assert_eq!(body, b"latebody");
+    assert!(says_close(&head), "an answer during shutdown: {head:?}");
+    tokio::time::timeout(Duration::from_secs(15), server)
+        .await
+        .expect("the server stops once its requests are answered")
+        .unwrap();
 }

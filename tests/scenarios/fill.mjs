@@ -3,13 +3,45 @@
 // simulated WeChat's content check and hands the image to its asynchronous image check. (Natively:
 // core/tests/fill.rs over the fake host; the server half: server/tests/fill.rs.)
 import { createSimWx } from "../../dev/simulator/wx-sim.js";
-import { APP, KEY, authorise, backend, eq, ok, rejects, resetCounts, setup, simsInUse, stats, tick } from "./helpers.mjs";
+import { APP, KEY, authorise, backend, editRecord, eq, ok, rejects, resetCounts, setup, simsInUse, stats, tick } from "./helpers.mjs";
 
 /** A second 1 × 1 PNG, of another colour than the simulator's sample: an image only one player uploads. */
 const OTHER_PNG = Uint8Array.from(
   atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="),
   (c) => c.charCodeAt(0),
 );
+
+/** CRC-32 (PNG's chunk checksum). */
+function crc32(bytes) {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/**
+ * `png` with a `tEXt` chunk of `size` bytes before its end: still a valid 1 × 1 image, but as large as a photo,
+ * so an upload refused before its body is read leaves most of it unread (a small body is drained whole and
+ * the connection could be kept).
+ */
+function padded(png, size) {
+  const text = new Uint8Array(size).fill(0x61);
+  text.set(new TextEncoder().encode("Comment\0"));
+  const chunk = new Uint8Array(12 + size);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, size);
+  chunk.set(new TextEncoder().encode("tEXt"), 4);
+  chunk.set(text, 8);
+  view.setUint32(8 + size, crc32(chunk.subarray(4, 8 + size)));
+  const end = png.length - 12; // IEND, the last chunk
+  const out = new Uint8Array(png.length + chunk.length);
+  out.set(png.subarray(0, end));
+  out.set(chunk, end);
+  out.set(png.subarray(end), end + chunk.length);
+  return out;
+}
 
 const PLACEHOLDER = {
   nickName: "微信用户",
@@ -107,6 +139,29 @@ export const fills = [
       eq(p.nick_name, "小红", "filled in");
       eq([sim.counts.login, sim.counts.uploadFile], [1, 2], "one login, the upload twice");
       eq(tm.getCachedProfile().profile.jwt, p.jwt, "the new session kept");
+    },
+  },
+  {
+    name: "fill-in: a 401 on the upload → login → the upload again, 20 times in a row (the backend's uploader keeps connections alive: the retry must not land on the connection the 401 closed)",
+    async run(env) {
+      const { sim, tm } = await setup(env);
+      await authorise(tm, sim);
+      const avatar = sim.chooseAvatar(padded(OTHER_PNG, 1024 * 1024));
+      for (let round = 0; round < 20; round++) {
+        // A session the server no longer accepts: its signature's first character changed.
+        editRecord(sim, (record) => {
+          const jwt = record.profile.jwt;
+          const at = jwt.lastIndexOf(".") + 1;
+          record.profile.jwt = `${jwt.slice(0, at)}${jwt[at] === "A" ? "B" : "A"}${jwt.slice(at + 1)}`;
+        });
+        resetCounts(sim);
+        const before = await stats(env);
+        const p = await tm.fillUserProfile({ avatarPath: avatar, nickName: `小红${round}` });
+        eq(p.nick_name, `小红${round}`, `round ${round}: filled in`);
+        eq([sim.counts.login, sim.counts.uploadFile], [1, 2], `round ${round}: one login, the upload twice`);
+        const after = await stats(env);
+        eq([after.upload - before.upload, after.fill - before.fill], [2, 1], `round ${round}: two uploads reached the backend, one fill-in`);
+      }
     },
   },
   {
