@@ -107,14 +107,18 @@ fn http_error(status: u16, endpoint: Endpoint) -> TmError {
             | Endpoint::EraseRetry,
         ) => "the session was refused twice; check the backend's /v1/login and token checks",
         (404, _) => "check config.server: the backend has no such route",
+        (503, _) => "it is briefly unavailable; try again soon",
         (500..=599, _) => "the backend failed; check its logs",
         _ => "check the backend and config.server",
     };
-    TmError::new(
-        ErrorCode::Http,
-        format!("The backend answered HTTP {status}: {hint}."),
-    )
-    .with_status(status)
+    // A 503 is the server's own answer that it cannot serve for a moment (its database is away), not a
+    // failure of the HTTP exchange.
+    let code = if status == 503 {
+        ErrorCode::Server
+    } else {
+        ErrorCode::Http
+    };
+    TmError::new(code, format!("The backend answered HTTP {status}: {hint}.")).with_status(status)
 }
 
 /// How the avatar upload's answer reads.
@@ -300,6 +304,16 @@ mod tests {
             panic!()
         };
         assert_eq!((e.code, e.status), (ErrorCode::Http, Some(500)));
+        let busy = r#"{"err":503,"msg":"the server's database is unavailable for a moment"}"#;
+        let Answer::Failed(e) = read_answer(503, busy, APP, Endpoint::Profile) else {
+            panic!()
+        };
+        assert_eq!((e.code, e.status), (ErrorCode::Server, Some(503)));
+        assert!(e.message.contains("briefly unavailable"), "{}", e.message);
+        let Answer::Failed(e) = read_done(503, busy, Endpoint::Erase) else {
+            panic!()
+        };
+        assert_eq!((e.code, e.status), (ErrorCode::Server, Some(503)));
         let Answer::Unauthorized(e) = read_answer(401, "", APP, Endpoint::Profile) else {
             panic!()
         };

@@ -127,10 +127,17 @@ pub(crate) fn read_login(outcome: HostResult<LoginReply>) -> Result<String> {
     }
 }
 
-/// `LOGIN_FAILED` for a failed `wx.login` or `/v1/login`, keeping the cause's details.
+/// `LOGIN_FAILED` for a failed `wx.login` or `/v1/login`, keeping the cause's details; the backend briefly
+/// unavailable (HTTP 503) keeps its code, `SERVER`.
 pub(crate) fn login_failed(cause: &TmError) -> TmError {
+    // The backend briefly unavailable (HTTP 503) did not refuse the login: its code, SERVER, stays.
+    let code = if cause.status == Some(503) {
+        cause.code
+    } else {
+        ErrorCode::LoginFailed
+    };
     let mut e = TmError::new(
-        ErrorCode::LoginFailed,
+        code,
         format!(
             "Silent login failed ({}: {}). Check config.server and the backend's /v1/login; the user can try again.",
             cause.code, cause.message

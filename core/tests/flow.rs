@@ -378,6 +378,46 @@ fn scenario_http_500() {
     assert_eq!(e.status, Some(500));
 }
 
+fn scenario_service_unavailable() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[("autoLogin", Input::Bool(false))]);
+    let unavailable = || Step {
+        status: Some(503),
+        body: Some(
+            r#"{"err":503,"msg":"the server's database is unavailable for a moment"}"#.into(),
+        ),
+        ..Step::default()
+    };
+    // The first launch's login during the outage: the same error, not a refused login.
+    world
+        .backend
+        .borrow_mut()
+        .script_login
+        .push_back(unavailable());
+    let e = rejects(
+        tap_update(&world, &sdk, no_options()),
+        ErrorCode::Server,
+        "503 on login",
+    );
+    assert_eq!(e.status, Some(503));
+    assert!(e.message.contains("briefly unavailable"), "{}", e.message);
+    let first = authorise(&world, &sdk);
+    let record = world.record();
+    world
+        .backend
+        .borrow_mut()
+        .script_profile
+        .push_back(unavailable());
+    let e = rejects(
+        tap_update(&world, &sdk, refresh()),
+        ErrorCode::Server,
+        "503",
+    );
+    assert_eq!(e.status, Some(503));
+    assert!(e.message.contains("briefly unavailable"), "{}", e.message);
+    assert_eq!(e.cached.as_deref(), Some(&first), "error.cached");
+    assert_eq!(world.record(), record, "record intact");
+}
+
 fn scenario_network() {
     let (world, sdk) = setup(Kind::MiniProgram, &[]);
     world.settle(sdk.login()).unwrap();
@@ -697,6 +737,7 @@ scenarios! {
     "bad config → INVALID_CONFIG" => scenario_bad_config,
     "err != 0 → SERVER" => scenario_server_err,
     "500 → HTTP" => scenario_http_500,
+    "503 → SERVER with status 503 (the service briefly unavailable), on /v1/profile and /v1/login; record intact" => scenario_service_unavailable,
     "request:fail → NETWORK" => scenario_network,
     "timeout → TIMEOUT" => scenario_timeout,
     "one 401 → silent re-login and success" => scenario_one_401,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use crate::limits::Network;
 
@@ -14,6 +15,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 pub const DEFAULT_DB: &str = "sqlite://tmsdk.db";
 /// How many connections may be open at once when `TMSDK_MAX_CONNECTIONS` is not set.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// How long a request waits for the database when `TMSDK_DB_ACQUIRE_TIMEOUT` is not set: for a connection,
+/// and on SQLite for the file's write lock, before it is answered HTTP 503.
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a session token lives when `TMSDK_TOKEN_TTL` is not set: 7 days, in seconds.
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7 * 24 * 3600;
 
@@ -24,6 +28,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// `TMSDK_DB`: `sqlite://…` or `postgres://…`.
     pub db: String,
+    /// `TMSDK_DB_ACQUIRE_TIMEOUT`: how long a request waits for a database connection (and on SQLite for the
+    /// write lock) before it is answered HTTP 503.
+    pub db_acquire_timeout: Duration,
     /// `TMSDK_APPS`: appId → secret.
     pub apps: BTreeMap<String, String>,
     /// `TMSDK_WECHAT_API`, without a trailing slash.
@@ -78,6 +85,22 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(
     }
 }
 
+/// A wait in seconds between 0.1 and 60 (a fraction allowed: `1.5`): `value`, or `default` when not set.
+fn seconds(name: &str, value: Option<String>, default: Duration) -> Result<Duration, String> {
+    match value {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|s| (0.1..=60.0).contains(s))
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| {
+                format!("{name} must be a number of seconds from 0.1 to 60, not \"{v}\"")
+            }),
+    }
+}
+
 impl Config {
     /// Reads the settings through `var` (the environment in `main`, a map in tests).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
@@ -95,6 +118,11 @@ impl Config {
                 db.split(':').next().unwrap_or_default()
             ));
         }
+        let db_acquire_timeout = seconds(
+            "TMSDK_DB_ACQUIRE_TIMEOUT",
+            var("TMSDK_DB_ACQUIRE_TIMEOUT"),
+            DEFAULT_DB_ACQUIRE_TIMEOUT,
+        )?;
         let apps_text = var("TMSDK_APPS")
             .ok_or("TMSDK_APPS is missing: give appid=secret pairs separated by commas")?;
         let mut apps = BTreeMap::new();
@@ -199,6 +227,7 @@ impl Config {
         Ok(Config {
             listen,
             db,
+            db_acquire_timeout,
             apps,
             wechat_api,
             token_secret,
@@ -238,11 +267,12 @@ impl Config {
             .map(|(app, secret)| format!("{app}={}", mask(secret)))
             .collect();
         format!(
-            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
+            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_DB_ACQUIRE_TIMEOUT={}s\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
              TMSDK_TOKEN_SECRET_PREVIOUS={}\nTMSDK_TOKEN_TTL={}s\nTMSDK_MAX_CONNECTIONS={}\n\
              TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min\n\
              TMSDK_IP2REGION={}\nTMSDK_PUBLIC_URL={}\nTMSDK_WECHAT_PUSH_TOKEN={}",
             self.listen,
+            self.db_acquire_timeout.as_secs_f64(),
             apps.join(","),
             self.wechat_api,
             mask(&self.token_secret),
@@ -312,6 +342,10 @@ mod tests {
         ])
         .unwrap();
         assert!(!pg.describe().contains("pw@"), "{}", pg.describe());
+        assert_eq!(c.db_acquire_timeout, DEFAULT_DB_ACQUIRE_TIMEOUT);
+        assert!(shown.contains("TMSDK_DB_ACQUIRE_TIMEOUT=2s"), "{shown}");
+        let quick = config(&[GOOD[0], GOOD[1], ("TMSDK_DB_ACQUIRE_TIMEOUT", "0.5")]).unwrap();
+        assert_eq!(quick.db_acquire_timeout, Duration::from_millis(500));
         assert_eq!(c.public_url, format!("http://{DEFAULT_LISTEN}"));
         let mut bound = c.clone();
         bound.listening_on("127.0.0.1:40123".parse().unwrap());
@@ -372,6 +406,14 @@ mod tests {
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_MAX_CONNECTIONS", "0")],
                 "TMSDK_MAX_CONNECTIONS",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_DB_ACQUIRE_TIMEOUT", "0")],
+                "TMSDK_DB_ACQUIRE_TIMEOUT",
+            ),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_DB_ACQUIRE_TIMEOUT", "two")],
+                "TMSDK_DB_ACQUIRE_TIMEOUT",
             ),
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_TOKEN_SECRET_PREVIOUS", "short")],

@@ -14,6 +14,10 @@ use crate::wechat::WechatError;
 pub mod err {
     /// The body is not JSON of the expected shape.
     pub const BAD_REQUEST: i64 = 400;
+    /// No route serves the path.
+    pub const NOT_FOUND: i64 = 404;
+    /// The route does not take the method.
+    pub const METHOD_NOT_ALLOWED: i64 = 405;
     /// No valid session token: log in again (the SDK then logs in once and retries once).
     pub const UNAUTHORIZED: i64 = tmsdk_core::UNAUTHORIZED;
     /// An app this server does not serve.
@@ -30,6 +34,8 @@ pub mod err {
     pub const WECHAT_UNREACHABLE: i64 = 502;
     /// The database failed.
     pub const STORE: i64 = 500;
+    /// The database could not be reached for now (HTTP 503, with `Retry-After`).
+    pub const STORE_UNAVAILABLE: i64 = 503;
     /// The request was not answered within the request timeout (HTTP 408).
     pub const REQUEST_TIMEOUT: i64 = 408;
     /// Too many requests from this address or for this user.
@@ -113,9 +119,27 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// A database failure: logged (never with the query's values), answered 500. The store counted it.
+/// Seconds a client is asked to wait (`Retry-After`) when the database cannot be reached.
+pub const STORE_RETRY_AFTER_SECS: u64 = 5;
+
+/// A database that could not be reached: HTTP 503, `Retry-After`, not logged here (the store logs the outage
+/// once, when it ends). Any other database failure: logged (never with the query's values), answered 500. The
+/// store counted it either way.
 impl From<sqlx::Error> for Refusal {
     fn from(e: sqlx::Error) -> Refusal {
+        if crate::store::unavailable(&e) {
+            return Refusal {
+                retry_after: Some(STORE_RETRY_AFTER_SECS),
+                ..Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    err::STORE_UNAVAILABLE,
+                    format!(
+                        "the server's database is unavailable for a moment; try again in \
+                         {STORE_RETRY_AFTER_SECS} s."
+                    ),
+                )
+            };
+        }
         error!(event = "store", error = %e, "the database failed");
         Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -31,7 +31,7 @@ mod wechat;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-pub use config::Config;
+pub use config::{Config, DEFAULT_DB_ACQUIRE_TIMEOUT};
 pub use crypto::{issue_token, push_signature, share_code, signature, Claims};
 pub use metrics::Metrics;
 pub use operator::{run_user_command, UserCommand, USAGE};
@@ -56,9 +56,14 @@ where
 /// Opens the store and builds the routes for `config`.
 pub async fn build(config: Config) -> Result<axum::Router, String> {
     let metrics = Metrics::new();
-    let store = Store::open(&config.db, metrics.clone())
-        .await
-        .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
+    let store = Store::open_waiting(
+        &config.db,
+        config.db_acquire_timeout,
+        MIGRATIONS,
+        metrics.clone(),
+    )
+    .await
+    .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
     let wechat = wechat::Wechat::new(&config.wechat_api, metrics.clone());
     let regions = match &config.ip2region {
         Some(path) => Some(Ip2Region::load(path).map_err(|e| format!("TMSDK_IP2REGION: {e}"))?),

@@ -1,9 +1,11 @@
 //! What operators watch, in Prometheus's text format at `GET /metrics`: requests by route and status, their
-//! latency, WeChat's answers by outcome, WeChat's content checks by kind and verdict, and database errors. One registry per server (not a global one), so
+//! latency, WeChat's answers by outcome, WeChat's content checks by kind and verdict, database errors, and
+//! whether the database can be reached. One registry per server (not a global one), so
 //! several servers in one process (the tests) count apart.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 /// The server's metrics.
@@ -15,6 +17,8 @@ pub struct Metrics {
     wechat: IntCounterVec,
     content_checks: IntCounterVec,
     database_errors: IntCounter,
+    database_unavailable: IntCounter,
+    database_up: IntGauge,
 }
 
 /// How a call to WeChat's `jscode2session` ended.
@@ -92,12 +96,27 @@ impl Metrics {
             "Database operations that failed",
         )
         .expect("a valid metric");
+        let database_unavailable = IntCounter::new(
+            "tmsdk_database_unavailable_total",
+            "Database operations that could not reach the database (no connection within \
+             TMSDK_DB_ACQUIRE_TIMEOUT, a broken connection, an SQLite file locked by another process): \
+             each answered HTTP 503",
+        )
+        .expect("a valid metric");
+        let database_up = IntGauge::new(
+            "tmsdk_database_up",
+            "1 while the database answers; 0 from the first operation that could not reach it until one \
+             succeeds again",
+        )
+        .expect("a valid metric");
         for metric in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(wechat.clone()),
             Box::new(content_checks.clone()),
             Box::new(database_errors.clone()),
+            Box::new(database_unavailable.clone()),
+            Box::new(database_up.clone()),
         ] {
             registry
                 .register(metric)
@@ -110,6 +129,8 @@ impl Metrics {
             wechat,
             content_checks,
             database_errors,
+            database_unavailable,
+            database_up,
         }
     }
 
@@ -137,6 +158,16 @@ impl Metrics {
     /// Counts one database error.
     pub fn database_error(&self) {
         self.database_errors.inc();
+    }
+
+    /// Counts one database operation that could not reach the database.
+    pub fn database_unavailable(&self) {
+        self.database_unavailable.inc();
+    }
+
+    /// Whether the database answers (`tmsdk_database_up`).
+    pub fn database_up(&self, up: bool) {
+        self.database_up.set(i64::from(up));
     }
 
     /// Everything, in Prometheus's text format.

@@ -1,6 +1,7 @@
 //! The routes: the API the SDK calls behind the per-IP limit (`POST /v1/login`, `/v1/profile`,
 //! `/v1/profile/fill`, `/v1/avatar`, `/v1/events`), then what has no per-address limit (avatar images, WeChat's message push,
-//! `/healthz`, `/metrics`); every request logged and counted.
+//! `/healthz`, `/metrics`); every request logged and counted; a path or method no route takes answered in the
+//! envelope.
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
@@ -31,6 +32,8 @@ pub fn router(state: SharedState) -> Router {
         .route(push::PUSH_PATH, get(push::check).post(push::event))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
         .route_layer(from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

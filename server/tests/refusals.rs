@@ -236,3 +236,126 @@ async fn answers_that_end_the_connection_say_so_and_others_keep_it() {
         .expect("the server stops once its requests are answered")
         .unwrap();
 }
+
+/// Every refusal a layer or an extractor answers by itself, before or instead of a handler, comes in the
+/// envelope `{ err, msg }` with its HTTP status: no route, a method the route does not take, a JSON body over the
+/// limit, without a JSON content type, malformed or of the wrong shape, no or a forged session, and the per-IP
+/// limit. (The request timeout's 408 is above; `/healthz`'s 503 in tests/outage.rs.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_refusal_the_layers_answer_comes_in_the_envelope() {
+    use serde_json::json;
+    use support::http::{json_of, send};
+    on_sqlite("envelopes", |db| async move {
+        let w = start(&db, None).await;
+        let url = |path: &str| format!("{}{path}", w.server);
+        let json = || vec![("content-type", "application/json".to_string())];
+        /// A request the layers refuse, and the status and `err` it gets (a JSON body's rejection is `err`
+        /// 400 with the rejection's own status).
+        struct Case {
+            what: &'static str,
+            method: &'static str,
+            path: &'static str,
+            headers: Vec<(&'static str, String)>,
+            body: &'static [u8],
+            status: u16,
+            err: u16,
+        }
+        let big = vec![b'x'; 70 * 1024].leak();
+        let case = |what, method, path, headers, body, status, err| Case {
+            what,
+            method,
+            path,
+            headers,
+            body,
+            status,
+            err,
+        };
+        let forged = vec![
+            ("content-type", "application/json".to_string()),
+            ("authorization", "Bearer not.a.token".to_string()),
+        ];
+        let text = vec![("content-type", "text/plain".to_string())];
+        let cases = [
+            case("no route", "GET", "/v2/nothing", vec![], b"", 404, 404),
+            case(
+                "a method the route does not take",
+                "GET",
+                "/v1/login",
+                vec![],
+                b"",
+                405,
+                405,
+            ),
+            case(
+                "a JSON body over 64 KiB",
+                "POST",
+                "/v1/login",
+                json(),
+                big,
+                413,
+                400,
+            ),
+            case(
+                "no JSON content type",
+                "POST",
+                "/v1/login",
+                text,
+                b"{}",
+                415,
+                400,
+            ),
+            case(
+                "malformed JSON",
+                "POST",
+                "/v1/login",
+                json(),
+                b"{",
+                400,
+                400,
+            ),
+            case(
+                "JSON of the wrong shape",
+                "POST",
+                "/v1/login",
+                json(),
+                br#"{"app_id": 5}"#,
+                422,
+                400,
+            ),
+            case("no session", "POST", "/v1/profile", json(), b"{}", 401, 401),
+            case(
+                "a forged session",
+                "POST",
+                "/v1/events",
+                forged,
+                b"{}",
+                401,
+                401,
+            ),
+        ];
+        for c in cases {
+            let (got, _, bytes) = send(c.method, &url(c.path), &c.headers, c.body.to_vec()).await;
+            let envelope = json_of(&bytes);
+            assert_eq!(got, c.status, "{}: {envelope}", c.what);
+            assert_eq!(
+                envelope["err"], c.err,
+                "{}: the envelope's err: {envelope}",
+                c.what
+            );
+            assert!(
+                envelope["msg"].as_str().is_some_and(|m| m.len() > 10),
+                "{}: a message: {envelope}",
+                c.what
+            );
+        }
+        // The per-IP limit (one request a minute): the API refuses with 429 in the envelope.
+        let limited = start_with(&db, None, &[("TMSDK_RATE_LIMIT_IP", "1")]).await;
+        let login = format!("{}/v1/login", limited.server);
+        send("POST", &login, &json(), b"{".to_vec()).await;
+        let (got, headers, bytes) = send("POST", &login, &json(), b"{".to_vec()).await;
+        let envelope = json_of(&bytes);
+        assert_eq!((got, &envelope["err"]), (429, &json!(429)), "{envelope}");
+        assert!(headers.contains_key("retry-after"));
+    })
+    .await;
+}

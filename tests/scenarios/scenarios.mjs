@@ -236,6 +236,26 @@ export const scenarios = [
     },
   },
   {
+    name: "503 → SERVER with status 503 (the service briefly unavailable), on /v1/profile and /v1/login; record intact",
+    async run(env) {
+      const { sim, tm } = await setup(env, { config: { autoLogin: false } });
+      const unavailable = { status: 503, body: { err: 503, msg: "the server's database is unavailable for a moment; try again in 5 s." } };
+      // The first launch's login during the outage: the same error, not a refused login.
+      await script(env, "/v1/login", unavailable);
+      const login = await rejects(sim.tap(() => tm.updateUserProfile()), "SERVER", env, "503 on login");
+      eq(login.status, 503, "status");
+      ok(login.message.includes("briefly unavailable"), `the message says so (${login.message})`);
+      const first = await authorise(tm, sim);
+      const record = sim.storage.get(KEY);
+      await script(env, "/v1/profile", unavailable);
+      const e = await rejects(sim.tap(() => tm.updateUserProfile({ refresh: true })), "SERVER", env, "503");
+      eq(e.status, 503, "status");
+      ok(e.message.includes("briefly unavailable"), `the message says so (${e.message})`);
+      eq(e.cached, first, "error.cached is the previous profile");
+      eq(sim.storage.get(KEY), record, "the record is intact");
+    },
+  },
+  {
     name: "request:fail → NETWORK",
     async run(env) {
       const { sim, tm } = await setup(env);
