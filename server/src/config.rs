@@ -9,6 +9,8 @@ use crate::limits::Network;
 
 /// WeChat's API base, where `jscode2session` lives.
 pub const DEFAULT_WECHAT_API: &str = "https://api.weixin.qq.com";
+/// QQ's server API when `TMSDK_QQ_API` is not set.
+pub const DEFAULT_QQ_API: &str = "https://api.q.qq.com";
 /// Where the server listens when `TMSDK_LISTEN` is not set.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 /// The database when `TMSDK_DB` is not set: an SQLite file beside the binary's working directory.
@@ -31,10 +33,12 @@ pub struct Config {
     /// `TMSDK_DB_ACQUIRE_TIMEOUT`: how long a request waits for a database connection (and on SQLite for the
     /// write lock) before it is answered HTTP 503.
     pub db_acquire_timeout: Duration,
-    /// `TMSDK_APPS`: appId → secret.
-    pub apps: BTreeMap<String, String>,
+    /// `TMSDK_APPS`: appId → the app's platform and secret.
+    pub apps: BTreeMap<String, App>,
     /// `TMSDK_WECHAT_API`, without a trailing slash.
     pub wechat_api: String,
+    /// `TMSDK_QQ_API`, without a trailing slash.
+    pub qq_api: String,
     /// `TMSDK_TOKEN_SECRET`: signs session tokens (JWTs, HS256).
     pub token_secret: String,
     /// `TMSDK_TOKEN_SECRET_PREVIOUS`: still accepted when verifying, never used to sign (a secret rotates
@@ -85,6 +89,47 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(
     }
 }
 
+/// The platform a game runs on: its players log in, and their content is checked, through that platform's API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// WeChat mini-games and mini-programs (`TMSDK_APPS` entries without a prefix).
+    Wechat,
+    /// QQ mini-games (`qq:APPID=SECRET`).
+    Qq,
+}
+
+impl Platform {
+    /// The platform's name, for logs and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Wechat => "WeChat",
+            Platform::Qq => "QQ",
+        }
+    }
+}
+
+/// One app this server serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// Where its players are.
+    pub platform: Platform,
+    /// Its secret with that platform (AppSecret). Never printed.
+    pub secret: String,
+}
+
+/// An API base URL setting: `value`, or `default`, without a trailing slash; it must be http(s).
+fn api_url(name: &str, value: Option<String>, default: &str) -> Result<String, String> {
+    let url = value
+        .unwrap_or_else(|| default.to_string())
+        .trim_end_matches('/')
+        .to_string();
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(url)
+    } else {
+        Err(format!("{name} must be an http(s) URL, not \"{url}\""))
+    }
+}
+
 /// A wait in seconds between 0.1 and 60 (a fraction allowed: `1.5`): `value`, or `default` when not set.
 fn seconds(name: &str, value: Option<String>, default: Duration) -> Result<Duration, String> {
     match value {
@@ -123,8 +168,9 @@ impl Config {
             var("TMSDK_DB_ACQUIRE_TIMEOUT"),
             DEFAULT_DB_ACQUIRE_TIMEOUT,
         )?;
-        let apps_text = var("TMSDK_APPS")
-            .ok_or("TMSDK_APPS is missing: give appid=secret pairs separated by commas")?;
+        let apps_text = var("TMSDK_APPS").ok_or(
+            "TMSDK_APPS is missing: give appid=secret pairs (qq:appid=secret for a QQ game) separated by commas",
+        )?;
         let mut apps = BTreeMap::new();
         for pair in apps_text
             .split(',')
@@ -136,33 +182,41 @@ impl Config {
                 .filter(|(a, s)| !a.trim().is_empty() && !s.trim().is_empty())
                 .ok_or_else(|| {
                     format!(
-                        "TMSDK_APPS has \"{}\": each entry must be appid=secret",
+                        "TMSDK_APPS has \"{}\": each entry must be appid=secret (or qq:appid=secret)",
                         pair.split('=').next().unwrap_or_default()
                     )
                 })?;
-            let app = app.trim();
-            if !app
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            let (platform, app) = match app.trim().split_once(':') {
+                None => (Platform::Wechat, app.trim()),
+                Some(("qq", app)) => (Platform::Qq, app.trim()),
+                Some((prefix, _)) => {
+                    return Err(format!(
+                        "TMSDK_APPS: \"{prefix}:\" is not a platform this server serves; write qq:appid=secret \
+                         for a QQ game and appid=secret for a WeChat one"
+                    ))
+                }
+            };
+            if app.is_empty()
+                || !app
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
             {
                 return Err(format!(
                     "TMSDK_APPS: \"{app}\" is not an appId (letters, digits, _ - . only)"
                 ));
             }
-            apps.insert(app.to_string(), secret.trim().to_string());
+            let secret = secret.trim().to_string();
+            apps.insert(app.to_string(), App { platform, secret });
         }
         if apps.is_empty() {
             return Err("TMSDK_APPS is empty: give appid=secret pairs separated by commas".into());
         }
-        let wechat_api = var("TMSDK_WECHAT_API")
-            .unwrap_or_else(|| DEFAULT_WECHAT_API.to_string())
-            .trim_end_matches('/')
-            .to_string();
-        if !(wechat_api.starts_with("http://") || wechat_api.starts_with("https://")) {
-            return Err(format!(
-                "TMSDK_WECHAT_API must be an http(s) URL, not \"{wechat_api}\""
-            ));
-        }
+        let wechat_api = api_url(
+            "TMSDK_WECHAT_API",
+            var("TMSDK_WECHAT_API"),
+            DEFAULT_WECHAT_API,
+        )?;
+        let qq_api = api_url("TMSDK_QQ_API", var("TMSDK_QQ_API"), DEFAULT_QQ_API)?;
         let token_secret = var("TMSDK_TOKEN_SECRET").ok_or(
             "TMSDK_TOKEN_SECRET is missing: set a long random string (it signs session tokens)",
         )?;
@@ -230,6 +284,7 @@ impl Config {
             db_acquire_timeout,
             apps,
             wechat_api,
+            qq_api,
             token_secret,
             token_secret_previous,
             token_ttl_secs,
@@ -264,10 +319,13 @@ impl Config {
         let apps: Vec<String> = self
             .apps
             .iter()
-            .map(|(app, secret)| format!("{app}={}", mask(secret)))
+            .map(|(app, App { platform, secret })| match platform {
+                Platform::Wechat => format!("{app}={}", mask(secret)),
+                Platform::Qq => format!("qq:{app}={}", mask(secret)),
+            })
             .collect();
         format!(
-            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_DB_ACQUIRE_TIMEOUT={}s\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_TOKEN_SECRET={}\n\
+            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_DB_ACQUIRE_TIMEOUT={}s\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_QQ_API={}\nTMSDK_TOKEN_SECRET={}\n\
              TMSDK_TOKEN_SECRET_PREVIOUS={}\nTMSDK_TOKEN_TTL={}s\nTMSDK_MAX_CONNECTIONS={}\n\
              TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min\n\
              TMSDK_IP2REGION={}\nTMSDK_PUBLIC_URL={}\nTMSDK_WECHAT_PUSH_TOKEN={}",
@@ -275,6 +333,7 @@ impl Config {
             self.db_acquire_timeout.as_secs_f64(),
             apps.join(","),
             self.wechat_api,
+            self.qq_api,
             mask(&self.token_secret),
             self.token_secret_previous.as_deref().map_or("(none)".to_string(), mask),
             self.token_ttl_secs,
@@ -343,6 +402,27 @@ mod tests {
         .unwrap();
         assert!(!pg.describe().contains("pw@"), "{}", pg.describe());
         assert_eq!(c.db_acquire_timeout, DEFAULT_DB_ACQUIRE_TIMEOUT);
+        assert_eq!(c.qq_api, DEFAULT_QQ_API);
+        assert_eq!(c.apps["wx1"].platform, Platform::Wechat);
+        let both = config(&[
+            ("TMSDK_APPS", "wx1=s3cr3t, qq:1112223334=qqs3cr3t"),
+            GOOD[1],
+            ("TMSDK_QQ_API", "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            both.apps["1112223334"],
+            App {
+                platform: Platform::Qq,
+                secret: "qqs3cr3t".into()
+            }
+        );
+        assert_eq!(both.qq_api, "http://127.0.0.1:9");
+        let shown_both = both.describe();
+        assert!(
+            shown_both.contains("qq:1112223334=****") && !shown_both.contains("qqs3cr3t"),
+            "{shown_both}"
+        );
         assert!(shown.contains("TMSDK_DB_ACQUIRE_TIMEOUT=2s"), "{shown}");
         let quick = config(&[GOOD[0], GOOD[1], ("TMSDK_DB_ACQUIRE_TIMEOUT", "0.5")]).unwrap();
         assert_eq!(quick.db_acquire_timeout, Duration::from_millis(500));
@@ -406,6 +486,12 @@ mod tests {
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_MAX_CONNECTIONS", "0")],
                 "TMSDK_MAX_CONNECTIONS",
+            ),
+            (&[("TMSDK_APPS", "tt:123=s"), GOOD[1]], "TMSDK_APPS"),
+            (&[("TMSDK_APPS", "qq:=s"), GOOD[1]], "TMSDK_APPS"),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_QQ_API", "ftp://x")],
+                "TMSDK_QQ_API",
             ),
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_DB_ACQUIRE_TIMEOUT", "0")],

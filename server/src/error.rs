@@ -8,7 +8,7 @@ use axum::Json;
 use tmsdk_core::Envelope;
 use tracing::error;
 
-use crate::wechat::WechatError;
+use crate::platform_api::ApiError;
 
 /// `err` codes of refusals (beside WeChat's own, passed through).
 pub mod err {
@@ -30,8 +30,8 @@ pub mod err {
     pub const WATERMARK: i64 = 41005;
     /// The decrypted user info breaks a profile rule (the field is named in `msg`); nothing is stored.
     pub const USER_INFO: i64 = 41006;
-    /// WeChat could not be reached.
-    pub const WECHAT_UNREACHABLE: i64 = 502;
+    /// The platform's API (WeChat's, QQ's) could not be reached.
+    pub const PLATFORM_UNREACHABLE: i64 = 502;
     /// The database failed.
     pub const STORE: i64 = 500;
     /// The database could not be reached for now (HTTP 503, with `Retry-After`).
@@ -149,23 +149,27 @@ impl From<sqlx::Error> for Refusal {
     }
 }
 
-/// WeChat unreachable → HTTP 502; busy → its code, "try again later"; any other refusal → its own code and
-/// message, in the envelope.
-impl From<WechatError> for Refusal {
-    fn from(e: WechatError) -> Refusal {
+/// The platform (WeChat, QQ) unreachable → HTTP 502; busy → its code, "try again later"; any other refusal →
+/// its own code and message, in the envelope. The messages name the platform.
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Refusal {
         match e {
-            WechatError::Unreachable(why) => {
-                error!(event = "wechat", error = %why, "WeChat could not be reached");
+            ApiError::Unreachable { platform, why } => {
+                let platform = platform.name();
+                error!(event = "platform", platform, error = %why, "the platform's API could not be reached");
                 Refusal::new(
                     StatusCode::BAD_GATEWAY,
-                    err::WECHAT_UNREACHABLE,
-                    "WeChat could not be reached; try again later.",
+                    err::PLATFORM_UNREACHABLE,
+                    format!("{platform} could not be reached; try again later."),
                 )
             }
-            WechatError::Busy { errcode, .. } => {
-                Refusal::with_err(errcode, "WeChat is busy; try again later.")
-            }
-            WechatError::Api { errcode, errmsg } => Refusal::with_err(errcode, errmsg),
+            ApiError::Busy {
+                platform, errcode, ..
+            } => Refusal::with_err(
+                errcode,
+                format!("{} is busy; try again later.", platform.name()),
+            ),
+            ApiError::Api { errcode, errmsg } => Refusal::with_err(errcode, errmsg),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! `jscode2session`), verifies and stores user info, and answers the profiles the SDK reads. Laid out by job:
 //! `config` (environment), `state` (what handlers share), `error` (refusals and their codes), `extract` (what
 //! handlers take from a request), `middleware` (rate limit, logs and metrics), `routes/` (one file per route
-//! family), `router`; beneath them `wechat` (WeChat's API), `crypto` (signature, AES, tokens), `limits` (rate
+//! family), `router`; beneath them `platform_api` (WeChat's and QQ's APIs), `crypto` (signature, AES, tokens), `limits` (rate
 //! limits, the client's address), `metrics` (Prometheus), `region` (ip2region), `avatar` (images), `store`
 //! (SQLite or PostgreSQL) and `serve` (connections: timeouts, a cap, `Connection: close` where it closes
 //! (`closing`), lingering close).
@@ -19,6 +19,7 @@ mod linger;
 mod metrics;
 mod middleware;
 mod operator;
+mod platform_api;
 mod privacy;
 mod region;
 mod router;
@@ -26,15 +27,15 @@ mod routes;
 mod serve;
 mod state;
 mod store;
-mod wechat;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-pub use config::{Config, DEFAULT_DB_ACQUIRE_TIMEOUT};
+pub use config::{App, Config, Platform, DEFAULT_DB_ACQUIRE_TIMEOUT};
 pub use crypto::{issue_token, push_signature, share_code, signature, Claims};
 pub use metrics::Metrics;
 pub use operator::{run_user_command, UserCommand, USAGE};
+use platform_api::PlatformApi;
 pub use privacy::{log_erasure, open_id_hash, AskedBy};
 pub use region::{Ip2Region, Location};
 pub use serve::{raise_open_file_limit, serve, ConnectionLimits};
@@ -64,7 +65,8 @@ pub async fn build(config: Config) -> Result<axum::Router, String> {
     )
     .await
     .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
-    let wechat = wechat::Wechat::new(&config.wechat_api, metrics.clone());
+    let wechat = PlatformApi::new(Platform::Wechat, &config.wechat_api, metrics.clone());
+    let qq = PlatformApi::new(Platform::Qq, &config.qq_api, metrics.clone());
     let regions = match &config.ip2region {
         Some(path) => Some(Ip2Region::load(path).map_err(|e| format!("TMSDK_IP2REGION: {e}"))?),
         None => None,
@@ -75,6 +77,7 @@ pub async fn build(config: Config) -> Result<axum::Router, String> {
         config,
         store,
         wechat,
+        qq,
         regions,
         metrics,
     })))

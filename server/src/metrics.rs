@@ -1,8 +1,9 @@
 //! What operators watch, in Prometheus's text format at `GET /metrics`: requests by route and status, their
-//! latency, WeChat's answers by outcome, WeChat's content checks by kind and verdict, database errors, and
+//! latency, the platforms' login answers by outcome, their content checks by kind and verdict, database errors, and
 //! whether the database can be reached. One registry per server (not a global one), so
 //! several servers in one process (the tests) count apart.
 
+use crate::config::Platform;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
@@ -14,33 +15,33 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
-    wechat: IntCounterVec,
+    login_calls: IntCounterVec,
     content_checks: IntCounterVec,
     database_errors: IntCounter,
     database_unavailable: IntCounter,
     database_up: IntGauge,
 }
 
-/// How a call to WeChat's `jscode2session` ended.
+/// How a call to the platform's `jscode2session` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WechatOutcome {
+pub enum LoginOutcome {
     /// A session.
     Ok,
-    /// WeChat refused the code (or the app).
+    /// The platform refused the code (or the app).
     Refused,
-    /// WeChat was busy, even after one retry.
+    /// The platform was busy, even after one retry.
     Busy,
-    /// WeChat could not be reached.
+    /// The platform could not be reached.
     Unreachable,
 }
 
-impl WechatOutcome {
+impl LoginOutcome {
     fn label(self) -> &'static str {
         match self {
-            WechatOutcome::Ok => "ok",
-            WechatOutcome::Refused => "refused",
-            WechatOutcome::Busy => "busy",
-            WechatOutcome::Unreachable => "unreachable",
+            LoginOutcome::Ok => "ok",
+            LoginOutcome::Refused => "refused",
+            LoginOutcome::Busy => "busy",
+            LoginOutcome::Unreachable => "unreachable",
         }
     }
 }
@@ -74,18 +75,18 @@ impl Metrics {
             &["route"],
         )
         .expect("a valid metric");
-        let wechat = IntCounterVec::new(
+        let login_calls = IntCounterVec::new(
             Opts::new(
-                "tmsdk_wechat_calls_total",
-                "Calls to WeChat's jscode2session, by outcome",
+                "tmsdk_login_calls_total",
+                "Calls to the platform's jscode2session (WeChat's or QQ's), by platform and outcome",
             ),
-            &["outcome"],
+            &["platform", "outcome"],
         )
         .expect("a valid metric");
         let content_checks = IntCounterVec::new(
             Opts::new(
                 "tmsdk_content_checks_total",
-                "WeChat's content checks of what players filled in, by kind (nickname, avatar) and verdict \
+                "The platforms' content checks of what players filled in, by kind (nickname, avatar) and verdict \
                  (pass, review, risky, error)",
             ),
             &["kind", "verdict"],
@@ -112,7 +113,7 @@ impl Metrics {
         for metric in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
-            Box::new(wechat.clone()),
+            Box::new(login_calls.clone()),
             Box::new(content_checks.clone()),
             Box::new(database_errors.clone()),
             Box::new(database_unavailable.clone()),
@@ -126,7 +127,7 @@ impl Metrics {
             registry,
             requests,
             latency,
-            wechat,
+            login_calls,
             content_checks,
             database_errors,
             database_unavailable,
@@ -142,13 +143,19 @@ impl Metrics {
         self.latency.with_label_values(&[route]).observe(seconds);
     }
 
-    /// Counts one call to WeChat.
-    pub fn wechat(&self, outcome: WechatOutcome) {
-        self.wechat.with_label_values(&[outcome.label()]).inc();
+    /// Counts one call to `platform`'s `jscode2session`.
+    pub fn login_call(&self, platform: Platform, outcome: LoginOutcome) {
+        let platform = match platform {
+            Platform::Wechat => "wechat",
+            Platform::Qq => "qq",
+        };
+        self.login_calls
+            .with_label_values(&[platform, outcome.label()])
+            .inc();
     }
 
     /// Counts one content check: `kind` "nickname" or "avatar", `verdict` "pass", "review", "risky" or "error"
-    /// (WeChat refused the call or was not reached; an avatar's verdict comes by push).
+    /// (the platform refused the call or was not reached; a WeChat avatar's verdict comes by push).
     pub fn content_check(&self, kind: &'static str, verdict: &'static str) {
         self.content_checks
             .with_label_values(&[kind, verdict])

@@ -1,16 +1,16 @@
-//! What every handler shares: the settings, the database, WeChat's API, the rate limiters, the address
-//! database and the metrics.
+//! What every handler shares: the settings, the database, the platforms' APIs (WeChat's, QQ's), the rate
+//! limiters, the address database and the metrics.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::config::Config;
+use crate::config::{App, Config, Platform};
 use crate::error::Refusal;
 use crate::limits::RateLimiter;
 use crate::metrics::Metrics;
+use crate::platform_api::PlatformApi;
 use crate::region::Ip2Region;
 use crate::store::Store;
-use crate::wechat::Wechat;
 
 /// What every handler shares.
 pub struct AppState {
@@ -19,7 +19,9 @@ pub struct AppState {
     /// The database.
     pub store: Store,
     /// WeChat's API.
-    pub wechat: Wechat,
+    pub wechat: PlatformApi,
+    /// QQ's API.
+    pub qq: PlatformApi,
     /// Requests per client IP.
     pub per_ip: Arc<RateLimiter<IpAddr>>,
     /// Requests per user (the app and the openid).
@@ -31,6 +33,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The app `app_id` and its platform's API; an app this server does not serve is `None`.
+    pub fn app(&self, app_id: &str) -> Option<(&App, &PlatformApi)> {
+        let app = self.config.apps.get(app_id)?;
+        let api = match app.platform {
+            Platform::Wechat => &self.wechat,
+            Platform::Qq => &self.qq,
+        };
+        Some((app, api))
+    }
+
     /// Takes one request from the allowance of `open_id` in `app_id`; HTTP 429 when none is left.
     pub fn limit_user(&self, app_id: &str, open_id: &str) -> Result<(), Refusal> {
         self.per_openid

@@ -280,8 +280,8 @@ async fn the_protocol(db: &str) {
     for line in [
         r#"tmsdk_requests_total{route="/v1/login",status="200"}"#,
         r#"tmsdk_requests_total{route="/v1/profile",status="401"}"#,
-        r#"tmsdk_wechat_calls_total{outcome="ok"}"#,
-        r#"tmsdk_wechat_calls_total{outcome="refused"}"#,
+        r#"tmsdk_login_calls_total{outcome="ok",platform="wechat"}"#,
+        r#"tmsdk_login_calls_total{outcome="refused",platform="wechat"}"#,
         r#"tmsdk_request_duration_seconds_bucket{route="/v1/login",le="0.1"}"#,
         "tmsdk_database_errors_total 0",
     ] {

@@ -1,6 +1,8 @@
 //! The player's chosen avatar: `POST /v1/avatar` (`wx.uploadFile`, field `file`) checks, normalises and stores
-//! the image and answers its URL; `GET /v1/avatar/<sha256>.jpg` serves it. With a push token set, WeChat's
-//! image check is asked for at once, its verdict arriving later at the message push.
+//! the image and answers its URL; `GET /v1/avatar/<sha256>.jpg` serves it. A QQ game's avatar passes QQ's
+//! image check before it is stored (QQ answers at once; risky: refused with 87014, nothing stored). A WeChat
+//! game's, with a push token set, is stored and WeChat's image check asked for at once, its verdict arriving
+//! later at the message push.
 
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
@@ -13,9 +15,10 @@ use tracing::{error, info, warn};
 
 use super::now;
 use crate::avatar;
-use crate::config::Config;
+use crate::config::{Config, Platform};
 use crate::error::{err, Refusal};
 use crate::extract::{session, Bearer};
+use crate::platform_api::Suggest;
 use crate::state::{AppState, SharedState};
 
 /// The upload's body limit: the image and the multipart framing around it.
@@ -78,13 +81,31 @@ pub async fn upload(
         .unwrap_or_else(|_| Err("the image could not be read".into()))
         .map_err(|why| Refusal::with_err(err::AVATAR_NOT_IMAGE, why))?;
     let (app_id, open_id) = (claims.aud, claims.sub);
+    if let Some((app, api)) = state
+        .app(&app_id)
+        .filter(|(app, _)| app.platform == Platform::Qq)
+    {
+        let verdict = api
+            .check_image_now(&app_id, &app.secret, &avatar.jpeg)
+            .await?;
+        info!(event = "content-check", app_id = %app_id, kind = "avatar", suggest = verdict.suggest.label(), "avatar checked");
+        if verdict.suggest == Suggest::Risky {
+            return Err(Refusal::with_err(
+                err::CONTENT_RISKY,
+                "QQ's content check found the avatar risky; nothing was stored. Ask the player for another image.",
+            ));
+        }
+    }
     state
         .store
         .put_avatar(&app_id, &open_id, &avatar, now())
         .await?;
     let url = avatar_url(&state.config, &avatar.sha256);
     info!(event = "avatar", app_id = %app_id, sha256 = %avatar.sha256, bytes = avatar.jpeg.len(), "avatar stored");
-    if state.config.wechat_push_token.is_some() {
+    let on_wechat = state
+        .app(&app_id)
+        .is_some_and(|(app, _)| app.platform == Platform::Wechat);
+    if on_wechat && state.config.wechat_push_token.is_some() {
         let state = state.clone();
         let url = url.clone();
         tokio::spawn(
@@ -97,12 +118,11 @@ pub async fn upload(
 /// Asks WeChat to check a stored avatar and remembers the check's `trace_id` (logged when it fails: the
 /// avatar stays, unchecked).
 async fn check_avatar(state: &AppState, app_id: &str, open_id: &str, sha256: &str, url: &str) {
-    let Some(secret) = state.config.apps.get(app_id) else {
+    let Some((app, api)) = state.app(app_id) else {
         return;
     };
-    match state
-        .wechat
-        .check_image_async(app_id, secret, open_id, url)
+    match api
+        .check_image_async(app_id, &app.secret, open_id, url)
         .await
     {
         Ok(trace_id) => {

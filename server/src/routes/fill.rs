@@ -1,5 +1,6 @@
 //! `POST /v1/profile/fill`: the nickname and / or avatar the player filled in (头像昵称填写). The avatar must be
-//! one this user uploaded; the nickname passes the profile rules, then WeChat's text check (`risky`: refused
+//! one this user uploaded; the nickname passes the profile rules, then the platform's text check (WeChat's, QQ's;
+//! `risky`: refused
 //! with 87014, nothing stored; `review`: stored and logged). Answers the profile, as `/v1/profile` does.
 
 use std::borrow::Cow;
@@ -13,8 +14,8 @@ use tracing::{info, warn};
 use super::stored_profile;
 use crate::error::{err, Refusal};
 use crate::extract::{session, Bearer, Body};
+use crate::platform_api::Suggest;
 use crate::state::SharedState;
-use crate::wechat::Suggest;
 
 /// A filled-in nickname as the SDK's profile rule makes it (control characters out, at most 64 characters),
 /// trimmed; a nickname the rule refuses, or an empty one, is refused naming `nick_name`.
@@ -60,21 +61,17 @@ pub async fn fill(
         None => None,
     };
     if let Some(nick) = &nick {
-        let secret = state
-            .config
-            .apps
-            .get(&app_id)
-            .ok_or_else(Refusal::unauthorized)?;
-        let verdict = state
-            .wechat
-            .check_text(&app_id, secret, &open_id, nick)
-            .await?;
+        let (app, api) = state.app(&app_id).ok_or_else(Refusal::unauthorized)?;
+        let verdict = api.check_text(&app_id, &app.secret, &open_id, nick).await?;
         match verdict.suggest {
             Suggest::Risky => {
                 info!(event = "content-check", app_id = %app_id, suggest = "risky", label = verdict.label, "nickname refused");
                 return Err(Refusal::with_err(
                     err::CONTENT_RISKY,
-                    "WeChat's content check found the nickname risky; nothing was stored. Ask the player for another one.",
+                    format!(
+                        "{}'s content check found the nickname risky; nothing was stored. Ask the player for another one.",
+                        app.platform.name()
+                    ),
                 ));
             }
             Suggest::Review => {

@@ -1,4 +1,5 @@
-//! `POST /v1/login`: a `wx.login` code becomes a session. WeChat's `jscode2session` names the user; the
+//! `POST /v1/login`: a login code (`wx.login`, `qq.login`) becomes a session. The app's platform's
+//! `jscode2session` (WeChat's or QQ's, never another's) names the user; the
 //! login is recorded (created or counted) with where the client's address is and, for a new player, the share
 //! that brought them (`sharer`, credited to its player); the answer is the profile with a new session token.
 
@@ -21,12 +22,11 @@ pub async fn login(
     Extension(ClientIp(ip)): Extension<ClientIp>,
     Body(body): Body<LoginRequest<'static>>,
 ) -> Result<Json<Envelope<Profile>>, Refusal> {
-    let secret = state.config.apps.get(body.app_id.as_ref()).ok_or_else(|| {
+    let (app, api) = state.app(body.app_id.as_ref()).ok_or_else(|| {
         Refusal::with_err(err::UNKNOWN_APP, "this server does not serve that app_id.")
     })?;
-    let session = state
-        .wechat
-        .code_to_session(&body.app_id, secret, &body.code)
+    let session = api
+        .code_to_session(&body.app_id, &app.secret, &body.code)
         .await?;
     state.limit_user(&body.app_id, &session.open_id)?;
     let location = state

@@ -14,8 +14,8 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::crypto;
 use crate::error::Refusal;
+use crate::platform_api::Suggest;
 use crate::state::SharedState;
-use crate::wechat::Suggest;
 
 /// Where WeChat's message push arrives (`GET`: WeChat's URL check; `POST`: an event).
 pub const PUSH_PATH: &str = "/v1/wechat/push";

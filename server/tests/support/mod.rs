@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod qq;
 pub mod world;
 pub mod xdb;
