@@ -1,6 +1,7 @@
 /**
- * `install(config)`, shared by every runtime: sets the `wx.tmSDK` members synchronously, loads the core, and
- * forwards each member to it. A runtime entry passes `loadCore({ wasmPath }) → Promise<{ Sdk, setErrorClass,
+ * `install(config)`, shared by every runtime: sets the `tmSDK` members on the host (`config.host`, else the
+ * platform's global: `qq`, `wx`; see platform.js) synchronously, loads the core, and
+ * forwards each member to it. A runtime entry passes `loadCore({ wasmPath, host }) → Promise<{ Sdk, setErrorClass,
  * setPanicHandler }>`. Nothing here validates: the core does, and rejects with a `TmSdkError`; this file only
  * makes sure that no value a caller passes can make it throw synchronously.
  *
@@ -13,12 +14,13 @@ import { adaptHost } from "./host.js";
 import { EARLY_DEFAULTS } from "./defaults.js";
 import { hookFigures } from "./figures.js";
 import { read } from "./read.js";
+import { defaultHost } from "./platform.js";
 
 export { EARLY_DEFAULTS };
 
 const isObject = (v) => v !== null && (typeof v === "object" || typeof v === "function");
 
-/** @param {(options: { wasmPath?: string }) => Promise<any>} loadCore */
+/** @param {(options: { wasmPath?: string, host?: object }) => Promise<any>} loadCore */
 export function createInstall(loadCore) {
   // Installs with calls in flight: only they need to hear of a panic (the set empties as calls settle).
   const busy = new Set();
@@ -113,7 +115,7 @@ export function createInstall(loadCore) {
       }
     }
 
-    const loaded = loadCore({ wasmPath: typeof wasmPath === "string" ? wasmPath : undefined }).then((g) => {
+    const loaded = loadCore({ wasmPath: typeof wasmPath === "string" ? wasmPath : undefined, host: wx }).then((g) => {
       g.setErrorClass(TmSdkError);
       g.setPanicHandler(onPanic);
       glue = g;
@@ -186,19 +188,11 @@ function asTmSdkError(e) {
 }
 
 function notReady(name) {
-  return new TmSdkError(`wx.tmSDK.${name}() needs the wasm, which is still loading: call it after install() has resolved.`, { code: "UNSUPPORTED" });
+  return new TmSdkError(`tmSDK.${name}() needs the wasm, which is still loading: call it after install() has resolved.`, { code: "UNSUPPORTED" });
 }
 
 function internalError(detail) {
   return new TmSdkError(`tmsdk-profile hit an internal error (${detail}). The call was abandoned and the SDK recovered; please report this.`, { code: "INTERNAL" });
-}
-
-/** The global `wx`; without one (browsers, Node), a new `wx` object on the global. */
-function defaultHost() {
-  // `typeof` keeps this safe where `wx` or `globalThis` do not exist.
-  if (typeof wx === "object" && wx) return wx;
-  const global = typeof globalThis === "object" ? globalThis : {};
-  return global.wx || (global.wx = {});
 }
 
 /**

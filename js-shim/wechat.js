@@ -1,9 +1,9 @@
 /**
- * WeChat mini-game / mini-program entry, bundled by the build into one CommonJS file (dist/minigame/): loads
- * the `.wasm.br` with `WXWebAssembly.instantiate(path)` — a path inside the game package, never bytes — and
- * accepts either result shape (a bare `Instance`, or `{ instance, module }`).
+ * The mini-game / mini-program entry (WeChat, QQ), bundled by the build into one CommonJS file (dist/minigame/):
+ * loads the `.wasm.br` with the platform's loader (`WXWebAssembly`, `QQWebAssembly`: platform.js) given a path
+ * inside the game package, never bytes, and accepts either result shape (a bare `Instance`, or
+ * `{ instance, module }`).
  */
-/* global WXWebAssembly */
 // Named imports only, so the bundle drops the glue's fetch-based loader.
 import {
   Sdk, parseProfile as parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler, initWith,
@@ -12,24 +12,28 @@ import { createInstall } from "./install.js";
 import { retryingLoader } from "./load.js";
 import { createParseProfile, notLoadedYet } from "./parse-profile.js";
 import { TmSdkError } from "./tmsdk-error.js";
+import { findPlatform } from "./platform.js";
 
 export { TmSdkError };
 
 /** Where the drop-in folder puts the wasm when copied to the game's root as `tmsdk-profile/`. */
 export const DEFAULT_WASM_PATH = "tmsdk-profile/tmsdk-profile.wasm.br";
 
-function unsupported() {
+/** `UNSUPPORTED` on a base library without the platform's wasm loader. */
+function unsupported([name, , loader, , base]) {
   return new TmSdkError(
-    "This WeChat has no WXWebAssembly (base library 2.13.0 or newer is needed). Raise the game's minimum base library.",
+    `This ${name} has no ${loader}: it needs base library ${base} or newer. Raise the game's minimum base library.`,
     { code: "UNSUPPORTED" },
   );
 }
 
 let glue = null;
 const loadCore = retryingLoader(
-  ({ wasmPath }) => {
-    if (typeof WXWebAssembly === "undefined" || typeof WXWebAssembly.instantiate !== "function") throw unsupported();
-    return initWith((imports) => WXWebAssembly.instantiate(wasmPath || DEFAULT_WASM_PATH, imports)).then(() => {
+  ({ wasmPath, host }) => {
+    const platform = findPlatform(host);
+    const loader = platform[3]();
+    if (!loader || !loader.instantiate) throw unsupported(platform);
+    return initWith((imports) => loader.instantiate(wasmPath || DEFAULT_WASM_PATH, imports)).then(() => {
       glue = { Sdk, parseProfile: parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler };
       return glue;
     });
@@ -43,5 +47,5 @@ export const install = createInstall(loadCore);
 // Synchronous, so it needs the wasm already instantiated (WXWebAssembly is asynchronous).
 export const parseProfile = createParseProfile(() => {
   if (glue) return glue;
-  throw notLoadedYet("WeChat");
+  throw notLoadedYet(findPlatform()[0]);
 });

@@ -11,7 +11,7 @@ import { allScenarios as scenarios } from "../scenarios/all.mjs";
 import { startBackend } from "../support/backend.mjs";
 import { createSimWx } from "../../dev/simulator/wx-sim.js";
 import { nodeTransport } from "../../dev/transport-node.mjs";
-import { createWeChatSandbox } from "../support/wechat-sandbox.mjs";
+import { createWeChatSandbox, realmEnv } from "../support/wechat-sandbox.mjs";
 
 const APP = "wxsimapp0000000001";
 const repo = fileURLToPath(new URL("../../", import.meta.url));
@@ -41,18 +41,7 @@ for (const resultShape of ["instance", "pair"]) {
     before(() => {
       sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape });
       dropIn = sandbox.load(DROP_IN);
-      env = {
-        // As in a mini-game: the host is the realm's global wx, not a config key.
-        install: ({ host, ...config }) => {
-          sandbox.setWx(host);
-          return dropIn.install(config);
-        },
-        TmSdkError: dropIn.TmSdkError,
-        Error: sandbox.Error,
-        Date: sandbox.Date,
-        transport: nodeTransport,
-        backendUrl: backend.url,
-      };
+      env = realmEnv({ sandbox, dropIn, transport: nodeTransport, backendUrl: backend.url });
     });
 
     test("loads the wasm by its package path, by default tmsdk-profile/tmsdk-profile.wasm.br", async () => {

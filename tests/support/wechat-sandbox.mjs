@@ -1,6 +1,7 @@
 // A WeChat-like JS realm for the drop-in: a Node `vm` context holding only WeChat's globals — `wx`,
 // `WXWebAssembly` (which takes only a path inside the game package), `console`, `setTimeout`, `setInterval`, `Promise` — and
-// none of `WebAssembly`, `fetch`, `TextEncoder`/`TextDecoder`, `window`, `document`, `require`.
+// none of `WebAssembly`, `fetch`, `TextEncoder`/`TextDecoder`, `window`, `document`, `require`. The same realm
+// as another platform's (`platform`: QQ's `qq` and `QQWebAssembly`), holding that platform's globals instead.
 import vm from "node:vm";
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, normalize, sep } from "node:path";
@@ -13,8 +14,12 @@ import { brotliDecompressSync } from "node:zlib";
  * @param {boolean} [o.withWXWebAssembly] false: an old base library without it
  * @param {object} [o.console] the realm's console (default Node's)
  * @param {object} [o.globals] more globals for the realm (e.g. a host that has TextDecoder)
+ * @param {{ host: string, loader: string }} [o.platform] the host's global and its loader's (default WeChat's)
  */
-export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembly = true, console: realmConsole = console, globals = {} }) {
+export function createWeChatSandbox({
+  packageRoot, resultShape, withWXWebAssembly = true, console: realmConsole = console, globals = {},
+  platform = { host: "wx", loader: "WXWebAssembly" },
+}) {
   const context = vm.createContext({});
   // A fresh realm has WebAssembly (a JS builtin in V8): WeChat's doesn't.
   vm.runInContext("delete globalThis.WebAssembly;", context);
@@ -40,7 +45,7 @@ export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembl
     },
   };
   Object.assign(context, { console: realmConsole, setTimeout, clearTimeout, setInterval, clearInterval, ...globals });
-  if (withWXWebAssembly) context.WXWebAssembly = WXWebAssembly;
+  if (withWXWebAssembly) context[platform.loader] = WXWebAssembly;
 
   /** Evaluates a CommonJS file of the package; it may not require anything. */
   function load(file) {
@@ -49,7 +54,7 @@ export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembl
     const module = { exports: {} };
     const requireFromPackage = (name) => {
       if (name.startsWith("./")) return load(normalize(join(file, "..", name)));
-      throw new Error(`require("${name}") is not available in the WeChat sandbox`);
+      throw new Error(`require("${name}") is not available in the ${platform.host} sandbox`);
     };
     wrapper(module, module.exports, requireFromPackage);
     return module.exports;
@@ -59,13 +64,31 @@ export function createWeChatSandbox({ packageRoot, resultShape, withWXWebAssembl
     context,
     load,
     loads,
-    /** Makes `host` the realm's global `wx`. */
+    /** Makes `host` the realm's global `wx` (or the platform's host global). */
     setWx(host) {
-      context.wx = host;
+      context[platform.host] = host;
     },
     /** The realm's own Error class (errors made inside are instances of it, not of Node's). */
     Error: vm.runInContext("Error", context),
     /** The realm's own Date (the drop-in's clock). */
     Date: vm.runInContext("Date", context),
+  };
+}
+
+/**
+ * The scenarios' `env` for the drop-in loaded in `sandbox`: as in a mini-game, the host is the realm's global
+ * (`wx`, `qq`), not a config key.
+ */
+export function realmEnv({ sandbox, dropIn, transport, backendUrl }) {
+  return {
+    install: ({ host, ...config }) => {
+      sandbox.setWx(host);
+      return dropIn.install(config);
+    },
+    TmSdkError: dropIn.TmSdkError,
+    Error: sandbox.Error,
+    Date: sandbox.Date,
+    transport,
+    backendUrl,
   };
 }

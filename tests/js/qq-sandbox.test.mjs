@@ -1,0 +1,103 @@
+// The drop-in (dist/minigame/) in a QQ-like realm: only `qq`, `QQWebAssembly`, `console` and timers — no `wx`,
+// no `WebAssembly`, no `TextDecoder`. It finds QQ's host and loader itself (js-shim/platform.js) and installs
+// `qq.tmSDK`; the scenario list runs with the simulated host as `qq` against the same backend as every runtime
+// (QQ's API names and replies are WeChat's mini-game ones).
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import vm from "node:vm";
+import { fileURLToPath } from "node:url";
+
+import { allScenarios as scenarios } from "../scenarios/all.mjs";
+import { startBackend } from "../support/backend.mjs";
+import { createSimWx } from "../../dev/simulator/wx-sim.js";
+import { nodeTransport } from "../../dev/transport-node.mjs";
+import { createWeChatSandbox, realmEnv } from "../support/wechat-sandbox.mjs";
+
+const APP = "wxsimapp0000000001";
+const QQ = { host: "qq", loader: "QQWebAssembly" };
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const DROP_IN = "tmsdk-profile/tmsdk-profile.js";
+let backend;
+let gameRoot;
+
+before(async () => {
+  backend = await startBackend({ appId: APP });
+  gameRoot = mkdtempSync(join(tmpdir(), "tmsdk-qq-game-"));
+  cpSync(join(repo, "dist", "minigame"), join(gameRoot, "tmsdk-profile"), { recursive: true });
+});
+
+after(async () => {
+  await backend?.stop();
+  if (gameRoot) rmSync(gameRoot, { recursive: true, force: true });
+});
+
+/** A QQ host: the simulated mini-game host as `qq`, without `getAccountInfoSync` when `withAppId` is false. */
+function qqHost({ withAppId = true } = {}) {
+  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP, kind: "minigame" });
+  if (!withAppId) delete wx.getAccountInfoSync;
+  return { qq: wx, sim };
+}
+
+describe("qq sandbox", () => {
+  let sandbox;
+  let dropIn;
+  let env;
+  before(() => {
+    sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "instance", platform: QQ });
+    dropIn = sandbox.load(DROP_IN);
+    env = realmEnv({ sandbox, dropIn, transport: nodeTransport, backendUrl: backend.url });
+  });
+
+  test("only qq and QQWebAssembly: installs qq.tmSDK, the wasm loaded by its package path through QQWebAssembly; no wx appears", async () => {
+    assert.equal(vm.runInContext("typeof wx + typeof WXWebAssembly + typeof WebAssembly + typeof TextDecoder", sandbox.context), "undefinedundefinedundefinedundefined");
+    const { qq, sim } = qqHost();
+    const tm = await env.install({ server: backend.url, host: qq, autoLogin: false });
+    assert.equal(tm, qq.tmSDK, "install resolves qq.tmSDK");
+    for (const member of ["updateUserProfile", "login", "getCachedProfile", "clearProfileCache", "fillUserProfile", "share", "deleteProfile"]) {
+      assert.equal(typeof qq.tmSDK[member], "function", member);
+    }
+    assert.deepEqual(sandbox.loads, ["tmsdk-profile/tmsdk-profile.wasm.br"]);
+    assert.equal(vm.runInContext("typeof wx", sandbox.context), "undefined", "no wx was made");
+    // A QQ player: the user-info button's tap, a verified profile, then a cache hit with no button and no request.
+    const pending = qq.tmSDK.updateUserProfile();
+    const deadline = Date.now() + 15_000;
+    while (sim.buttons.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    sim.tapButton();
+    const profile = await pending;
+    assert.equal(profile.nick_name, "小明");
+    assert.equal(sim.counts.buttons, 1, "the user-info button");
+    const before = { ...sim.counts };
+    assert.deepEqual(await qq.tmSDK.updateUserProfile(), profile, "a cache hit");
+    assert.deepEqual([sim.counts.buttons, sim.counts.request], [before.buttons, before.request], "no button, no request");
+  });
+
+  for (const scenario of scenarios) {
+    test(scenario.name, { timeout: 20_000 }, () => scenario.run(env));
+  }
+});
+
+describe("qq sandbox: what QQ lacks", () => {
+  test("no QQWebAssembly (base library < 1.71.0) → UNSUPPORTED naming QQ and the base library", async () => {
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", withWXWebAssembly: false, platform: QQ });
+    const dropIn = sandbox.load(DROP_IN);
+    sandbox.setWx(qqHost().qq);
+    const e = await dropIn.install({ server: backend.url }).then(() => assert.fail("should reject"), (err) => err);
+    assert.equal(e.code, "UNSUPPORTED");
+    assert.match(e.message, /^This QQ has no QQWebAssembly: it needs base library 1\.71\.0 or newer\./);
+  });
+
+  test("no getAccountInfoSync and no appId → INVALID_CONFIG naming appId", async () => {
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", platform: QQ });
+    const dropIn = sandbox.load(DROP_IN);
+    sandbox.setWx(qqHost({ withAppId: false }).qq);
+    const e = await dropIn.install({ server: backend.url }).then(() => assert.fail("should reject"), (err) => err);
+    assert.equal(e.code, "INVALID_CONFIG");
+    assert.equal(e.field, "appId");
+    assert.match(e.message, /pass appId/);
+    const tm = await dropIn.install({ server: backend.url, appId: APP, autoLogin: false });
+    assert.equal(typeof tm.updateUserProfile, "function", "with config.appId it installs");
+  });
+});
