@@ -142,6 +142,9 @@ const brotli = brotliCompressSync(wasmBytes, {
   params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: wasmBytes.length },
 });
 writeFileSync(join(minigame, "tmsdk-profile.wasm.br"), brotli);
+// Beside the drop-in, not in it: the same wasm uncompressed, for a host that refuses `.wasm.br` (QQ's page on
+// QQWebAssembly is cut off where it says which forms it takes); docs/integration.md says how to use it.
+writeFileSync(join(minigame, "..", "tmsdk-profile.wasm"), wasmBytes);
 cpSync(minigame, join(pkg, "wechat"), { recursive: true });
 // pkg is "type": "module"; the WeChat file is CommonJS.
 writeFileSync(join(pkg, "wechat", "package.json"), '{ "type": "commonjs" }\n');

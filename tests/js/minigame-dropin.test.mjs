@@ -73,6 +73,8 @@ test("the unguarded-use check itself catches what it should", () => {
 test("the .wasm.br is the package's wasm, strictly MVP + mutable-globals", async () => {
   const wasm = brotliDecompressSync(readFileSync(new URL("tmsdk-profile.wasm.br", dist)));
   assert.deepEqual(wasm, readFileSync(new URL("../../pkg/tmsdk_profile_bg.wasm", import.meta.url)));
+  // Beside the drop-in, for a host that refuses .wasm.br: the same wasm, uncompressed.
+  assert.deepEqual(readFileSync(new URL("../tmsdk-profile.wasm", dist)), wasm);
   const wabt = await wabtInit();
   const strict = { mutable_globals: true, sat_float_to_int: false, sign_extension: false, bulk_memory: false, reference_types: false, multi_value: false, simd: false };
   const module = wabt.readWasm(new Uint8Array(wasm), strict);

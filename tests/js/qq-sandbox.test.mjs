@@ -89,6 +89,16 @@ describe("qq sandbox: what QQ lacks", () => {
     assert.match(e.message, /^This QQ has no QQWebAssembly: it needs base library 1\.71\.0 or newer\./);
   });
 
+  test("the uncompressed wasm beside the drop-in loads too, by wasmPath (for a host that refuses .wasm.br)", async () => {
+    cpSync(join(repo, "dist", "tmsdk-profile.wasm"), join(gameRoot, "tmsdk-profile", "tmsdk-profile.wasm"));
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", platform: QQ });
+    const dropIn = sandbox.load(DROP_IN);
+    sandbox.setWx(qqHost().qq);
+    const tm = await dropIn.install({ server: backend.url, wasmPath: "tmsdk-profile/tmsdk-profile.wasm", autoLogin: false });
+    assert.equal(typeof tm.updateUserProfile, "function");
+    assert.deepEqual(sandbox.loads, ["tmsdk-profile/tmsdk-profile.wasm"]);
+  });
+
   test("no getAccountInfoSync and no appId → INVALID_CONFIG naming appId", async () => {
     const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", platform: QQ });
     const dropIn = sandbox.load(DROP_IN);
