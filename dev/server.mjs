@@ -28,10 +28,11 @@ const RAW_ROUTE = /^\/v1\/(avatar(\/[^/]+)?|wechat\/push)$/;
 const PUSH_TOKEN = "devPushToken";
 
 /**
- * @param {{ port?: number, dataDir: string, appId?: string, serverEnv?: Record<string, string>,
+ * @param {{ port?: number, dataDir: string, appId?: string, platform?: "wechat" | "qq", serverEnv?: Record<string, string>,
  *   log?: (line: string) => void,
  *   before?: (req: any, res: any, raw: string, pathname: string, dev: DevControls) => boolean | Promise<boolean> }} options
- *   `serverEnv`: extra TMSDK_* settings for tmsdk-server; `log` sees its output lines; `before` sees every
+ *   `platform`: whose game `appId` is for tmsdk-server (`qq`: its logins and checks go to the simulated QQ API
+ *   under /qq); `serverEnv`: extra TMSDK_* settings for tmsdk-server; `log` sees its output lines; `before` sees every
  *   request first and returns true when it answered it.
  * @returns {Promise<{ url: string, dev: DevControls, stop(): Promise<void> }>}
  *
@@ -44,7 +45,7 @@ const PUSH_TOKEN = "devPushToken";
  *   session token issued so far is refused (401), as after rotating the secret of a deployed server.
  * @property {() => Promise<void>} reset forgets every user, session and WeChat session key (a new database).
  */
-export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID, serverEnv = {}, log = () => {}, before }) {
+export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID, platform = "wechat", serverEnv = {}, log = () => {}, before }) {
   mkdirSync(dataDir, { recursive: true });
   const appSecret = "dev-simulator-app-secret";
   const wechat = createWechatSim({ apps: { [appId]: appSecret }, dataDir, pushToken: PUSH_TOKEN });
@@ -122,7 +123,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     const { pathname } = url;
     // WeChat's servers first: they are another host in reality, so the fault layer never stands before them.
     let body = {};
-    if (req.method === "POST" && /^\/(sim\/wx|cgi-bin|wxa)\//.test(pathname)) {
+    if (req.method === "POST" && /^\/(sim\/wx|cgi-bin|wxa|qq\/api\/json\/security\/MsgSecCheck)\b/.test(pathname)) {
       try {
         body = JSON.parse(raw || "{}");
       } catch {
@@ -172,8 +173,9 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
       log,
       env: {
         TMSDK_DB: `sqlite://${join(dataDir, database ? `tmsdk-${database}.db` : "tmsdk.db")}`,
-        TMSDK_APPS: `${appId}=${appSecret}`,
+        TMSDK_APPS: `${platform === "qq" ? "qq:" : ""}${appId}=${appSecret}`,
         TMSDK_WECHAT_API: url.replace(/\/$/, ""),
+        TMSDK_QQ_API: `${url}qq`,
         TMSDK_TOKEN_SECRET: readFileSync(secretFile, "utf8"),
         TMSDK_IP2REGION: regions,
         // Avatar URLs point at this server, which forwards them; the simulated WeChat pushes its image

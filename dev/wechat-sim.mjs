@@ -10,6 +10,9 @@
 // - the content security API tmsdk-server calls for 头像昵称填写: `stable_token` (an access token per app),
 //   `msg_sec_check` (version 2; a short word list is risky), `media_check_async` (its verdict pushed a moment
 //   later to the server's message push URL, signed with the push token as WeChat signs it).
+// - QQ's server API under /qq (tmsdk-server's TMSDK_QQ_API for a `qq:` app): the same `jscode2session` (QQ's
+//   route and answer are WeChat's), `getToken`, and the synchronous checks `MsgSecCheck` (answering `errCode`)
+//   and `ImgSecCheck` (answering `errcode`; the image verdict above decides), 87014 for risky.
 // Session keys persist in <dataDir>/wechat.json, so tokens and keys stay consistent across restarts.
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -140,10 +143,30 @@ export function createWechatSim({ apps, dataDir, pushToken = "", now = Date.now 
     return answer({ openid: entry.openId, session_key: sessionKey(entry.openId) });
   }
 
+  /** QQ's `GET /api/getToken?grant_type&appid&secret`, tokens from the same counter. */
+  function qqToken(query) {
+    return stableToken({ grant_type: query.get("grant_type"), appid: query.get("appid"), secret: query.get("secret") });
+  }
+
+  /** QQ's verdict: `errCode` (MsgSecCheck's casing) or `errcode` (ImgSecCheck's), 87014 for risky. */
+  function qqCheck(query, risky, casing) {
+    if (!validToken(query)) return answer({ [`err${casing}ode`]: 40001, [`err${casing === "C" ? "M" : "m"}sg`]: "access_token invalid" });
+    const [code, msg] = risky ? [87014, "risky content"] : [0, "ok"];
+    return answer(casing === "C" ? { errCode: code, errMsg: msg } : { errcode: code, errmsg: msg });
+  }
+
   return {
-    /** Answers a request to the simulated WeChat, or returns null when `url` is not one of its routes. */
+    /** Answers a request to the simulated WeChat (or QQ, under /qq), or returns null when `url` is not one of its routes. */
     handle(method, url, body) {
       if (method === "GET" && url.pathname === "/sns/jscode2session") return jscode2session(url.searchParams);
+      if (method === "GET" && url.pathname === "/qq/sns/jscode2session") return jscode2session(url.searchParams);
+      if (method === "GET" && url.pathname === "/qq/api/getToken") return qqToken(url.searchParams);
+      if (method === "POST" && url.pathname === "/qq/api/json/security/MsgSecCheck") {
+        return qqCheck(url.searchParams, RISKY_WORDS.some((w) => (body.content || "").includes(w)), "C");
+      }
+      if (method === "POST" && url.pathname === "/qq/api/json/security/ImgSecCheck") {
+        return qqCheck(url.searchParams, imageVerdict === "risky", "c");
+      }
       if (method !== "POST") return null;
       if (url.pathname === "/sim/wx/login") return login(body);
       // The simulated client names its app (a real client is its app); the first known app otherwise.

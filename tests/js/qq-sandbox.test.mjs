@@ -1,7 +1,8 @@
 // The drop-in (dist/minigame/) in a QQ-like realm: only `qq`, `QQWebAssembly`, `console` and timers — no `wx`,
 // no `WebAssembly`, no `TextDecoder`. It finds QQ's host and loader itself (js-shim/platform.js) and installs
 // `qq.tmSDK`; the scenario list runs with the simulated host as `qq` against the same backend as every runtime
-// (QQ's API names and replies are WeChat's mini-game ones).
+// (QQ's API names and replies are WeChat's mini-game ones); and a QQ game — its app a `qq:` app of
+// tmsdk-server, whose logins and content checks go to the simulated QQ API — plays through end to end.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
@@ -21,22 +22,23 @@ const QQ = { host: "qq", loader: "QQWebAssembly" };
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const DROP_IN = "tmsdk-profile/tmsdk-profile.js";
 let backend;
+let qqBackend; // the app is a QQ game's on tmsdk-server
 let gameRoot;
 
 before(async () => {
-  backend = await startBackend({ appId: APP });
+  [backend, qqBackend] = await Promise.all([startBackend({ appId: APP }), startBackend({ appId: APP, platform: "qq" })]);
   gameRoot = mkdtempSync(join(tmpdir(), "tmsdk-qq-game-"));
   cpSync(join(repo, "dist", "minigame"), join(gameRoot, "tmsdk-profile"), { recursive: true });
 });
 
 after(async () => {
-  await backend?.stop();
+  await Promise.all([backend?.stop(), qqBackend?.stop()]);
   if (gameRoot) rmSync(gameRoot, { recursive: true, force: true });
 });
 
 /** A QQ host: the simulated mini-game host as `qq`, without `getAccountInfoSync` when `withAppId` is false. */
-function qqHost({ withAppId = true } = {}) {
-  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: backend.url, appId: APP, kind: "minigame" });
+function qqHost({ withAppId = true, server = backend } = {}) {
+  const { wx, sim } = createSimWx({ transport: nodeTransport, wechat: server.url, appId: APP, kind: "minigame" });
   if (!withAppId) delete wx.getAccountInfoSync;
   return { qq: wx, sim };
 }
@@ -109,5 +111,63 @@ describe("qq sandbox: what QQ lacks", () => {
     assert.match(e.message, /pass appId/);
     const tm = await dropIn.install({ server: backend.url, appId: APP, autoLogin: false });
     assert.equal(typeof tm.updateUserProfile, "function", "with config.appId it installs");
+  });
+});
+
+describe("a QQ game on tmsdk-server: logins and content checks through QQ's API", () => {
+  const control = (command, body) =>
+    fetch(`${qqBackend.url}/__control/${command}`, { method: "POST", body: body ? JSON.stringify(body) : "" }).then((r) => r.json());
+  /** The server's count of `jscode2session` calls by platform and outcome. */
+  async function logins(platform, outcome = "ok") {
+    const text = await (await fetch(`${qqBackend.url}/metrics`)).text();
+    const line = text.split("\n").find((l) => l.startsWith(`tmsdk_login_calls_total{outcome="${outcome}",platform="${platform}"}`));
+    return line ? Number(line.split(" ").pop()) : 0;
+  }
+  /** Waits for the user-info button and taps it. */
+  async function tapTheButton(sim) {
+    const deadline = Date.now() + 15_000;
+    while (sim.buttons.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    sim.tapButton();
+  }
+
+  test("a QQ player logs in through QQ's API, taps the button, gets a verified profile, then a cache hit; a refusal keeps the record; shares are tagged; the nickname is checked by QQ", async () => {
+    await control("reset");
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "instance", platform: QQ });
+    const dropIn = sandbox.load(DROP_IN);
+    const { qq, sim } = qqHost({ server: qqBackend });
+    sandbox.setWx(qq);
+    await dropIn.install({ server: qqBackend.url, appId: APP, autoLogin: false });
+    const pending = qq.tmSDK.updateUserProfile();
+    await tapTheButton(sim);
+    const profile = await pending;
+    assert.equal(profile.nick_name, "小明", "the verified profile");
+    assert.equal(profile.app_id, APP);
+    assert.equal(await logins("qq"), 1, "one login, through QQ's jscode2session");
+    assert.equal(await logins("wechat"), 0, "none through WeChat's");
+    // A cache hit: no button, no request.
+    const counts = { ...sim.counts };
+    assert.deepEqual(await qq.tmSDK.updateUserProfile(), profile);
+    assert.deepEqual([sim.counts.buttons, sim.counts.request], [counts.buttons, counts.request]);
+    // A refusal on the button → AUTH_DENIED, the record kept.
+    const record = sim.storage.get(`tmsdk.profile.v1.${APP}`);
+    sim.decision = "deny";
+    const refused = qq.tmSDK.updateUserProfile({ refresh: true });
+    await tapTheButton(sim);
+    const e = await refused.then(() => assert.fail("should reject"), (err) => err);
+    assert.equal(e.code, "AUTH_DENIED");
+    assert.equal(e.errMsg, "getUserInfo:fail auth deny");
+    assert.deepEqual(e.cached, profile, "error.cached");
+    assert.equal(sim.storage.get(`tmsdk.profile.v1.${APP}`), record, "the record kept");
+    // A share through qq.shareAppMessage is tagged with the player's share code.
+    qq.shareAppMessage({ title: "来挑战", query: "room=7" });
+    const shared = sim.shared[sim.shared.length - 1];
+    assert.match(shared.query, /(^|&)tmsdk_s=[A-Za-z0-9_-]{22}(&|$)/, `tagged: ${shared.query}`);
+    // The fill-in's nickname goes through QQ's MsgSecCheck: a risky one is refused with QQ's code.
+    sim.decision = "allow";
+    const risky = await qq.tmSDK.fillUserProfile({ nickName: "大坏蛋" }).then(() => assert.fail("should reject"), (err) => err);
+    assert.equal(risky.code, "CONTENT_RISKY");
+    assert.equal(risky.serverErr, 87014);
+    const filled = await qq.tmSDK.fillUserProfile({ nickName: "小企鹅" });
+    assert.equal(filled.nick_name, "小企鹅", "a nickname QQ passes is stored");
   });
 });

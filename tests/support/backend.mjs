@@ -18,10 +18,11 @@ const fresh = () => ({
 });
 
 /**
- * @param {{ appId: string, staticRoot?: string }} options
+ * @param {{ appId: string, staticRoot?: string, platform?: "wechat" | "qq" }} options `platform`: whose game
+ *   `appId` is for tmsdk-server (QQ's: its logins and checks go to the simulated QQ API)
  * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
  */
-export async function startBackend({ appId, staticRoot }) {
+export async function startBackend({ appId, staticRoot, platform }) {
   const dataDir = mkdtempSync(join(tmpdir(), "tmsdk-backend-"));
   const timers = new Set();
   let { script, stats } = fresh();
@@ -157,7 +158,7 @@ export async function startBackend({ appId, staticRoot }) {
 
   // Every scenario is one player on one address: limits a deployed server keeps are lifted here.
   const serverEnv = { TMSDK_RATE_LIMIT_IP: "1000000", TMSDK_RATE_LIMIT_OPENID: "1000000" };
-  const server = await startDevServer({ port: 0, dataDir, appId, before, serverEnv });
+  const server = await startDevServer({ port: 0, dataDir, appId, platform, before, serverEnv });
   return {
     url: server.url.replace(/\/$/, ""),
     stop: async () => {
