@@ -18,6 +18,8 @@ import { startTmsdkServer } from "./tmsdk-server.mjs";
 import { createWechatSim } from "./wechat-sim.mjs";
 
 export const SIMULATOR_APP_ID = "wxdevsimulator0001";
+/** The simulator's QQ game (the page's platform switch): a `qq:` app of tmsdk-server beside the WeChat one. */
+export const QQ_SIMULATOR_APP_ID = "1109000001";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png" };
 const AVATAR_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
@@ -48,7 +50,10 @@ const PUSH_TOKEN = "devPushToken";
 export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_ID, platform = "wechat", serverEnv = {}, log = () => {}, before }) {
   mkdirSync(dataDir, { recursive: true });
   const appSecret = "dev-simulator-app-secret";
-  const wechat = createWechatSim({ apps: { [appId]: appSecret }, dataDir, pushToken: PUSH_TOKEN });
+  const qqSecret = "dev-simulator-qq-secret";
+  // The WeChat app first: the simulated image check pushes its verdicts for the first app.
+  const apps = { [appId]: appSecret, [QQ_SIMULATOR_APP_ID]: qqSecret };
+  const wechat = createWechatSim({ apps, dataDir, pushToken: PUSH_TOKEN });
   const regions = join(dataDir, "dev-regions.xdb");
   writeDevRegions(regions);
   const secretFile = join(dataDir, "token-secret");
@@ -173,7 +178,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
       log,
       env: {
         TMSDK_DB: `sqlite://${join(dataDir, database ? `tmsdk-${database}.db` : "tmsdk.db")}`,
-        TMSDK_APPS: `${platform === "qq" ? "qq:" : ""}${appId}=${appSecret}`,
+        TMSDK_APPS: `${platform === "qq" ? "qq:" : ""}${appId}=${appSecret},qq:${QQ_SIMULATOR_APP_ID}=${qqSecret}`,
         TMSDK_WECHAT_API: url.replace(/\/$/, ""),
         TMSDK_QQ_API: `${url}qq`,
         TMSDK_TOKEN_SECRET: readFileSync(secretFile, "utf8"),

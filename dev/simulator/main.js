@@ -3,18 +3,33 @@
 // codes; while the cached profile is WeChat's 微信用户 placeholder, the mini-program's fill-in form (头像昵称填写 →
 // wx.tmSDK.fillUserProfile, the image uploaded to tmsdk-server); a share (wx.tmSDK.share), the game sent to the
 // background and back (play time), and "delete my data" (wx.tmSDK.deleteProfile). It only displays what the SDK
-// returns; every rule is the SDK's.
+// returns; every rule is the SDK's. A platform switch (saved in localStorage) makes it a QQ mini-game: the host is
+// `qq`, the app a `qq:` app of tmsdk-server (its logins go to the simulated QQ API), and the player authorises
+// through the user-info button, whose tap the sheet stands for.
 import { install } from "../../pkg/shim/web.js";
 import { webTransport } from "./transport-web.js";
 import { createSimWx } from "./wx-sim.js";
 
-const APP_ID = "wxdevsimulator0001";
 const $ = (id) => document.getElementById(id);
+// WeChat (a mini-program's popup) or QQ (a mini-game's user-info button); dev/server.mjs serves both apps.
+const PLATFORM = localStorage.getItem("sim-platform") === "qq" ? "qq" : "wechat";
+const QQ = PLATFORM === "qq";
+const APP_ID = QQ ? "1109000001" : "wxdevsimulator0001";
+$("platform").value = PLATFORM;
+$("platform").addEventListener("change", (e) => {
+  localStorage.setItem("sim-platform", e.target.value);
+  location.reload();
+});
+$("api-name").textContent = QQ ? "qq.tmSDK" : "wx.tmSDK";
+$("game-title").textContent = QQ ? "模拟 QQ 小游戏" : "模拟小游戏";
+$("user-platform").textContent = QQ ? "QQ" : "WeChat";
+// QQ has no privacy-agreement API: its privacy answers never arise.
+if (QQ) document.querySelector(".sheet-privacy").style.display = "none";
 const player = { openId: "oDevPlayer_0001", nickName: "小明", avatar: 0 };
 const avatarUrl = (n) => `${location.origin}/sim/avatar/${n}.svg`;
 
 // wx storage in localStorage, so the cache survives a reload as it survives a game restart.
-const STORAGE_PREFIX = "wx-storage:";
+const STORAGE_PREFIX = `${PLATFORM}-storage:`;
 const localStorageMap = {
   get: (key) => JSON.parse(localStorage.getItem(STORAGE_PREFIX + key)),
   set: (key, value) => localStorage.setItem(STORAGE_PREFIX + key, JSON.stringify(value)),
@@ -69,7 +84,25 @@ function askUser(desc) {
   });
 }
 
-const { wx, sim } = createSimWx({ transport: webTransport, appId: APP_ID, askUser, storage: localStorageMap });
+const { wx, sim } = createSimWx({ transport: webTransport, appId: APP_ID, askUser, storage: localStorageMap, kind: QQ ? "minigame" : undefined });
+// On QQ the host is the global `qq`.
+if (QQ) globalThis.qq = wx;
+
+/** QQ: the SDK puts up the user-info button; the sheet stands for the player's tap on it (Allow or Deny). */
+function answerButtons(settled) {
+  if (!QQ) return;
+  let done = false;
+  settled.then(() => (done = true), () => (done = true));
+  const watch = () => {
+    if (done) return;
+    if (sim.buttons.length === 0) return setTimeout(watch, 20);
+    askUser("（QQ 用户信息按钮）").then((allowed) => {
+      sim.decision = allowed === true ? "allow" : "deny";
+      sim.tapButton();
+    });
+  };
+  watch();
+}
 sim.openId = player.openId;
 syncUser();
 // The page's launch: the simulator's own scene and channel.
@@ -129,11 +162,16 @@ $("tap").addEventListener("click", () => {
   const before = sim.counts.getUserProfile;
   const options = { refresh: $("refresh").checked, desc: $("desc").value };
   $("status").textContent = `updateUserProfile(${JSON.stringify(options)}) …`;
+  const buttons = sim.counts.buttons;
   // Called synchronously inside the tap, as WeChat requires.
-  sim.tap(() => wx.tmSDK.updateUserProfile(options))
+  const settled = sim.tap(() => wx.tmSDK.updateUserProfile(options));
+  answerButtons(settled);
+  settled
     .then((profile) => {
       const popup = sim.counts.getUserProfile > before;
-      showProfile(profile, popup ? "WeChat popup + /v1/profile" : "cache (no popup, no request)");
+      const button = sim.counts.buttons > buttons;
+      const source = popup ? "WeChat popup + /v1/profile" : button ? "QQ user-info button + /v1/profile" : "cache (no popup, no request)";
+      showProfile(profile, source);
       $("status").textContent = "resolved";
     })
     .catch((e) => {
@@ -220,7 +258,7 @@ $("delete").addEventListener("click", () => {
     .then(showCache);
 });
 
-install({ server: location.origin, host: wx }).then(
+install({ server: location.origin, host: wx, appId: QQ ? APP_ID : undefined }).then(
   () => {
     $("status").textContent = "installed — tap the green button";
     document.body.dataset.ready = "true";

@@ -32,19 +32,55 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The simulator page in `browser`, ready (`install()` resolved), its page errors collected. */
+async function openSimulator(browser) {
+  const page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(server.url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+  return { page, errors };
+}
+
 async function post(base, path, body, headers = {}) {
   const res = await fetch(new URL(path, base), { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
+test("the simulator's platform switch: QQ — the user-info button's tap (the sheet), the QQ game's verified profile through QQ's API, then the cache", async () => {
+  const browser = await launchChromium();
+  try {
+    const { page, errors } = await openSimulator(browser);
+    await page.selectOption("#platform", "qq");
+    await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+    assert.equal(await page.textContent("#api-name"), "qq.tmSDK");
+    assert.equal(await page.evaluate(() => typeof globalThis.qq.tmSDK.updateUserProfile), "function", "qq.tmSDK installed");
+    await page.click("#tap");
+    await page.waitForSelector("#sheet:not([hidden])", { timeout: 15_000 });
+    assert.equal(await page.isVisible(".sheet-privacy"), false, "no privacy answers on QQ");
+    await page.click("#allow");
+    await page.waitForFunction(() => ["resolved", "rejected"].includes(document.getElementById("status").textContent));
+    assert.equal(await page.textContent("#status"), "resolved", await page.textContent("#error"));
+    assert.equal(await page.textContent("#nick"), "小明");
+    assert.match(await page.textContent("#source"), /QQ user-info button/);
+    const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+    assert.match(metrics, /tmsdk_login_calls_total\{outcome="ok",platform="qq"\} [1-9]/, "the login went through QQ's API");
+    await page.click("#tap");
+    await page.waitForFunction(() => document.getElementById("source").textContent.startsWith("cache"));
+    assert.equal(await page.isVisible("#sheet"), false, "the cache, no button");
+    // Back to WeChat for the other tests.
+    await page.selectOption("#platform", "wechat");
+    await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
+
 test("the simulator page: Allow, cache, refresh, Deny", async () => {
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(server.url);
-    await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+    const { page, errors } = await openSimulator(browser);
     const tapAndSettle = async () => {
       await page.click("#tap");
       await page.waitForFunction(() => ["resolved", "rejected"].includes(document.getElementById("status").textContent) || !document.getElementById("sheet").hidden);
