@@ -160,9 +160,12 @@ impl Event {
 pub struct ProfileRequest<'a> {
     /// The game's appId.
     pub app_id: Cow<'a, str>,
-    /// `rawData`.
+    /// `rawData`; absent (empty) from a caller that has only `encryptedData`, `iv` and `signature` (SkyRiver's
+    /// `updateUserInfo`): the server then takes the decryption and the watermark as the proof.
+    #[serde(default)]
     pub raw_data: Cow<'a, str>,
-    /// `signature`.
+    /// `signature` (of `rawData`; unchecked without it).
+    #[serde(default)]
     pub signature: Cow<'a, str>,
     /// `encryptedData`.
     pub encrypted_data: Cow<'a, str>,

@@ -30,11 +30,22 @@ static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 impl World {
     /// What WeChat's getUserProfile gives this user, signed and encrypted with their session key.
     fn user_info(&self, open_id: &str, nick: &str, watermark_app: &str) -> Value {
+        self.user_info_at(open_id, nick, watermark_app, 1_700_000_000)
+    }
+
+    /// As [`World::user_info`], the watermark stamped `timestamp`.
+    fn user_info_at(
+        &self,
+        open_id: &str,
+        nick: &str,
+        watermark_app: &str,
+        timestamp: u64,
+    ) -> Value {
         let key = self.wechat.lock().unwrap().keys[open_id].clone();
         let info = json!({"nickName": nick, "gender": 1, "language": "zh_CN", "city": "", "province": "", "country": "", "avatarUrl": "https://thirdwx.qlogo.cn/x/132"});
         let raw_data = info.to_string();
         let mut plain = info.clone();
-        plain["watermark"] = json!({"appid": watermark_app, "timestamp": 1_700_000_000});
+        plain["watermark"] = json!({"appid": watermark_app, "timestamp": timestamp});
         let iv = *b"0123456789abcdef";
         let encrypted =
             cbc::Encryptor::<aes::Aes128>::new_from_slices(&STANDARD.decode(&key).unwrap(), &iv)
@@ -165,6 +176,52 @@ async fn the_protocol(db: &str) {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
+
+    // Without raw_data (SkyRiver's updateUserInfo sends encryptedData, iv and signature only): the decryption
+    // and the watermark — this app, stamped no earlier than the session — are the proof.
+    let unsigned = |nick: &str, app: &str, timestamp: u64| {
+        let mut body = w.user_info_at("oUser1", nick, app, timestamp);
+        let body_map = body.as_object_mut().unwrap();
+        body_map.remove("raw_data");
+        body_map.remove("user_info");
+        body
+    };
+    let (status, accepted) = w.profile(&unsigned("小红", APP, now), &jwt).await;
+    assert_eq!((status, &accepted["err"]), (200, &json!(0)), "{accepted}");
+    assert_eq!(accepted["data"]["nick_name"], "小红");
+    let mut garbled = unsigned("小黑", APP, now);
+    let encrypted = garbled["encrypted_data"].as_str().unwrap().to_string();
+    let mut bytes = STANDARD.decode(&encrypted).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55; // the padding no longer checks out
+    garbled["encrypted_data"] = json!(STANDARD.encode(bytes));
+    assert_eq!(
+        w.profile(&garbled, &jwt).await.1["err"],
+        41004,
+        "tampered encrypted_data"
+    );
+    let foreign = w.profile(&unsigned("小黑", "wxother", now), &jwt).await.1;
+    assert_eq!(foreign["err"], 41005, "another app's watermark: {foreign}");
+    let replayed = w.profile(&unsigned("小黑", APP, now - 3600), &jwt).await.1;
+    assert_eq!(
+        replayed["err"], 41005,
+        "a watermark older than the session: {replayed}"
+    );
+    assert!(
+        replayed["msg"]
+            .as_str()
+            .unwrap()
+            .contains("older than this session"),
+        "{replayed}"
+    );
+    // Events with none in them answer the stored profile, as it is.
+    let (_, kept) = w.events(&jwt, json!([])).await;
+    assert_eq!(
+        kept["data"]["nick_name"], "小红",
+        "the refused ones changed nothing: {kept}"
+    );
+    let (_, restored) = w.profile(&w.user_info("oUser1", "小明", APP), &jwt).await;
+    assert_eq!(restored["data"]["nick_name"], "小明");
     let forged = tmsdk_server::issue_token(
         "not-the-server-secret-at-all",
         &tmsdk_server::Claims::new(APP, "oUser1", "", now, 3600),

@@ -1,7 +1,8 @@
-//! `POST /v1/profile`: the user info WeChat's `getUserProfile` gave the player, signed and encrypted with their
-//! session key. Verified (signature, decryption, the watermark's app), held to the SDK's profile rules (called
-//! on each decrypted value directly), stored;
-//! the answer is the stored profile.
+//! `POST /v1/profile`: the user info the platform (`getUserProfile`, `getUserInfo`, the user-info button) gave
+//! the player, signed and encrypted with their session key. Verified — the signature of `raw_data`, the
+//! decryption, the watermark's app; a body without `raw_data` (SkyRiver's `updateUserInfo` sends none) is proven
+//! by the decryption and the watermark alone, its time no older than the session — held to the SDK's profile
+//! rules (called on each decrypted value directly), stored; the answer is the stored profile.
 
 use axum::extract::State;
 use axum::Json;
@@ -18,6 +19,9 @@ use crate::extract::{session, Bearer, Body};
 use crate::state::SharedState;
 use crate::store::UserInfo;
 
+/// How far a watermark's time may lie before its session's start (the platform's clock against this server's).
+const WATERMARK_LEEWAY_SECS: i64 = 60;
+
 /// `POST /v1/profile`.
 pub async fn profile(
     State(state): State<SharedState>,
@@ -26,8 +30,10 @@ pub async fn profile(
 ) -> Result<Json<Envelope<Profile>>, Refusal> {
     // The token must be this server's, for the request's app (its audience).
     let (claims, session_key) = session(&state, &token, &[body.app_id.as_ref()]).await?;
+    let claims_issued_at = claims.iat as i64;
     let (app_id, open_id) = (claims.aud, claims.sub);
-    if !crypto::signature_matches(&body.raw_data, &session_key, &body.signature) {
+    let signed = !body.raw_data.is_empty();
+    if signed && !crypto::signature_matches(&body.raw_data, &session_key, &body.signature) {
         return Err(Refusal::with_err(
             err::SIGNATURE,
             "signature mismatch: raw_data was changed or signed with another session_key.",
@@ -45,6 +51,16 @@ pub async fn profile(
         return Err(Refusal::with_err(
             err::WATERMARK,
             "encrypted_data belongs to another app.",
+        ));
+    }
+    // Without raw_data nothing is signed: the data must also be this session's, not an older one's replayed
+    // (a session key can outlive a login).
+    let stamped = decrypted["watermark"]["timestamp"].as_i64().unwrap_or(0);
+    if !signed && stamped < claims_issued_at - WATERMARK_LEEWAY_SECS {
+        return Err(Refusal::with_err(
+            err::WATERMARK,
+            "encrypted_data is older than this session; ask the player again (the user-info button or \
+             getUserInfo) after the latest login.",
         ));
     }
     let info = info_from(&decrypted)?;
