@@ -51,9 +51,8 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
   mkdirSync(dataDir, { recursive: true });
   const appSecret = "dev-simulator-app-secret";
   const qqSecret = "dev-simulator-qq-secret";
-  // The WeChat app first: the simulated image check pushes its verdicts for the first app.
   const apps = { [appId]: appSecret, [QQ_SIMULATOR_APP_ID]: qqSecret };
-  const wechat = createWechatSim({ apps, dataDir, pushToken: PUSH_TOKEN });
+  const wechat = createWechatSim({ apps, defaultApp: appId, dataDir, pushToken: PUSH_TOKEN });
   const regions = join(dataDir, "dev-regions.xdb");
   writeDevRegions(regions);
   const secretFile = join(dataDir, "token-secret");

@@ -25,12 +25,14 @@ const REVIEW_WORDS = ["可疑"];
 const OPEN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * @param {{ apps: Record<string, string>, dataDir: string, pushToken?: string, now?: () => number }} options
- *   `apps`: appId → secret, as WeChat knows them; `pushToken`: the Token of the app's message push.
+ * @param {{ apps: Record<string, string>, defaultApp?: string, dataDir: string, pushToken?: string, now?: () => number }} options
+ *   `apps`: appId → secret, as WeChat knows them; `defaultApp`: the app of a simulated client that names none
+ *   (else the first of `apps`; mind that numeric appIds, QQ's, come first in an object); `pushToken`: the Token of
+ *   the app's message push.
  * @returns {{ handle(method: string, url: URL, body: any): { status: number, body: any }, reset(): void,
  *   pushTo(url: string): void, setImageVerdict(suggest: string): void }}
  */
-export function createWechatSim({ apps, dataDir, pushToken = "", now = Date.now }) {
+export function createWechatSim({ apps, defaultApp = Object.keys(apps)[0], dataDir, pushToken = "", now = Date.now }) {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, "wechat.json");
   let keys = load(); // openId → session_key (base64)
@@ -87,6 +89,7 @@ export function createWechatSim({ apps, dataDir, pushToken = "", now = Date.now 
   }
 
   let accessTokens = 0;
+  const tokenApps = new Map(); // access token → the app it was issued to
   let pushUrl = "";
   let imageVerdict = "pass";
   let traces = 0;
@@ -95,6 +98,7 @@ export function createWechatSim({ apps, dataDir, pushToken = "", now = Date.now 
     if (!(appid in apps) || secret !== apps[appid]) return answer({ errcode: 40013, errmsg: "invalid appid or secret" });
     if (grant !== "client_credential") return answer({ errcode: 40002, errmsg: "invalid grant_type" });
     accessTokens += 1;
+    tokenApps.set(`sim-access-token-${accessTokens}`, appid);
     return answer({ access_token: `sim-access-token-${accessTokens}`, expires_in: 7200 });
   }
 
@@ -111,7 +115,8 @@ export function createWechatSim({ apps, dataDir, pushToken = "", now = Date.now 
     if (!validToken(query)) return answer({ errcode: 40001, errmsg: "invalid credential, access_token is invalid" });
     traces += 1;
     const traceId = `sim-trace-${traces}`;
-    const appid = Object.keys(apps)[0];
+    // The app is the one the access token was issued to (WeChat knows the caller by its token).
+    const appid = tokenApps.get(query.get("access_token"));
     const event = { ToUserName: "gh_sim", FromUserName: openid, CreateTime: Math.floor(now() / 1000), MsgType: "event",
       Event: "wxa_media_check", appid, trace_id: traceId, version: 2, detail: [], errcode: 0, errmsg: "ok",
       result: { suggest: imageVerdict, label: imageVerdict === "pass" ? 100 : 20002 } };
@@ -170,7 +175,7 @@ export function createWechatSim({ apps, dataDir, pushToken = "", now = Date.now 
       if (method !== "POST") return null;
       if (url.pathname === "/sim/wx/login") return login(body);
       // The simulated client names its app (a real client is its app); the first known app otherwise.
-      if (url.pathname === "/sim/wx/userinfo") return userInfo(body, body.appId || Object.keys(apps)[0]);
+      if (url.pathname === "/sim/wx/userinfo") return userInfo(body, body.appId || defaultApp);
       if (url.pathname === "/cgi-bin/stable_token") return stableToken(body);
       if (url.pathname === "/wxa/msg_sec_check") return msgSecCheck(url.searchParams, body);
       if (url.pathname === "/wxa/media_check_async") return mediaCheckAsync(url.searchParams, body);
