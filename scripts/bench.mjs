@@ -120,16 +120,21 @@ byRuntime.node = await runBench({
   }
 }
 
-// The WeChat sandbox: the drop-in as a game loads it (no TextDecoder: its own UTF-8 codecs).
-{
+// The WeChat and QQ sandboxes: the drop-in as a game loads it (no TextDecoder: its own UTF-8 codecs), on each
+// platform's host and loader (`wx` / `WXWebAssembly`, `qq` / `QQWebAssembly`).
+for (const [runtime, platform] of [
+  ["wechat sandbox", { host: "wx", loader: "WXWebAssembly" }],
+  ["qq sandbox", { host: "qq", loader: "QQWebAssembly" }],
+]) {
   const gameRoot = mkdtempSync(join(tmpdir(), "tmsdk-bench-"));
   try {
     cpSync(join(root, "dist", "minigame"), join(gameRoot, "tmsdk-profile"), { recursive: true });
-    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", globals: { benchNow: () => performance.now() } });
+    const globals = { benchNow: () => performance.now(), benchHostName: platform.host };
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "pair", globals, platform });
     sandbox.context.benchDropIn = sandbox.load("tmsdk-profile/tmsdk-profile.js");
     const bundled = await build({ entryPoints: [join(root, "bench", "sandbox-entry.mjs")], bundle: true, format: "iife", platform: "neutral", write: false, logLevel: "error" });
     vm.runInContext(bundled.outputFiles[0].text, sandbox.context);
-    byRuntime["wechat sandbox"] = await sandbox.context.runBench({ appId: APP, envelope, authorised });
+    byRuntime[runtime] = await sandbox.context.runBench({ appId: APP, envelope, authorised });
   } finally {
     rmSync(gameRoot, { recursive: true, force: true });
   }
@@ -170,7 +175,7 @@ function performanceDoc() {
     "# Performance",
     "",
     "Written by `npm run bench` (`scripts/bench.mjs`, also `target/bench.json`); not edited by hand. The package is",
-    "measured in Node, in headless Chromium (the web entry, bundled) and in the WeChat sandbox (the drop-in) against",
+    "measured in Node, in headless Chromium (the web entry, bundled) and in the WeChat and QQ sandboxes (the drop-in) against",
     "three peers doing its exact work — `bench/peer/handwritten.mjs` (plain JavaScript), `bench/peer/zod.mjs` (zod 4",
     "with `z.preprocess`) and `bench/peer/zod-plain.mjs` (zod 4 written the plain way), each proven equal to the core",
     "on every profile fixture by `tests/js/peers.test.mjs` — and the `JSON.parse` floor. Candidates run interleaved in",
