@@ -106,6 +106,14 @@ impl Platform {
             Platform::Qq => "QQ",
         }
     }
+
+    /// The platform as a metric's label (`wechat`, `qq`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Wechat => "wechat",
+            Platform::Qq => "qq",
+        }
+    }
 }
 
 /// One app this server serves.

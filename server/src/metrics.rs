@@ -145,12 +145,8 @@ impl Metrics {
 
     /// Counts one call to `platform`'s `jscode2session`.
     pub fn login_call(&self, platform: Platform, outcome: LoginOutcome) {
-        let platform = match platform {
-            Platform::Wechat => "wechat",
-            Platform::Qq => "qq",
-        };
         self.login_calls
-            .with_label_values(&[platform, outcome.label()])
+            .with_label_values(&[platform.label(), outcome.label()])
             .inc();
     }
 

@@ -10,7 +10,6 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http_body_util::{BodyExt, Full};
@@ -43,18 +42,9 @@ impl World {
     ) -> Value {
         let key = self.wechat.lock().unwrap().keys[open_id].clone();
         let info = json!({"nickName": nick, "gender": 1, "language": "zh_CN", "city": "", "province": "", "country": "", "avatarUrl": "https://thirdwx.qlogo.cn/x/132"});
-        let raw_data = info.to_string();
         let mut plain = info.clone();
         plain["watermark"] = json!({"appid": watermark_app, "timestamp": timestamp});
-        let iv = *b"0123456789abcdef";
-        let encrypted =
-            cbc::Encryptor::<aes::Aes128>::new_from_slices(&STANDARD.decode(&key).unwrap(), &iv)
-                .unwrap()
-                .encrypt_padded_vec_mut::<Pkcs7>(plain.to_string().as_bytes());
-        json!({
-            "app_id": APP, "raw_data": raw_data, "signature": tmsdk_server::signature(&raw_data, &key),
-            "encrypted_data": STANDARD.encode(encrypted), "iv": STANDARD.encode(iv), "user_info": info,
-        })
+        sealed_user_info(APP, &key, &info, &plain, *b"0123456789abcdef")
     }
 
     async fn profile(&self, body: &Value, jwt: &str) -> (u16, Value) {

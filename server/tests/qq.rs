@@ -5,9 +5,6 @@
 
 mod support;
 
-use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde_json::{json, Value};
 
 use support::http::*;
@@ -18,19 +15,10 @@ use support::world::*;
 fn qq_user_info(qq: &SharedQq, open_id: &str, nick: &str, watermark_app: &str) -> Value {
     let key = qq.lock().unwrap().keys[open_id].clone();
     let info = json!({"nickName": nick, "gender": 2, "language": "zh_CN", "city": "Shenzhen", "province": "Guangdong", "country": "China", "avatarUrl": "https://thirdqq.qlogo.cn/g?b=sdk&k=x&s=100"});
-    let raw_data = info.to_string();
     let mut plain = info.clone();
     plain["openId"] = json!(open_id);
     plain["watermark"] = json!({"appid": watermark_app, "timestamp": 1_700_000_000});
-    let iv = *b"fedcba9876543210";
-    let encrypted =
-        cbc::Encryptor::<aes::Aes128>::new_from_slices(&STANDARD.decode(&key).unwrap(), &iv)
-            .unwrap()
-            .encrypt_padded_vec_mut::<Pkcs7>(plain.to_string().as_bytes());
-    json!({
-        "app_id": QQ_APP, "raw_data": raw_data, "signature": tmsdk_server::signature(&raw_data, &key),
-        "encrypted_data": STANDARD.encode(encrypted), "iv": STANDARD.encode(iv), "user_info": info,
-    })
+    sealed_user_info(QQ_APP, &key, &info, &plain, *b"fedcba9876543210")
 }
 
 async fn qq_login(w: &World, code: &str) -> Value {

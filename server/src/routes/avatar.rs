@@ -81,10 +81,9 @@ pub async fn upload(
         .unwrap_or_else(|_| Err("the image could not be read".into()))
         .map_err(|why| Refusal::with_err(err::AVATAR_NOT_IMAGE, why))?;
     let (app_id, open_id) = (claims.aud, claims.sub);
-    if let Some((app, api)) = state
-        .app(&app_id)
-        .filter(|(app, _)| app.platform == Platform::Qq)
-    {
+    // The session named a served app; looked up once for its platform.
+    let (app, api) = state.app(&app_id).ok_or_else(Refusal::unauthorized)?;
+    if app.platform == Platform::Qq {
         let verdict = api
             .check_image_now(&app_id, &app.secret, &avatar.jpeg)
             .await?;
@@ -102,10 +101,7 @@ pub async fn upload(
         .await?;
     let url = avatar_url(&state.config, &avatar.sha256);
     info!(event = "avatar", app_id = %app_id, sha256 = %avatar.sha256, bytes = avatar.jpeg.len(), "avatar stored");
-    let on_wechat = state
-        .app(&app_id)
-        .is_some_and(|(app, _)| app.platform == Platform::Wechat);
-    if on_wechat && state.config.wechat_push_token.is_some() {
+    if app.platform == Platform::Wechat && state.config.wechat_push_token.is_some() {
         let state = state.clone();
         let url = url.clone();
         tokio::spawn(

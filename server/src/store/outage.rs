@@ -2,6 +2,7 @@
 //! counted in the metrics as it goes, logged once when it ends, with how long it lasted and how many operations
 //! it refused (never a query's values or a player's data).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -56,6 +57,8 @@ struct Outage {
 #[derive(Debug, Clone)]
 pub struct Reachability {
     outage: Arc<Mutex<Option<Outage>>>,
+    /// Whether `outage` holds one: read without the lock by every successful operation (the hot path).
+    down: Arc<AtomicBool>,
     /// How long after the last refused operation a successful one ends the outage: an SQLite file locked for
     /// writing still answers reads, so one read's success does not end it while writes keep failing.
     settle: Duration,
@@ -68,6 +71,7 @@ impl Reachability {
         metrics.database_up(true);
         Reachability {
             outage: Arc::default(),
+            down: Arc::default(),
             settle,
             metrics,
         }
@@ -93,6 +97,7 @@ impl Reachability {
             }
             None => {
                 self.metrics.database_up(false);
+                self.down.store(true, Ordering::Release);
                 *outage = Some(Outage {
                     began: now,
                     last: now,
@@ -105,6 +110,9 @@ impl Reachability {
 
     /// The outage it ended, if it ended one.
     fn answered_at(&self, now: Instant) -> Option<Outage> {
+        if !self.down.load(Ordering::Acquire) {
+            return None;
+        }
         let mut outage = self.lock();
         if outage
             .as_ref()
@@ -113,6 +121,7 @@ impl Reachability {
             return None;
         }
         let ended = outage.take()?;
+        self.down.store(false, Ordering::Release);
         self.metrics.database_up(true);
         warn!(
             event = "database-outage",

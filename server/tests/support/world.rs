@@ -387,3 +387,24 @@ pub fn sqlite_in_temp_dir(test: &str) -> (std::path::PathBuf, String) {
     let db = format!("sqlite://{}", dir.join("tmsdk.db").display());
     (dir, db)
 }
+
+/// The `/v1/profile` body for user info `info` as a platform hands it over: `raw_data` signed with the user's
+/// session `key`, and `plain` (the info with its watermark) AES-128-CBC encrypted under `key` and `iv`.
+pub fn sealed_user_info(
+    app_id: &str,
+    key: &str,
+    info: &Value,
+    plain: &Value,
+    iv: [u8; 16],
+) -> Value {
+    use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
+    let raw_data = info.to_string();
+    let encrypted =
+        cbc::Encryptor::<aes::Aes128>::new_from_slices(&STANDARD.decode(key).unwrap(), &iv)
+            .unwrap()
+            .encrypt_padded_vec_mut::<Pkcs7>(plain.to_string().as_bytes());
+    json!({
+        "app_id": app_id, "raw_data": raw_data, "signature": tmsdk_server::signature(&raw_data, key),
+        "encrypted_data": STANDARD.encode(encrypted), "iv": STANDARD.encode(iv), "user_info": info,
+    })
+}
