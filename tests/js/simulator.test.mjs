@@ -32,12 +32,12 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** The simulator page in `browser`, ready (`install()` resolved), its page errors collected. */
-async function openSimulator(browser) {
+/** The simulator page (at `url`) in `browser`, ready (`install()` resolved), its page errors collected. */
+async function openSimulator(browser, url = server.url) {
   const page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(server.url);
+  await page.goto(url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
   return { page, errors };
 }
@@ -48,9 +48,12 @@ async function post(base, path, body, headers = {}) {
 }
 
 test("the simulator's platform switch: QQ — the user-info button's tap (the sheet), the QQ game's verified profile through QQ's API, then the cache", async () => {
+  // A dev stack of its own: the page's other tests keep the per-address rate limit's whole allowance.
+  const qqData = mkdtempSync(join(tmpdir(), "tmsdk-dev-qq-"));
+  const qqServer = await startDevServer({ port: 0, dataDir: qqData });
   const browser = await launchChromium();
   try {
-    const { page, errors } = await openSimulator(browser);
+    const { page, errors } = await openSimulator(browser, qqServer.url);
     await page.selectOption("#platform", "qq");
     await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
     assert.equal(await page.textContent("#api-name"), "qq.tmSDK");
@@ -63,17 +66,19 @@ test("the simulator's platform switch: QQ — the user-info button's tap (the sh
     assert.equal(await page.textContent("#status"), "resolved", await page.textContent("#error"));
     assert.equal(await page.textContent("#nick"), "小明");
     assert.match(await page.textContent("#source"), /QQ user-info button/);
-    const metrics = await (await fetch(new URL("/metrics", server.url))).text();
+    const metrics = await (await fetch(new URL("/metrics", qqServer.url))).text();
     assert.match(metrics, /tmsdk_login_calls_total\{outcome="ok",platform="qq"\} [1-9]/, "the login went through QQ's API");
     await page.click("#tap");
     await page.waitForFunction(() => document.getElementById("source").textContent.startsWith("cache"));
     assert.equal(await page.isVisible("#sheet"), false, "the cache, no button");
-    // Back to WeChat for the other tests.
+    // And back to WeChat.
     await page.selectOption("#platform", "wechat");
     await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
+    await qqServer.stop();
+    rmSync(qqData, { recursive: true, force: true });
   }
 });
 
