@@ -4,8 +4,12 @@
  * full-screen transparent button. Every decision is the core's.
  */
 
-/** @param {any} wx @returns {object} the adapter */
-export function adaptHost(wx) {
+/**
+ * @param {any} wx the host object (`wx`, `qq`, a wx-like double)
+ * @param {number} [platform] the platform's code (platform.js), whose name the core's messages say
+ * @returns {object} the adapter
+ */
+export function adaptHost(wx, platform) {
   /** Calls `wx[name]({...options, success, fail})` as a promise; a synchronous throw rejects too. */
   function call(name, options) {
     return new Promise((resolve, reject) => {
@@ -18,6 +22,7 @@ export function adaptHost(wx) {
   }
 
   return {
+    platform: () => platform,
     has: (name) => typeof wx[name] === "function",
     getUserProfile: (options) => call("getUserProfile", options),
     getSetting: () => call("getSetting", {}),
@@ -35,6 +40,11 @@ export function adaptHost(wx) {
           });
         } catch (e) {
           reject(e);
+          return;
+        }
+        // Old base libraries return no button (QQ's documents it): the core reads this as UNSUPPORTED.
+        if (!button || typeof button.onTap !== "function") {
+          reject({ errMsg: "createUserInfoButton:fail not supported (the host returned no button)" });
           return;
         }
         const onTap = (res) => {

@@ -14,7 +14,7 @@ import { adaptHost } from "./host.js";
 import { EARLY_DEFAULTS } from "./defaults.js";
 import { hookFigures } from "./figures.js";
 import { read } from "./read.js";
-import { defaultHost } from "./platform.js";
+import { defaultHost, findPlatform } from "./platform.js";
 
 export { EARLY_DEFAULTS };
 
@@ -40,7 +40,7 @@ export function createInstall(loadCore) {
     const given = read(config, "host");
     // A host that is not an object cannot carry `tmSDK`: the core rejects it as INVALID_CONFIG (field host).
     const wx = given === undefined || given === null ? defaultHost() : isObject(given) ? given : null;
-    const host = adaptHost(wx || {});
+    const host = adaptHost(wx || {}, findPlatform(wx || undefined)[5]);
     const coreConfig = config === undefined ? {} : config;
     const wasmPath = read(config, "wasmPath");
     let sdk = {};
@@ -156,6 +156,9 @@ export function createInstall(loadCore) {
         return options;
       }
     };
+    // SkyRiver's call, fed by the game's own user-info button: no popup to open early, so it waits for the wasm.
+    sdk.updateUserInfo = (result) =>
+      glue ? call((c) => c.updateUserInfo(result)) : loaded.then(() => call((c) => c.updateUserInfo(result)));
     sdk.fillUserProfile = (options) =>
       glue ? call((c) => c.fillUserProfile(options)) : loaded.then(() => call((c) => c.fillUserProfile(options)));
     // Synchronous by contract: null until the core is ready.

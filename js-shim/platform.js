@@ -7,12 +7,15 @@
  */
 /* global qq, QQWebAssembly, WXWebAssembly */
 
-/** @typedef {[name: string, host: () => any, loaderName: string, loader: () => any, base: string]} Platform */
+/**
+ * @typedef {[name: string, host: () => any, loaderName: string, loader: () => any, base: string, code: number]} Platform
+ * `code`: the core's number for the platform (`Platform::code`, core/src/platform.rs), which its messages name.
+ */
 
 /** @type {Platform[]} in the order they are looked for; WeChat, the last, is the default */
 export const PLATFORMS = [
-  ["QQ", () => typeof qq == "object" && qq, "QQWebAssembly", () => typeof QQWebAssembly == "object" && QQWebAssembly, "1.71.0"],
-  ["WeChat", () => typeof wx == "object" && wx, "WXWebAssembly", () => typeof WXWebAssembly == "object" && WXWebAssembly, "2.13.0"],
+  ["QQ", () => typeof qq == "object" && qq, "QQWebAssembly", () => typeof QQWebAssembly == "object" && QQWebAssembly, "1.71.0", 1],
+  ["WeChat", () => typeof wx == "object" && wx, "WXWebAssembly", () => typeof WXWebAssembly == "object" && WXWebAssembly, "2.13.0", 0],
 ];
 
 /**

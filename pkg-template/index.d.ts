@@ -169,6 +169,22 @@ export interface FillUserProfileOptions {
   nickName?: string;
 }
 
+/**
+ * What the host's user-info call handed the game (SkyRiver's `updateUserInfo`): a `UserInfoButton`'s `onTap`
+ * result, `getUserInfo`'s success, or a `<button open-type="getUserInfo">` tap's `e.detail`, passed unchanged.
+ */
+export interface UserInfoTapResult {
+  /** `"getUserInfo:ok"`, or the refusal (`"getUserInfo:fail auth deny"` → AUTH_DENIED). */
+  errMsg?: string;
+  errno?: number;
+  encryptedData?: string;
+  iv?: string;
+  /** sha1(rawData + session_key); required beside rawData. */
+  signature?: string;
+  rawData?: string;
+  userInfo?: object;
+}
+
 /** A share object: `wx.shareAppMessage`'s, a menu share's, a page's `onShareAppMessage` or `onShareTimeline` answer. */
 export interface ShareObject {
   title?: string;
@@ -188,6 +204,12 @@ export interface TmSdk {
    * check runs; resolves to the new profile, cached. Rejects CONTENT_RISKY, INVALID_AVATAR, INVALID_OPTIONS …
    */
   fillUserProfile(options: FillUserProfileOptions): Promise<Profile>;
+  /**
+   * SkyRiver's call: posts what the game's own user-info button gave (with the session; a login first when
+   * there is none) and resolves to the verified profile, cached. Never opens a popup. Rejects AUTH_DENIED
+   * (a refusal in errMsg), INVALID_OPTIONS naming the field, SERVER (a tampered or foreign payload) …
+   */
+  updateUserInfo(result: UserInfoTapResult): Promise<Profile>;
   login(): Promise<Profile>;
   /**
    * Erases everything the backend holds about this player in this app (DELETE /v1/profile), then the cached

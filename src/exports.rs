@@ -171,6 +171,19 @@ impl JsSdk {
         )
     }
 
+    /// `wx.tmSDK.updateUserInfo(result)` (SkyRiver's call): what the game's own user-info button (or
+    /// `getUserInfo`) handed it, posted with the session; the verified profile, cached. Its `userInfo`
+    /// object is forwarded as JSON text, unread.
+    #[wasm_bindgen(js_name = updateUserInfo)]
+    pub fn update_user_info(&self, result: JsValue) -> Promise {
+        let user_info = if result.is_object() {
+            json_text(&convert::get(&result, "userInfo"))
+        } else {
+            None
+        };
+        self.to_promise(self.sdk.update_user_info(to_argument(&result), user_info))
+    }
+
     /// `wx.tmSDK.fillUserProfile({ avatarPath, nickName })`: what the player filled in (头像昵称填写), uploaded
     /// and checked by the backend; the new profile, cached.
     #[wasm_bindgen(js_name = fillUserProfile)]

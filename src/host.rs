@@ -14,6 +14,7 @@ use crate::convert::{describe, get, json_text, non_negative, to_reply};
 use crate::js_host::{Caught, JsHost};
 use crate::storage::{JsText, Storage};
 use tmsdk_core::Lang;
+use tmsdk_core::Platform;
 use tmsdk_core::{
     Host, HostFailure, HostFuture, HostResult, LaunchValues, LoginReply, Request, Response, Stored,
     Upload, UserInfoReply,
@@ -155,6 +156,10 @@ fn to_options(options: &impl Serialize) -> JsValue {
 
 impl Host for WasmHost {
     type Text = JsText;
+
+    fn platform(&self) -> Platform {
+        Platform::from_code(self.js.platform().unwrap_or(0))
+    }
 
     fn has_user_profile(&self) -> bool {
         self.js.has_api("getUserProfile")

@@ -15,6 +15,9 @@ extern "C" {
     #[derive(Clone)]
     pub type JsHost;
 
+    /// The platform's code (`tmsdk_core::Platform::code`): a number, which costs the wasm less than a name.
+    #[wasm_bindgen(method, structural, catch, js_name = platform)]
+    pub(crate) fn platform(this: &JsHost) -> Caught<u32>;
     #[wasm_bindgen(method, structural, catch, js_name = has)]
     pub(crate) fn has(this: &JsHost, api: &str) -> Caught<bool>;
     #[wasm_bindgen(method, structural, catch, js_name = getUserProfile)]

@@ -29,7 +29,9 @@ use crate::input::Argument;
 use crate::lang::Lang;
 use crate::launch::Launch;
 use crate::options::{OptionsInput, UpdateOptions};
+use crate::platform::Platform;
 use crate::profile::Profile;
+use crate::tap::read_tap;
 use crate::wire::{
     FillRequest, LoginRequest, ProfileRequest, AVATAR_PATH, FILL_PATH, LOGIN_PATH, PROFILE_PATH,
 };
@@ -90,6 +92,8 @@ impl<H: Host> std::fmt::Debug for Sdk<H> {
 
 struct Inner<H: Host> {
     config: Config,
+    /// What the messages name (the host's platform).
+    platform: Platform,
     host: H,
     key: String,
     /// Set after a 401: the cached `jwt` is not used again until a login succeeds.
@@ -114,11 +118,13 @@ impl<H: Host + 'static> Sdk<H> {
         host_app_id: Option<&str>,
         host: H,
     ) -> Result<Sdk<H>> {
-        let config = Config::parse(config, host_app_id)?;
+        let platform = host.platform();
+        let config = Config::parse(config, host_app_id).map_err(|e| platform.name_error(e))?;
         let figures = figures::Figures::new(&config.app_id);
         let sdk = Sdk {
             inner: Rc::new(Inner {
                 key: cache::storage_key(&config.app_id),
+                platform,
                 config,
                 host,
                 session_dropped: Cell::new(false),
@@ -164,10 +170,10 @@ impl<H: Host + 'static> Sdk<H> {
         let cached = |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
         let options = match UpdateOptions::parse(options) {
             Ok(o) => o,
-            Err(e) => return Call::Ready(Err(Failure::new(e, cached(&record)))),
+            Err(e) => return Call::Ready(Err(inner.fail(e, cached(&record)))),
         };
         if inner.config.no_login {
-            return Call::Ready(Err(Failure::new(no_login_error(), cached(&record))));
+            return Call::Ready(Err(inner.fail(no_login_error(), cached(&record))));
         }
         // Concurrent calls share one operation: one popup, one request, one result.
         if let Some(running) = inner.update.borrow().as_ref() {
@@ -191,19 +197,33 @@ impl<H: Host + 'static> Sdk<H> {
                 .has_user_profile()
                 .then(|| inner.host.get_user_profile(&options.desc, lang))
         });
-        let flight = Flight::new();
-        inner.update.replace(Some(flight.clone()));
-        let this = inner.clone();
-        let done = flight.clone();
-        inner.host.spawn(Box::pin(async move {
-            let result = this
-                .run_update(popup, lang)
-                .await
-                .map_err(|e| Failure::new(e, cached(&record)));
-            this.update.replace(None);
-            done.complete(result);
-        }));
-        Call::InFlight(flight)
+        inner.start_update(popup, lang, record)
+    }
+
+    /// `wx.tmSDK.updateUserInfo(result)` (SkyRiver's call): the result the game's own user-info call gave
+    /// ([`crate::read_tap`]) posted to `/v1/profile` with the session (a login first when there is none),
+    /// the profile cached and returned. Never a popup and never the cache: the player just tapped. Shares the
+    /// operation in flight with `updateUserProfile`; failures leave the record intact and in `error.cached`.
+    pub fn update_user_info(
+        &self,
+        result: impl Into<Argument<UserInfoReply>>,
+        user_info: Option<String>,
+    ) -> Call<Profile> {
+        let inner = &self.inner;
+        let record = inner.read_record();
+        let cached = |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
+        let reply = match read_tap(result, user_info) {
+            Ok(reply) => reply,
+            Err(e) => return Call::Ready(Err(inner.fail(e, cached(&record)))),
+        };
+        if inner.config.no_login {
+            return Call::Ready(Err(inner.fail(no_login_error(), cached(&record))));
+        }
+        if let Some(running) = inner.update.borrow().as_ref() {
+            return Call::InFlight(running.clone());
+        }
+        let popup: OpenedPopup = Box::pin(std::future::ready(Ok(reply)));
+        inner.start_update(Some(popup), inner.config.lang, record)
     }
 
     /// `wx.tmSDK.fillUserProfile({ avatarPath, nickName })`: what the player filled in (头像昵称填写) to the
@@ -215,7 +235,7 @@ impl<H: Host + 'static> Sdk<H> {
         let record = inner.read_record();
         let cached =
             move |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
-        let refuse = |e: TmError| Call::Ready(Err(Failure::new(e, cached(&record))));
+        let refuse = |e: TmError| Call::Ready(Err(inner.fail(e, cached(&record))));
         let options = match FillOptions::parse(options) {
             Ok(o) => o,
             Err(e) => return refuse(e),
@@ -247,7 +267,7 @@ impl<H: Host + 'static> Sdk<H> {
             let result = this
                 .run_fill(options)
                 .await
-                .map_err(|e| Failure::new(e, cached(&record)));
+                .map_err(|e| this.fail(e, cached(&record)));
             this.fill.replace(None);
             done.complete(result);
         }));
@@ -257,7 +277,7 @@ impl<H: Host + 'static> Sdk<H> {
     /// `wx.tmSDK.login()`: the cached session, else the login in flight, else `wx.login` + `/v1/login`.
     pub fn login(&self) -> Call<Profile> {
         if self.inner.config.no_login {
-            return Call::Ready(Err(no_login_error().into()));
+            return Call::Ready(Err(self.inner.fail(no_login_error(), None)));
         }
         match self.inner.cached_session() {
             Some(profile) => Call::Ready(Ok(profile)),
@@ -283,6 +303,36 @@ impl<H: Host + 'static> Sdk<H> {
 }
 
 impl<H: Host + 'static> Inner<H> {
+    /// A failed call as its caller gets it: the message naming the host's platform, the record left intact.
+    /// Out of line: it is called from every failing step.
+    #[inline(never)]
+    fn fail(&self, error: TmError, cached: Option<Profile>) -> Failure {
+        Failure::new(self.platform.name_error(error), cached)
+    }
+
+    /// Starts steps 3–6 in the background as the update in flight, which later calls join.
+    fn start_update(
+        self: &Rc<Self>,
+        popup: Option<OpenedPopup>,
+        lang: Lang,
+        record: Option<Rc<CacheRecord>>,
+    ) -> Call<Profile> {
+        let flight = Flight::new();
+        self.update.replace(Some(flight.clone()));
+        let this = self.clone();
+        let done = flight.clone();
+        self.host.spawn(Box::pin(async move {
+            let cached = record.as_ref().map(|r| r.profile.clone());
+            let result = this
+                .run_update(popup, lang)
+                .await
+                .map_err(|e| this.fail(e, cached));
+            this.update.replace(None);
+            done.complete(result);
+        }));
+        Call::InFlight(flight)
+    }
+
     /// Steps 3–6 after the synchronous part.
     async fn run_update(
         self: &Rc<Self>,
@@ -464,7 +514,7 @@ impl<H: Host + 'static> Inner<H> {
         let this = self.clone();
         let done = flight.clone();
         self.host.spawn(Box::pin(async move {
-            let result = this.run_login().await.map_err(Failure::from);
+            let result = this.run_login().await.map_err(|e| this.fail(e, None));
             this.login.replace(None);
             let logged_in = result.is_ok();
             done.complete(result);

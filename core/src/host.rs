@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::input::{launch_query, status_code, text, text_or_empty, whole, Input, LaunchQuery};
 use crate::lang::Lang;
+use crate::platform::Platform;
 
 /// A future a host hands back: single-threaded, like JS promises.
 pub type HostFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -181,6 +182,10 @@ pub enum Stored<T = String> {
 pub trait Host {
     /// How the host hands over a stored string.
     type Text: StoredText;
+    /// The platform the host belongs to: what the messages name. WeChat unless the host says otherwise.
+    fn platform(&self) -> Platform {
+        Platform::WeChat
+    }
     /// Whether `wx.getUserProfile` exists.
     fn has_user_profile(&self) -> bool;
     /// Whether `wx.getSetting` and `wx.getUserInfo` both exist.

@@ -21,10 +21,12 @@ mod lang;
 mod launch;
 mod options;
 mod pending;
+mod platform;
 mod play;
 mod profile;
 mod region;
 mod share;
+mod tap;
 mod wire;
 mod wx_failure;
 
@@ -54,6 +56,7 @@ pub use lang::Lang;
 pub use launch::Launch;
 pub use options::{OptionsInput, UpdateOptions, DEFAULT_DESC, MAX_DESC_CHARS};
 pub use pending::{events_key, Pending, MAX_PENDING, PENDING_VERSION};
+pub use platform::Platform;
 pub use play::{Segment, CHECKPOINT_MS};
 /// The profile's field rules as plain functions over a [`rules::Given`] value.
 pub use profile::rules;
@@ -63,6 +66,7 @@ pub use profile::{
 };
 pub use region::{in_region, REGION_PREFIX_CHARS};
 pub use share::{tag_path, tag_query, tag_share, ShareTag, SHARE_PARAM};
+pub use tap::read_tap;
 pub use wire::{
     AvatarAnswer, Envelope, Event, EventsRequest, FillRequest, LoginRequest, ProfileRequest,
     AVATAR_PATH, ERR_AVATAR_NOT_IMAGE, ERR_AVATAR_NOT_OWNED, ERR_AVATAR_TOO_LARGE,

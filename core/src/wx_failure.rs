@@ -69,6 +69,12 @@ pub(crate) fn host_failure(failure: &HostFailure) -> TmError {
             "WeChat only shows the profile popup from a tap: call updateUserProfile directly inside the tap \
              handler, with no await, timer or promise before it.",
         )
+    } else if mentions(&lower, "not supported") {
+        TmError::new(
+            ErrorCode::Unsupported,
+            "This WeChat does not support the call on this device or base library; errMsg has WeChat's own \
+             words. Raise the game's minimum base library.",
+        )
     } else {
         TmError::new(
             ErrorCode::HostError,
@@ -153,6 +159,24 @@ pub(crate) fn login_failed(cause: &TmError) -> TmError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_the_host_does_not_support_is_unsupported() {
+        let e = host_failure(&HostFailure::new(
+            "createUserInfoButton:fail not supported (the host returned no button)",
+        ));
+        assert_eq!(e.code, ErrorCode::Unsupported);
+        assert!(e.message.contains("minimum base library"));
+        assert_eq!(
+            e.err_msg.as_deref(),
+            Some("createUserInfoButton:fail not supported (the host returned no button)")
+        );
+        // Without the words, the same failure is the host's error.
+        assert_eq!(
+            host_failure(&HostFailure::new("createUserInfoButton:fail")).code,
+            ErrorCode::HostError
+        );
+    }
 
     #[test]
     fn user_info_and_login_replies_are_read_by_their_errmsg() {

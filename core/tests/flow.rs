@@ -11,6 +11,7 @@ use fake::{Kind, Step, World, APP, KEY, T0, TAP_MESSAGE};
 use serde_json::{json, Value};
 use tmsdk_core::Input;
 use tmsdk_core::Lang;
+use tmsdk_core::Platform;
 use tmsdk_core::Profile;
 use tmsdk_core::Sdk;
 use tmsdk_core::{ErrorCode, Failure};
@@ -1020,4 +1021,66 @@ fn a_login_from_a_share_names_its_sharer_and_a_login_without_one_names_none() {
         login.get("sharer").is_none(),
         "a tag that cannot be a code is not sent: {login}"
     );
+}
+
+#[test]
+fn on_qq_every_message_names_qq_and_the_hosts_own_words_stay() {
+    // The same failures on WeChat and on QQ: only the platform's name and API object differ.
+    let messages = |platform: Platform| {
+        let world = World::new(Kind::MiniProgram);
+        world.wx.borrow_mut().platform = platform;
+        let sdk = world.install(&[]).unwrap();
+        world.settle(sdk.login()).unwrap();
+        world.backend.borrow_mut().script_profile.push_back(Step {
+            fail: Some("request:fail WeChat socket hang up"),
+            ..Step::default()
+        });
+        let network = rejects(
+            tap_update(&world, &sdk, no_options()),
+            ErrorCode::Network,
+            "dropped",
+        );
+        let bare = World::new(Kind::Bare);
+        bare.wx.borrow_mut().platform = platform;
+        let sdk = bare.install(&[]).unwrap();
+        let unsupported = rejects(
+            tap_update(&bare, &sdk, no_options()),
+            ErrorCode::Unsupported,
+            "bare",
+        );
+        // No appId and no getAccountInfoSync: the config error, thrown by the constructor.
+        let no_app = Sdk::new(
+            &Input::object([("server", Input::str(fake::SERVER))]),
+            None,
+            bare.host(),
+        )
+        .expect_err("no appId is refused");
+        (network, unsupported, no_app)
+    };
+    let (network, unsupported, no_app) = messages(Platform::Qq);
+    assert!(
+        network.message.contains("QQ's request domain list"),
+        "{}",
+        network.message
+    );
+    assert!(unsupported
+        .message
+        .contains("no qq.getUserProfile, qq.getUserInfo or qq.createUserInfoButton"));
+    assert!(
+        no_app.message.contains("qq.getAccountInfoSync()"),
+        "{}",
+        no_app.message
+    );
+    for text in [&network.message, &unsupported.message, &no_app.message] {
+        assert!(!text.contains("WeChat") && !text.contains("wx."), "{text}");
+    }
+    // The host's errMsg is its own text and stays as it came.
+    assert_eq!(
+        network.err_msg.as_deref(),
+        Some("request:fail WeChat socket hang up")
+    );
+    let (network, unsupported, no_app) = messages(Platform::WeChat);
+    assert!(network.message.contains("WeChat's request domain list"));
+    assert!(unsupported.message.contains("wx.getUserProfile"));
+    assert!(no_app.message.contains("wx.getAccountInfoSync()"));
 }

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use tmsdk_core::{
     decide, from_json, parse_body, to_json, CacheRecord, Config, Decision, Envelope, Input,
-    LoginRequest, Profile, PromptReason, UpdateOptions,
+    LoginRequest, Platform, Profile, PromptReason, UpdateOptions,
 };
 
 const APP: &str = "wxprop";
@@ -410,5 +410,32 @@ proptest! {
             prop_assert!(now < cached_at + ttl * 1000);
             prop_assert!(cached_at <= now + 5 * 60 * 1000);
         }
+    }
+}
+
+proptest! {
+    /// Messages are written for WeChat; on QQ "WeChat" becomes "QQ" and `wx.` at the start of a word `qq.`,
+    /// nothing else (a model written with `str` methods, against the byte walk).
+    #[test]
+    fn a_message_names_the_platform_by_the_two_replacements(text in "[WwxeChatQq. 微]{0,30}|\\PC{0,40}") {
+        let mut expected = String::new();
+        let mut rest = text.as_str();
+        while let Some(c) = rest.chars().next() {
+            let word_start = !expected.ends_with(|p: char| p.is_ascii_alphanumeric());
+            if let Some(after) = rest.strip_prefix("WeChat") {
+                expected.push_str("QQ");
+                rest = after;
+            } else if let Some(after) = rest.strip_prefix("wx.").filter(|_| word_start) {
+                expected.push_str("qq.");
+                rest = after;
+            } else {
+                expected.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        let named = Platform::Qq.name_in(&text);
+        prop_assert_eq!(named.is_some(), expected != text);
+        prop_assert_eq!(named.unwrap_or_else(|| text.clone()), expected);
+        prop_assert_eq!(Platform::WeChat.name_in(&text), None);
     }
 }

@@ -65,8 +65,10 @@ pub async fn build(config: Config) -> Result<axum::Router, String> {
     )
     .await
     .map_err(|e| format!("TMSDK_DB: could not open the database ({e})"))?;
-    let wechat = PlatformApi::new(Platform::Wechat, &config.wechat_api, metrics.clone());
-    let qq = PlatformApi::new(Platform::Qq, &config.qq_api, metrics.clone());
+    let wechat = PlatformApi::new(Platform::Wechat, &config.wechat_api, metrics.clone())
+        .sharing_tokens(store.clone());
+    let qq = PlatformApi::new(Platform::Qq, &config.qq_api, metrics.clone())
+        .sharing_tokens(store.clone());
     let regions = match &config.ip2region {
         Some(path) => Some(Ip2Region::load(path).map_err(|e| format!("TMSDK_IP2REGION: {e}"))?),
         None => None,

@@ -1,7 +1,7 @@
 //! A platform's server API, WeChat's or QQ's (one client per platform): `jscode2session` (a login code becomes
 //! the user's openid, unionid and session_key; "system busy" answers are retried once; the same route and answer
 //! on both), the app's access token (WeChat's `stable_token`, QQ's `getToken`; cached per app until 5 minutes
-//! before it expires, one fetch at a time per app), and the content security checks: on WeChat `msg_sec_check`
+//! before it expires, one fetch at a time per app, shared through the database by every instance on it), and the content security checks: on WeChat `msg_sec_check`
 //! for a nickname and `media_check_async` for an avatar (its verdict comes later by push), on QQ `MsgSecCheck`
 //! and `ImgSecCheck` (synchronous; `87014` in `errCode` or `errcode` is risky). Errors are the platform's own
 //! codes.
@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::config::Platform;
 use crate::metrics::{LoginOutcome, Metrics};
+use crate::store::Store;
 
 /// The errcode of content the platform's check found risky (WeChat's and QQ's).
 pub const RISKY: i64 = 87014;
@@ -35,6 +36,10 @@ pub const INVALID_TOKEN: i64 = 40001;
 pub const EXPIRED_TOKEN: i64 = 42001;
 /// How long before its end an access token is fetched anew.
 const TOKEN_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// How long one instance may take to fetch an app's token for the others (its lease).
+const TOKEN_LEASE: Duration = Duration::from_secs(15);
+/// How often an instance waiting for another's token looks again.
+const TOKEN_POLL: Duration = Duration::from_millis(100);
 /// How long the platform may take to answer.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -222,6 +227,15 @@ pub struct PlatformApi {
     tokens: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<CachedToken>>>>>,
     /// Where calls are counted by outcome.
     metrics: Metrics,
+    /// The database whose instances share the tokens, when there is one.
+    shared: Option<Store>,
+}
+
+/// Now, Unix seconds: a time every instance reads alike.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 fn encode(s: &str) -> String {
@@ -250,7 +264,15 @@ impl PlatformApi {
             client: Client::builder(TokioExecutor::new()).build(connector),
             tokens: Arc::default(),
             metrics,
+            shared: None,
         }
+    }
+
+    /// Shares the access tokens with every instance on `store`'s database: a new QQ token invalidates the
+    /// previous one about 5 minutes later, so instances fetching their own would invalidate each other.
+    pub fn sharing_tokens(mut self, store: Store) -> PlatformApi {
+        self.shared = Some(store);
+        self
     }
 
     fn unreachable(&self, why: impl Into<String>) -> ApiError {
@@ -312,9 +334,11 @@ impl PlatformApi {
         Ok(answer)
     }
 
-    /// The app's access token: the cached one until 5 minutes before it expires, else a new one from WeChat's
-    /// `POST /cgi-bin/stable_token` or QQ's `GET /api/getToken`. `stale` is a token the platform just called
-    /// invalid: it is not used again.
+    /// The app's access token: the cached one until 5 minutes before it expires, else the one the instances
+    /// on this database share ([`PlatformApi::sharing_tokens`]), else a new one from WeChat's
+    /// `POST /cgi-bin/stable_token` or QQ's `GET /api/getToken`, fetched by the one instance that holds the
+    /// app's lease while the others wait for it. `stale` is a token the platform just called invalid: it is
+    /// not used again.
     async fn access_token(
         &self,
         app_id: &str,
@@ -334,6 +358,63 @@ impl PlatformApi {
                 return Ok(token.clone());
             }
         }
+        let (token, use_for) = match &self.shared {
+            Some(store) => self.shared_token(store, app_id, secret, stale).await?,
+            None => self.fetch_token(app_id, secret).await?,
+        };
+        *cached = Some((token.clone(), Instant::now() + use_for));
+        Ok(token)
+    }
+
+    /// The token the instances share: the stored one unless it is `stale` or used up, else fetched by this
+    /// instance under the app's lease, or read once the instance holding it wrote its own. A database that
+    /// cannot be reached does not stop a content check: the token is then fetched here.
+    async fn shared_token(
+        &self,
+        store: &Store,
+        app_id: &str,
+        secret: &str,
+        stale: Option<&str>,
+    ) -> Result<(String, Duration), ApiError> {
+        let started = Instant::now();
+        loop {
+            let now = unix_now();
+            match store.shared_token(app_id, now).await {
+                Ok(Some((token, until))) if stale != Some(token.as_str()) => {
+                    return Ok((token, Duration::from_secs((until - now).max(0) as u64)));
+                }
+                Ok(_) => {}
+                Err(_) => return self.fetch_token(app_id, secret).await,
+            }
+            let lease_until = now + TOKEN_LEASE.as_secs() as i64;
+            // After a lease's whole length without a token, the holder is gone: fetch regardless.
+            let leased = started.elapsed() >= TOKEN_LEASE
+                || store
+                    .take_token_lease(app_id, now, lease_until)
+                    .await
+                    .unwrap_or(true);
+            if leased {
+                let fetched = self.fetch_token(app_id, secret).await;
+                let _ = match &fetched {
+                    Ok((token, use_for)) => {
+                        store
+                            .put_token(app_id, token, now + use_for.as_secs() as i64)
+                            .await
+                    }
+                    Err(_) => store.release_token_lease(app_id).await,
+                };
+                return fetched;
+            }
+            tokio::time::sleep(TOKEN_POLL).await;
+        }
+    }
+
+    /// A new token from the platform, and how long to use it (its lifetime less 5 minutes).
+    async fn fetch_token(
+        &self,
+        app_id: &str,
+        secret: &str,
+    ) -> Result<(String, Duration), ApiError> {
         let answer = match self.platform {
             Platform::Wechat => {
                 let body =
@@ -354,8 +435,7 @@ impl PlatformApi {
             return Err(self.unreachable("the access token answer has no access_token"));
         }
         let lifetime = Duration::from_secs(answer.expires_in).saturating_sub(TOKEN_MARGIN);
-        *cached = Some((answer.access_token.clone(), Instant::now() + lifetime));
-        Ok(answer.access_token)
+        Ok((answer.access_token, lifetime))
     }
 
     /// `POST {path}?access_token=…` with the app's token and a body of `content_type`; an invalid or expired

@@ -185,7 +185,70 @@ async fn qq_beside_wechat_on_sqlite() {
     on_sqlite("qq", |db| async move { qq_beside_wechat(&db).await }).await;
 }
 
+/// Both halves on PostgreSQL in one test: the tests of a file run at once, and share the one database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn qq_beside_wechat_on_postgres() {
+async fn qq_on_postgres() {
     on_postgres(|db| async move { qq_beside_wechat(&db).await }).await;
+    on_postgres(|db| async move { two_instances_share_qqs_token(&db).await }).await;
+}
+
+/// Two instances of the server on one database, as behind a load balancer: QQ invalidates a token about 5
+/// minutes after it issues the next, so they share one token through the database — fetched once by the
+/// instance holding the lease, replaced once when QQ calls it invalid, and picked up by the other.
+async fn two_instances_share_qqs_token(db: &str) {
+    let (qq, qq_api) = start_qq().await;
+    let apps = format!("qq:{QQ_APP}={QQ_SECRET}");
+    let vars = [
+        ("TMSDK_APPS", apps.as_str()),
+        ("TMSDK_QQ_API", qq_api.as_str()),
+    ];
+    let a = start_with(db, None, &vars).await;
+    let b = start_with(db, None, &vars).await;
+    let code = qq.lock().unwrap().code_for("oQqShared");
+    let login = qq_login(&a, &code).await;
+    let jwt = login["data"]["jwt"]
+        .as_str()
+        .expect("a session")
+        .to_string();
+    let fill = |nick: &str| json!({"app_id": QQ_APP, "nick_name": nick});
+    let issued = || qq.lock().unwrap().tokens_issued;
+
+    // No token anywhere yet, both at once: one fetch, the other instance waits for it.
+    let (first, second) = tokio::join!(
+        bearer_json(&a, "/v1/profile/fill", &jwt, fill("甲鹅")),
+        bearer_json(&b, "/v1/profile/fill", &jwt, fill("乙鹅"))
+    );
+    assert_eq!(
+        (first.1["err"].clone(), second.1["err"].clone()),
+        (json!(0), json!(0)),
+        "{first:?} {second:?}"
+    );
+    assert_eq!(issued(), 1, "one token for both instances");
+    for (i, w) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let (_, answer) = bearer_json(w, "/v1/profile/fill", &jwt, fill(&format!("鹅{i}"))).await;
+        assert_eq!(answer["err"], 0, "{answer}");
+    }
+    assert_eq!(
+        issued(),
+        1,
+        "neither instance invalidated the other's token"
+    );
+
+    // QQ calls the token invalid on one instance: it fetches one new token for both.
+    qq.lock().unwrap().invalidate_token_once = true;
+    let (_, renewed) = bearer_json(&a, "/v1/profile/fill", &jwt, fill("新鹅")).await;
+    assert_eq!(renewed["err"], 0, "{renewed}");
+    assert_eq!(issued(), 2);
+    // The other still holds the old one in memory: QQ refuses it, and it reads the new one from the database.
+    let (_, picked_up) = bearer_json(&b, "/v1/profile/fill", &jwt, fill("又一鹅")).await;
+    assert_eq!(picked_up["data"]["nick_name"], "又一鹅", "{picked_up}");
+    assert_eq!(issued(), 2, "no third token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_qqs_token_on_sqlite() {
+    on_sqlite("qq-token", |db| async move {
+        two_instances_share_qqs_token(&db).await
+    })
+    .await;
 }

@@ -58,7 +58,7 @@ describe("qq sandbox", () => {
     const { qq, sim } = qqHost();
     const tm = await env.install({ server: backend.url, host: qq, autoLogin: false });
     assert.equal(tm, qq.tmSDK, "install resolves qq.tmSDK");
-    for (const member of ["updateUserProfile", "login", "getCachedProfile", "clearProfileCache", "fillUserProfile", "share", "deleteProfile"]) {
+    for (const member of ["updateUserProfile", "updateUserInfo", "login", "getCachedProfile", "clearProfileCache", "fillUserProfile", "share", "deleteProfile"]) {
       assert.equal(typeof qq.tmSDK[member], "function", member);
     }
     assert.deepEqual(sandbox.loads, ["tmsdk-profile/tmsdk-profile.wasm.br"]);
@@ -167,7 +167,31 @@ describe("a QQ game on tmsdk-server: logins and content checks through QQ's API"
     const risky = await qq.tmSDK.fillUserProfile({ nickName: "大坏蛋" }).then(() => assert.fail("should reject"), (err) => err);
     assert.equal(risky.code, "CONTENT_RISKY");
     assert.equal(risky.serverErr, 87014);
+    assert.match(risky.message, /^QQ's content check refused/, "the message names QQ");
+    assert.doesNotMatch(risky.message, /WeChat|wx\./);
     const filled = await qq.tmSDK.fillUserProfile({ nickName: "小企鹅" });
     assert.equal(filled.nick_name, "小企鹅", "a nickname QQ passes is stored");
+    // SkyRiver's QQ build's only user-info call: the game's own button, its tap's result to updateUserInfo.
+    sim.user.nickName = "企鹅玩家";
+    const tapped = new Promise((resolve) => qq.createUserInfoButton({ type: "text", text: "登录", style: {} }).onTap(resolve));
+    sim.tapButton();
+    const viaTap = await qq.tmSDK.updateUserInfo(await tapped);
+    assert.equal(viaTap.nick_name, "企鹅玩家", "the verified profile from the game's own button");
+    assert.equal(await logins("qq"), 1, "the session of the first login");
+  });
+
+  test("a QQ base library whose createUserInfoButton returns undefined → UNSUPPORTED, its messages naming QQ", async () => {
+    const sandbox = createWeChatSandbox({ packageRoot: gameRoot, resultShape: "instance", platform: QQ });
+    const dropIn = sandbox.load(DROP_IN);
+    const { qq, sim } = qqHost({ server: qqBackend });
+    qq.createUserInfoButton = () => undefined;
+    sandbox.setWx(qq);
+    await dropIn.install({ server: qqBackend.url, appId: APP, autoLogin: false });
+    const e = await qq.tmSDK.updateUserProfile().then(() => assert.fail("should reject"), (err) => err);
+    assert.equal(e.code, "UNSUPPORTED");
+    assert.match(e.message, /^This QQ does not support the call/);
+    assert.doesNotMatch(e.message, /WeChat|wx\./);
+    assert.match(e.errMsg, /^createUserInfoButton:fail not supported/);
+    assert.equal(sim.counts.getSetting, 1, "asked getSetting first");
   });
 });

@@ -1,11 +1,12 @@
-// Every scenario every JS runtime runs — the end-to-end scenarios, the fault matrix, the fill-in and the player's
-// figures with the erasure — each wrapped in the
+// Every scenario every JS runtime runs — the end-to-end scenarios, the fault matrix, the fill-in, the player's
+// figures with the erasure and SkyRiver's updateUserInfo — each wrapped in the
 // security checks: no session token in any console output, nothing of a profile logged (the SDK logs nothing of
 // it by default), `Object.prototype` untouched, and every stored avatar `http(s)` or empty.
 import { scenarios } from "./scenarios.mjs";
 import { faults } from "./faults.mjs";
 import { fills } from "./fill.mjs";
 import { figures } from "./figures.mjs";
+import { userInfos } from "./user-info.mjs";
 import { backend, simsInUse } from "./helpers.mjs";
 
 const METHODS = ["log", "info", "warn", "error", "debug"];
@@ -53,7 +54,7 @@ export async function checked(scenario, env) {
   if (prototypeKeys() !== keysBefore || ({}).polluted !== undefined) throw new Error("security: Object.prototype was changed");
 }
 
-export const allScenarios = [...scenarios, ...faults, ...fills, ...figures].map((scenario) => ({
+export const allScenarios = [...scenarios, ...faults, ...fills, ...figures, ...userInfos].map((scenario) => ({
   name: scenario.name,
   run: (env) => checked(scenario, env),
 }));

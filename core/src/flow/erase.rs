@@ -8,7 +8,6 @@ use std::rc::Rc;
 use super::{no_login_error, Call, Inner, Outcome, Sdk};
 use crate::answer::{Answer, Endpoint};
 use crate::error::Result;
-use crate::failure::Failure;
 use crate::flight::Flight;
 use crate::host::Host;
 use crate::wire::PROFILE_PATH;
@@ -21,7 +20,7 @@ impl<H: Host + 'static> Sdk<H> {
         let inner = &self.inner;
         let cached = inner.read_record().map(|r| r.profile.clone());
         if inner.config.no_login {
-            return Call::Ready(Err(Failure::new(no_login_error(), cached)));
+            return Call::Ready(Err(inner.fail(no_login_error(), cached)));
         }
         if let Some(running) = inner.erase.borrow().as_ref() {
             return Call::InFlight(running.clone());
@@ -31,7 +30,7 @@ impl<H: Host + 'static> Sdk<H> {
         let this = inner.clone();
         let done = flight.clone();
         inner.host.spawn(Box::pin(async move {
-            let result: Outcome<()> = this.run_erase().await.map_err(|e| Failure::new(e, cached));
+            let result: Outcome<()> = this.run_erase().await.map_err(|e| this.fail(e, cached));
             this.erase.replace(None);
             done.complete(result);
         }));

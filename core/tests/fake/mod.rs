@@ -16,6 +16,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use serde_json::{json, Map, Value};
 use tmsdk_core::Input;
 use tmsdk_core::Lang;
+use tmsdk_core::Platform;
 use tmsdk_core::{Call, Sdk};
 use tmsdk_core::{Failure, TmError};
 use tmsdk_core::{
@@ -76,6 +77,8 @@ pub struct StorageThrows {
 /// The simulated player and their WeChat.
 pub struct Wx {
     pub kind: Kind,
+    /// The platform the host says it belongs to.
+    pub platform: Platform,
     pub open_id: String,
     pub nick_name: String,
     pub avatar_url: String,
@@ -133,6 +136,7 @@ impl World {
         Rc::new(World {
             wx: RefCell::new(Wx {
                 kind,
+                platform: Platform::WeChat,
                 open_id: "oSimUser_001".into(),
                 nick_name: "小明".into(),
                 avatar_url: "https://thirdwx.qlogo.cn/mmopen/sim/132".into(),
@@ -389,7 +393,7 @@ fn user_info_reply(wx: &Wx, api: &str, allowed: bool) -> UserInfoReply {
         errno: None,
         signature,
         raw_data,
-        encrypted_data: "ZW5jcnlwdGVk".into(),
+        encrypted_data: seal(&user_info.to_string(), &session_key_of(&wx.open_id)),
         iv: "aXYtc2lt".into(),
         user_info: Some(user_info.to_string()),
     }
@@ -398,6 +402,18 @@ fn user_info_reply(wx: &Wx, api: &str, allowed: bool) -> UserInfoReply {
 /// WeChat keeps one session_key per user; the fake derives it from the openid.
 pub fn session_key_of(open_id: &str) -> String {
     format!("sk-{open_id}")
+}
+
+/// The fake's `encryptedData`: the user info sealed under the session key (the real AES-128-CBC is
+/// tmsdk-server's, tested there). Only the right key opens it.
+pub fn seal(user_info: &str, session_key: &str) -> String {
+    format!("{session_key}|{user_info}")
+}
+
+/// The user info sealed by [`seal`] under `session_key`, or `None` for another key or a tampered seal.
+fn open_sealed(sealed: &str, session_key: &str) -> Option<Value> {
+    let (key, info) = sealed.split_once('|')?;
+    (key == session_key).then(|| serde_json::from_str(info).ok())?
 }
 
 /// `sha1(raw_data + session_key)`, hex: WeChat's user-info signature.
@@ -409,6 +425,10 @@ pub fn sign(raw_data: &str, session_key: &str) -> String {
 
 impl Host for FakeHost {
     type Text = FakeText;
+
+    fn platform(&self) -> Platform {
+        self.0.wx.borrow().platform
+    }
 
     fn has_user_profile(&self) -> bool {
         self.0.wx.borrow().kind == Kind::MiniProgram
@@ -912,10 +932,22 @@ impl Backend {
             return (200, json!({"err": 1002, "msg": "app mismatch"}));
         }
         let raw_data = body["raw_data"].as_str().unwrap_or_default();
-        if body["signature"].as_str() != Some(&sign(raw_data, &session_key_of(&open_id))) {
-            return (200, json!({"err": 41003, "msg": "signature mismatch"}));
-        }
-        let info = body["user_info"].clone();
+        let session_key = session_key_of(&open_id);
+        let info = if raw_data.is_empty() {
+            // SkyRiver's updateUserInfo sends no rawData: the sealed data, opened with the session key, is the proof.
+            match open_sealed(
+                body["encrypted_data"].as_str().unwrap_or_default(),
+                &session_key,
+            ) {
+                Some(info) => info,
+                None => return (200, json!({"err": 41003, "msg": "decryption failed"})),
+            }
+        } else {
+            if body["signature"].as_str() != Some(&sign(raw_data, &session_key)) {
+                return (200, json!({"err": 41003, "msg": "signature mismatch"}));
+            }
+            body["user_info"].clone()
+        };
         let user = self.user(&open_id);
         user.insert("nick_name".into(), info["nickName"].clone());
         user.insert("avatar_url".into(), info["avatarUrl"].clone());

@@ -80,6 +80,14 @@ pub const MIGRATIONS: &[Migration] = &[
     // When the player was created (their first login, Unix seconds): a session issued before it is not
     // theirs (a player who erased their data and came back is a new player). 0 for players created before.
     &["ALTER TABLE tmsdk_users ADD COLUMN created_at BIGINT NOT NULL DEFAULT 0"],
+    // The platforms' access tokens, one per app, shared by the instances on this database (store/tokens.rs):
+    // the token, when to stop using it, and until when one instance holds the lease to refresh it (Unix s).
+    &["CREATE TABLE IF NOT EXISTS tmsdk_tokens (
+    app_id TEXT PRIMARY KEY,
+    token TEXT NOT NULL DEFAULT '',
+    use_until BIGINT NOT NULL DEFAULT 0,
+    lease_until BIGINT NOT NULL DEFAULT 0
+)"],
 ];
 
 /// Applies, in order, every migration whose number `tmsdk_schema` does not hold: each in one transaction with

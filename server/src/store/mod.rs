@@ -11,6 +11,7 @@ mod erase;
 mod events;
 mod migrations;
 mod outage;
+mod tokens;
 mod users;
 
 use std::future::Future;

@@ -348,6 +348,7 @@ pub async fn empty_postgres() -> Option<String> {
         "tmsdk_avatars",
         "tmsdk_events",
         "tmsdk_days",
+        "tmsdk_tokens",
         "tmsdk_schema",
     ] {
         sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
