@@ -212,8 +212,10 @@ writeFileSync(join(pkg, "sizes.json"), JSON.stringify(report, null, 2) + "\n");
 //    raised to 74,700 for the player's figures and the erasure (+5.9 KB: the pending record, sending events,
 //    `share`, play time, `deleteProfile` and their exports, after the snapshot reader stopped linking a map
 //    reader per type and wasm-opt ran to convergence; see docs/decisions.md), then to 75,000 for the lenient
-//    reading of a `next_value_seed` caller (raw +32 B, brotli +361 B: the text read again from the start); the
-//    target is the zod peer's drop-in, 48,700 B (`npm run bench` reports the distance).
+//    reading of a `next_value_seed` caller (raw +32 B, brotli +361 B: the text read again from the start). The
+//    drop-in's wasm built with the core at opt-level "z" took it to 72,328 B; the platform named in messages,
+//    `updateUserInfo` and Douyin's anonymous code in the login body to 74,387 B. 75,000 B is the product's cap;
+//    the target is the zod peer's drop-in, 48,700 B (`npm run bench` reports the distance).
 const DROP_IN_BUDGET_BYTES = 75_000;
 const dropIn = report["minigame .js"].brotli + report["minigame .wasm.br"].brotli;
 if (dropIn > DROP_IN_BUDGET_BYTES) {

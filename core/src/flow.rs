@@ -533,6 +533,7 @@ impl<H: Host + 'static> Inner<H> {
         let body = LoginRequest {
             app_id: (&self.config.app_id).into(),
             code: (&code).into(),
+            anonymous_code: "".into(),
             scene: launch.scene,
             channel: (&launch.channel).into(),
             sharer: (&launch.sharer).into(),

@@ -70,8 +70,13 @@ pub struct AvatarAnswer {
 pub struct LoginRequest<'a> {
     /// The game's appId.
     pub app_id: Cow<'a, str>,
-    /// The code from `wx.login`.
+    /// The code from `wx.login` ("" from a Douyin player not logged in to Douyin, who has only an
+    /// anonymous code).
+    #[serde(default)]
     pub code: Cow<'a, str>,
+    /// Douyin's `anonymousCode` from `tt.login` ("" elsewhere; not written then).
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub anonymous_code: Cow<'a, str>,
     /// `wx.getLaunchOptionsSync().scene` (0 when unknown).
     #[serde(default)]
     pub scene: u64,
@@ -341,11 +346,26 @@ mod tests {
             code: "c0de".into(),
             scene: 1044,
             channel: "ch-1".into(),
-            sharer: "".into(),
+            ..LoginRequest::default()
         };
         assert_eq!(
             login.to_json(),
             r#"{"app_id":"wx1","code":"c0de","scene":1044,"channel":"ch-1"}"#
+        );
+        // Douyin's anonymous code, when there is one; a login without a code reads as "".
+        let douyin = LoginRequest {
+            anonymous_code: "anon".into(),
+            ..login.clone()
+        };
+        assert_eq!(
+            douyin.to_json(),
+            r#"{"app_id":"wx1","code":"c0de","anonymous_code":"anon","scene":1044,"channel":"ch-1"}"#
+        );
+        let read: LoginRequest =
+            crate::from_json(r#"{"app_id":"tt1","anonymous_code":"a"}"#).unwrap();
+        assert_eq!(
+            (read.code.as_ref(), read.anonymous_code.as_ref()),
+            ("", "a")
         );
         let info = UserInfoReply {
             err_msg: Some("getUserProfile:ok".into()),

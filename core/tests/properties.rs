@@ -319,9 +319,10 @@ proptest! {
         prop_assert_eq!(record.to_json(), serde_json::to_string(&record).unwrap());
         let envelope = Envelope::ok(profile);
         prop_assert_eq!(to_json(&envelope).unwrap(), serde_json::to_string(&envelope).unwrap());
-        // The sharer is written only when there is one: both ways, against serde_json.
+        // The sharer and Douyin's anonymous code are written only when there is one: against serde_json.
         let sharer = if scene % 2 == 0 { String::new() } else { code.clone() };
-        let login = LoginRequest { app_id: APP.into(), code: code.into(), scene, channel: "c".into(), sharer: sharer.into() };
+        let anonymous = if scene % 3 == 0 { String::new() } else { code.clone() };
+        let login = LoginRequest { app_id: APP.into(), code: code.into(), anonymous_code: anonymous.into(), scene, channel: "c".into(), sharer: sharer.into() };
         prop_assert_eq!(login.to_json(), serde_json::to_string(&login).unwrap());
     }
 

@@ -11,6 +11,8 @@ use crate::limits::Network;
 pub const DEFAULT_WECHAT_API: &str = "https://api.weixin.qq.com";
 /// QQ's server API when `TMSDK_QQ_API` is not set.
 pub const DEFAULT_QQ_API: &str = "https://api.q.qq.com";
+/// Douyin's mini-game server API when `TMSDK_DOUYIN_API` is not set.
+pub const DEFAULT_DOUYIN_API: &str = "https://minigame.zijieapi.com";
 /// Where the server listens when `TMSDK_LISTEN` is not set.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 /// The database when `TMSDK_DB` is not set: an SQLite file beside the binary's working directory.
@@ -39,6 +41,8 @@ pub struct Config {
     pub wechat_api: String,
     /// `TMSDK_QQ_API`, without a trailing slash.
     pub qq_api: String,
+    /// `TMSDK_DOUYIN_API`, without a trailing slash.
+    pub douyin_api: String,
     /// `TMSDK_TOKEN_SECRET`: signs session tokens (JWTs, HS256).
     pub token_secret: String,
     /// `TMSDK_TOKEN_SECRET_PREVIOUS`: still accepted when verifying, never used to sign (a secret rotates
@@ -96,6 +100,8 @@ pub enum Platform {
     Wechat,
     /// QQ mini-games (`qq:APPID=SECRET`).
     Qq,
+    /// Douyin mini-games (`tt:APPID=SECRET`).
+    Douyin,
 }
 
 impl Platform {
@@ -104,6 +110,7 @@ impl Platform {
         match self {
             Platform::Wechat => "WeChat",
             Platform::Qq => "QQ",
+            Platform::Douyin => "Douyin",
         }
     }
 
@@ -112,6 +119,7 @@ impl Platform {
         match self {
             Platform::Wechat => "wechat",
             Platform::Qq => "qq",
+            Platform::Douyin => "douyin",
         }
     }
 }
@@ -177,7 +185,8 @@ impl Config {
             DEFAULT_DB_ACQUIRE_TIMEOUT,
         )?;
         let apps_text = var("TMSDK_APPS").ok_or(
-            "TMSDK_APPS is missing: give appid=secret pairs (qq:appid=secret for a QQ game) separated by commas",
+            "TMSDK_APPS is missing: give appid=secret pairs (qq:appid=secret for a QQ game, tt:appid=secret for a \
+             Douyin one) separated by commas",
         )?;
         let mut apps = BTreeMap::new();
         for pair in apps_text
@@ -190,17 +199,18 @@ impl Config {
                 .filter(|(a, s)| !a.trim().is_empty() && !s.trim().is_empty())
                 .ok_or_else(|| {
                     format!(
-                        "TMSDK_APPS has \"{}\": each entry must be appid=secret (or qq:appid=secret)",
+                        "TMSDK_APPS has \"{}\": each entry must be appid=secret (or qq:appid=secret, tt:appid=secret)",
                         pair.split('=').next().unwrap_or_default()
                     )
                 })?;
             let (platform, app) = match app.trim().split_once(':') {
                 None => (Platform::Wechat, app.trim()),
                 Some(("qq", app)) => (Platform::Qq, app.trim()),
+                Some(("tt", app)) => (Platform::Douyin, app.trim()),
                 Some((prefix, _)) => {
                     return Err(format!(
                         "TMSDK_APPS: \"{prefix}:\" is not a platform this server serves; write qq:appid=secret \
-                         for a QQ game and appid=secret for a WeChat one"
+                         for a QQ game, tt:appid=secret for a Douyin one and appid=secret for a WeChat one"
                     ))
                 }
             };
@@ -225,6 +235,11 @@ impl Config {
             DEFAULT_WECHAT_API,
         )?;
         let qq_api = api_url("TMSDK_QQ_API", var("TMSDK_QQ_API"), DEFAULT_QQ_API)?;
+        let douyin_api = api_url(
+            "TMSDK_DOUYIN_API",
+            var("TMSDK_DOUYIN_API"),
+            DEFAULT_DOUYIN_API,
+        )?;
         let token_secret = var("TMSDK_TOKEN_SECRET").ok_or(
             "TMSDK_TOKEN_SECRET is missing: set a long random string (it signs session tokens)",
         )?;
@@ -293,6 +308,7 @@ impl Config {
             apps,
             wechat_api,
             qq_api,
+            douyin_api,
             token_secret,
             token_secret_previous,
             token_ttl_secs,
@@ -330,10 +346,11 @@ impl Config {
             .map(|(app, App { platform, secret })| match platform {
                 Platform::Wechat => format!("{app}={}", mask(secret)),
                 Platform::Qq => format!("qq:{app}={}", mask(secret)),
+                Platform::Douyin => format!("tt:{app}={}", mask(secret)),
             })
             .collect();
         format!(
-            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_DB_ACQUIRE_TIMEOUT={}s\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_QQ_API={}\nTMSDK_TOKEN_SECRET={}\n\
+            "TMSDK_LISTEN={}\nTMSDK_DB={db}\nTMSDK_DB_ACQUIRE_TIMEOUT={}s\nTMSDK_APPS={}\nTMSDK_WECHAT_API={}\nTMSDK_QQ_API={}\nTMSDK_DOUYIN_API={}\nTMSDK_TOKEN_SECRET={}\n\
              TMSDK_TOKEN_SECRET_PREVIOUS={}\nTMSDK_TOKEN_TTL={}s\nTMSDK_MAX_CONNECTIONS={}\n\
              TMSDK_TRUSTED_PROXIES={}\nTMSDK_RATE_LIMIT_IP={}/min\nTMSDK_RATE_LIMIT_OPENID={}/min\n\
              TMSDK_IP2REGION={}\nTMSDK_PUBLIC_URL={}\nTMSDK_WECHAT_PUSH_TOKEN={}",
@@ -342,6 +359,7 @@ impl Config {
             apps.join(","),
             self.wechat_api,
             self.qq_api,
+            self.douyin_api,
             mask(&self.token_secret),
             self.token_secret_previous.as_deref().map_or("(none)".to_string(), mask),
             self.token_ttl_secs,
@@ -412,12 +430,25 @@ mod tests {
         assert_eq!(c.db_acquire_timeout, DEFAULT_DB_ACQUIRE_TIMEOUT);
         assert_eq!(c.qq_api, DEFAULT_QQ_API);
         assert_eq!(c.apps["wx1"].platform, Platform::Wechat);
+        assert_eq!(c.douyin_api, DEFAULT_DOUYIN_API);
         let both = config(&[
-            ("TMSDK_APPS", "wx1=s3cr3t, qq:1112223334=qqs3cr3t"),
+            (
+                "TMSDK_APPS",
+                "wx1=s3cr3t, qq:1112223334=qqs3cr3t, tt:tt01=tts3cr3t",
+            ),
             GOOD[1],
             ("TMSDK_QQ_API", "http://127.0.0.1:9/"),
+            ("TMSDK_DOUYIN_API", "http://127.0.0.1:10/"),
         ])
         .unwrap();
+        assert_eq!(both.apps["tt01"].platform, Platform::Douyin);
+        assert_eq!(both.douyin_api, "http://127.0.0.1:10");
+        assert!(
+            both.describe().contains("tt:tt01=****"),
+            "{}",
+            both.describe()
+        );
+        assert!(!both.describe().contains("tts3cr3t"));
         assert_eq!(
             both.apps["1112223334"],
             App {
@@ -495,8 +526,13 @@ mod tests {
                 &[GOOD[0], GOOD[1], ("TMSDK_MAX_CONNECTIONS", "0")],
                 "TMSDK_MAX_CONNECTIONS",
             ),
-            (&[("TMSDK_APPS", "tt:123=s"), GOOD[1]], "TMSDK_APPS"),
+            (&[("TMSDK_APPS", "ks:123=s"), GOOD[1]], "TMSDK_APPS"),
             (&[("TMSDK_APPS", "qq:=s"), GOOD[1]], "TMSDK_APPS"),
+            (&[("TMSDK_APPS", "tt:=s"), GOOD[1]], "TMSDK_APPS"),
+            (
+                &[GOOD[0], GOOD[1], ("TMSDK_DOUYIN_API", "ftp://x")],
+                "TMSDK_DOUYIN_API",
+            ),
             (
                 &[GOOD[0], GOOD[1], ("TMSDK_QQ_API", "ftp://x")],
                 "TMSDK_QQ_API",

@@ -30,6 +30,8 @@ pub mod err {
     pub const WATERMARK: i64 = 41005;
     /// The decrypted user info breaks a profile rule (the field is named in `msg`); nothing is stored.
     pub const USER_INFO: i64 = 41006;
+    /// An anonymous Douyin session (no session key) asked for verified user info.
+    pub const ANONYMOUS_SESSION: i64 = 41007;
     /// The platform's API (WeChat's, QQ's) could not be reached.
     pub const PLATFORM_UNREACHABLE: i64 = 502;
     /// The database failed.

@@ -69,6 +69,7 @@ pub async fn build(config: Config) -> Result<axum::Router, String> {
         .sharing_tokens(store.clone());
     let qq = PlatformApi::new(Platform::Qq, &config.qq_api, metrics.clone())
         .sharing_tokens(store.clone());
+    let douyin = PlatformApi::new(Platform::Douyin, &config.douyin_api, metrics.clone());
     let regions = match &config.ip2region {
         Some(path) => Some(Ip2Region::load(path).map_err(|e| format!("TMSDK_IP2REGION: {e}"))?),
         None => None,
@@ -80,6 +81,7 @@ pub async fn build(config: Config) -> Result<axum::Router, String> {
         store,
         wechat,
         qq,
+        douyin,
         regions,
         metrics,
     })))

@@ -78,7 +78,7 @@ impl Metrics {
         let login_calls = IntCounterVec::new(
             Opts::new(
                 "tmsdk_login_calls_total",
-                "Calls to the platform's jscode2session (WeChat's or QQ's), by platform and outcome",
+                "Calls to the platform's jscode2session (WeChat's, QQ's or Douyin's), by platform and outcome",
             ),
             &["platform", "outcome"],
         )

@@ -1,6 +1,6 @@
-//! A platform's server API, WeChat's or QQ's (one client per platform): `jscode2session` (a login code becomes
-//! the user's openid, unionid and session_key; "system busy" answers are retried once; the same route and answer
-//! on both), the app's access token (WeChat's `stable_token`, QQ's `getToken`; cached per app until 5 minutes
+//! A platform's server API, WeChat's, QQ's or Douyin's (one client per platform): `jscode2session` (a login code
+//! becomes the user's openid, unionid and session_key; "system busy" answers are retried once; the same route and
+//! answer on WeChat and QQ, Douyin's own with an anonymous code beside the code), the app's access token (WeChat's `stable_token`, QQ's `getToken`; cached per app until 5 minutes
 //! before it expires, one fetch at a time per app, shared through the database by every instance on it), and the content security checks: on WeChat `msg_sec_check`
 //! for a nickname and `media_check_async` for an avatar (its verdict comes later by push), on QQ `MsgSecCheck`
 //! and `ImgSecCheck` (synchronous; `87014` in `errCode` or `errcode` is risky). Errors are the platform's own
@@ -40,6 +40,9 @@ const TOKEN_MARGIN: Duration = Duration::from_secs(5 * 60);
 const TOKEN_LEASE: Duration = Duration::from_secs(15);
 /// How often an instance waiting for another's token looks again.
 const TOKEN_POLL: Duration = Duration::from_millis(100);
+/// Why a Douyin app's content is never checked here: Douyin mini-games have no avatar and nickname pickers, so
+/// the fill-in is refused for them before any check (routes/fill.rs, routes/avatar.rs).
+const NO_DOUYIN_CHECKS: &str = "Douyin games have no fill-in, so nothing of theirs is checked";
 /// How long the platform may take to answer.
 const API_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -51,7 +54,11 @@ pub struct Session {
     /// The unionid, when WeChat gives one.
     pub union_id: String,
     /// The key WeChat signs and encrypts this user's data with. Never leaves the server, never logged.
+    /// Empty for an anonymous Douyin player (no signed user info then).
     pub session_key: String,
+    /// Douyin's `anonymous_openid` beside a real `openid`: the player this device played as before logging in
+    /// to Douyin (`""` when there is none, or when it is the session's own `open_id`).
+    pub anonymous_open_id: String,
 }
 
 /// A refusal from the platform, or a failure to reach it.
@@ -117,6 +124,14 @@ impl std::fmt::Display for ApiError {
 struct Answer {
     #[serde(default)]
     openid: String,
+    /// Douyin's: the device's anonymous player (with an `anonymous_code`).
+    #[serde(default)]
+    anonymous_openid: String,
+    /// Douyin's: 0, else the call was refused (`errcode`, `errmsg` or `message` say why).
+    #[serde(default)]
+    error: i64,
+    #[serde(default)]
+    message: String,
     #[serde(default)]
     unionid: String,
     #[serde(default)]
@@ -390,7 +405,7 @@ impl PlatformApi {
             // After a lease's whole length without a token, the holder is gone: fetch regardless.
             let leased = started.elapsed() >= TOKEN_LEASE
                 || store
-                    .take_token_lease(app_id, now, lease_until)
+                    .take_token_lease(app_id, now, lease_until, stale.unwrap_or_default())
                     .await
                     .unwrap_or(true);
             if leased {
@@ -430,6 +445,7 @@ impl PlatformApi {
                 );
                 self.get(&path).await?
             }
+            Platform::Douyin => return Err(self.unreachable(NO_DOUYIN_CHECKS)),
         };
         if answer.access_token.is_empty() {
             return Err(self.unreachable("the access token answer has no access_token"));
@@ -502,6 +518,7 @@ impl PlatformApi {
                     .await,
                 )
             }
+            Platform::Douyin => Err(self.unreachable(NO_DOUYIN_CHECKS)),
         };
         let verdict = verdict.inspect_err(|_| self.metrics.content_check("nickname", "error"))?;
         self.metrics
@@ -574,9 +591,10 @@ impl PlatformApi {
         app_id: &str,
         secret: &str,
         code: &str,
+        anonymous_code: &str,
     ) -> Result<Session, ApiError> {
-        let session = match self.once(app_id, secret, code).await {
-            Err(ApiError::Busy { .. }) => self.once(app_id, secret, code).await,
+        let session = match self.once(app_id, secret, code, anonymous_code).await {
+            Err(ApiError::Busy { .. }) => self.once(app_id, secret, code, anonymous_code).await,
             other => other,
         };
         self.metrics.login_call(
@@ -591,30 +609,69 @@ impl PlatformApi {
         session
     }
 
-    async fn once(&self, app_id: &str, secret: &str, code: &str) -> Result<Session, ApiError> {
-        let url = format!(
-            "{}/sns/jscode2session?appid={}&secret={}&js_code={}&grant_type=authorization_code",
-            self.base,
-            encode(app_id),
-            encode(secret),
-            encode(code)
-        );
+    async fn once(
+        &self,
+        app_id: &str,
+        secret: &str,
+        code: &str,
+        anonymous_code: &str,
+    ) -> Result<Session, ApiError> {
+        let url = match self.platform {
+            Platform::Douyin => format!(
+                "{}/mgplatform/api/apps/jscode2session?appid={}&secret={}&code={}&anonymous_code={}",
+                self.base,
+                encode(app_id),
+                encode(secret),
+                encode(code),
+                encode(anonymous_code)
+            ),
+            Platform::Wechat | Platform::Qq => format!(
+                "{}/sns/jscode2session?appid={}&secret={}&js_code={}&grant_type=authorization_code",
+                self.base,
+                encode(app_id),
+                encode(secret),
+                encode(code)
+            ),
+        };
         let request = hyper::Request::get(url)
             .body(Full::default())
             .map_err(|_| self.unreachable("bad API URL"))?;
         let answer: Answer = self.call(request).await?;
-        if answer.errcode != 0 || answer.openid.is_empty() || answer.session_key.is_empty() {
-            let errcode = if answer.errcode == 0 {
-                INVALID_CODE
+        // Douyin says a refusal with `error`, its reason in `errcode` and `errmsg` (or `message`).
+        let errcode = match (answer.errcode, answer.error) {
+            (0, error) => error,
+            (errcode, _) => errcode,
+        };
+        let signed = !answer.openid.is_empty() && !answer.session_key.is_empty();
+        // Only Douyin names a player without a session key: one not logged in to Douyin, by an anonymous code.
+        let anonymous = self.platform == Platform::Douyin && !answer.anonymous_openid.is_empty();
+        if errcode != 0 || !(signed || anonymous) {
+            let errcode = if errcode == 0 { INVALID_CODE } else { errcode };
+            let errmsg = if answer.errmsg.is_empty() {
+                answer.message
             } else {
-                answer.errcode
+                answer.errmsg
             };
-            return Err(ApiError::refused(self.platform, errcode, answer.errmsg));
+            return Err(ApiError::refused(self.platform, errcode, errmsg));
         }
-        Ok(Session {
-            open_id: answer.openid,
-            union_id: answer.unionid,
-            session_key: answer.session_key,
+        Ok(if signed {
+            Session {
+                anonymous_open_id: if answer.anonymous_openid == answer.openid {
+                    String::new()
+                } else {
+                    answer.anonymous_openid
+                },
+                open_id: answer.openid,
+                union_id: answer.unionid,
+                session_key: answer.session_key,
+            }
+        } else {
+            Session {
+                open_id: answer.anonymous_openid,
+                union_id: String::new(),
+                session_key: String::new(),
+                anonymous_open_id: String::new(),
+            }
         })
     }
 }

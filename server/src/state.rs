@@ -1,4 +1,4 @@
-//! What every handler shares: the settings, the database, the platforms' APIs (WeChat's, QQ's), the rate
+//! What every handler shares: the settings, the database, the platforms' APIs (WeChat's, QQ's, Douyin's), the rate
 //! limiters, the address database and the metrics.
 
 use std::net::IpAddr;
@@ -22,6 +22,8 @@ pub struct AppState {
     pub wechat: PlatformApi,
     /// QQ's API.
     pub qq: PlatformApi,
+    /// Douyin's API.
+    pub douyin: PlatformApi,
     /// Requests per client IP.
     pub per_ip: Arc<RateLimiter<IpAddr>>,
     /// Requests per user (the app and the openid).
@@ -39,6 +41,7 @@ impl AppState {
         let api = match app.platform {
             Platform::Wechat => &self.wechat,
             Platform::Qq => &self.qq,
+            Platform::Douyin => &self.douyin,
         };
         Some((app, api))
     }

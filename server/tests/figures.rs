@@ -157,6 +157,7 @@ async fn online_days_follow_the_shanghai_calendar(db: &str) {
     let login = |now: i64| Login {
         app_id: APP,
         open_id: "oCalendar",
+        anonymous_open_id: "",
         union_id: "",
         session_key: "a2V5LTAwMDAwMDAwMDAwMA==",
         scene: "1001",

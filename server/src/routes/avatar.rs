@@ -13,7 +13,7 @@ use axum::Json;
 use tmsdk_core::{AvatarAnswer, Envelope, AVATAR_PATH, MAX_AVATAR_BYTES};
 use tracing::{error, info, warn};
 
-use super::now;
+use super::{no_fill_on_douyin, now};
 use crate::avatar;
 use crate::config::{Config, Platform};
 use crate::error::{err, Refusal};
@@ -54,6 +54,7 @@ pub async fn upload(
 ) -> Result<Json<Envelope<AvatarAnswer>>, Refusal> {
     let apps: Vec<&str> = state.config.apps.keys().map(String::as_str).collect();
     let (claims, _) = session(&state, &token, &apps).await?;
+    no_fill_on_douyin(&state, &claims.aud)?;
     let mut upload = upload.map_err(|r| upload_refusal(r.status(), r.body_text()))?;
     let mut file: Option<Bytes> = None;
     while let Some(field) = upload

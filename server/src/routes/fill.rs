@@ -11,7 +11,7 @@ use tmsdk_core::rules::{self, Given};
 use tmsdk_core::{Envelope, FillRequest, Profile, AVATAR_PATH};
 use tracing::{info, warn};
 
-use super::stored_profile;
+use super::{no_fill_on_douyin, stored_profile};
 use crate::error::{err, Refusal};
 use crate::extract::{session, Bearer, Body};
 use crate::platform_api::Suggest;
@@ -40,6 +40,7 @@ pub async fn fill(
 ) -> Result<Json<Envelope<Profile>>, Refusal> {
     let (claims, _) = session(&state, &token, &[body.app_id.as_ref()]).await?;
     let (app_id, open_id) = (claims.aud, claims.sub);
+    no_fill_on_douyin(&state, &app_id)?;
     if body.nick_name.is_none() && body.avatar_url.is_none() {
         return Err(Refusal::bad_request("give nick_name, avatar_url or both."));
     }

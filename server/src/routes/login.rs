@@ -1,5 +1,6 @@
-//! `POST /v1/login`: a login code (`wx.login`, `qq.login`) becomes a session. The app's platform's
-//! `jscode2session` (WeChat's or QQ's, never another's) names the user; the
+//! `POST /v1/login`: a login code (`wx.login`, `qq.login`, `tt.login`) becomes a session. The app's platform's
+//! `jscode2session` (WeChat's, QQ's or Douyin's, never another's) names the user — on Douyin, a player not
+//! logged in to Douyin by an anonymous code, whose player a later login with both codes adopts; the
 //! login is recorded (created or counted) with where the client's address is and, for a new player, the share
 //! that brought them (`sharer`, credited to its player); the answer is the profile with a new session token.
 
@@ -26,7 +27,7 @@ pub async fn login(
         Refusal::with_err(err::UNKNOWN_APP, "this server does not serve that app_id.")
     })?;
     let session = api
-        .code_to_session(&body.app_id, &app.secret, &body.code)
+        .code_to_session(&body.app_id, &app.secret, &body.code, &body.anonymous_code)
         .await?;
     state.limit_user(&body.app_id, &session.open_id)?;
     let location = state
@@ -47,6 +48,7 @@ pub async fn login(
         .login(Login {
             app_id: &body.app_id,
             open_id: &session.open_id,
+            anonymous_open_id: &session.anonymous_open_id,
             union_id: &session.union_id,
             session_key: &session.session_key,
             scene: &body.scene.to_string(),

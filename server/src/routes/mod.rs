@@ -18,9 +18,22 @@ use axum::Json;
 use tmsdk_core::{Envelope, Profile};
 use tracing::warn;
 
+use crate::config::Platform;
 use crate::error::Refusal;
 use crate::state::AppState;
 use crate::store::User;
+
+/// The fill-in (`/v1/avatar`, `/v1/profile/fill`) is not served for a Douyin app: Douyin mini-games have no
+/// avatar and nickname pickers, and this server checks none of their content.
+fn no_fill_on_douyin(state: &AppState, app_id: &str) -> Result<(), Refusal> {
+    match state.config.apps.get(app_id) {
+        Some(app) if app.platform == Platform::Douyin => Err(Refusal::bad_request(
+            "Douyin mini-games have no avatar and nickname pickers: this server takes no fill-in for a \
+             Douyin app.",
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// Now, in Unix seconds.
 fn now() -> i64 {

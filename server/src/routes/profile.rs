@@ -5,6 +5,7 @@
 //! rules (called on each decrypted value directly), stored; the answer is the stored profile.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
 use std::borrow::Cow;
 
@@ -30,6 +31,14 @@ pub async fn profile(
 ) -> Result<Json<Envelope<Profile>>, Refusal> {
     // The token must be this server's, for the request's app (its audience).
     let (claims, session_key) = session(&state, &token, &[body.app_id.as_ref()]).await?;
+    if session_key.is_empty() {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            err::ANONYMOUS_SESSION,
+            "this Douyin player is not logged in to Douyin, so no user info can be verified: log in with \
+             tt.login({ force: true }), then here again, and ask for the user info after that.",
+        ));
+    }
     let claims_issued_at = claims.iat as i64;
     let (app_id, open_id) = (claims.aud, claims.sub);
     let signed = !body.raw_data.is_empty();

@@ -22,13 +22,16 @@ impl Store {
         .await
     }
 
-    /// Takes the app's refresh lease until `until` (Unix seconds) when no other instance holds one at `now`:
-    /// whether this instance is now the one to fetch a new token.
+    /// Takes the app's refresh lease until `until` (Unix seconds) when no other instance holds one at `now` and
+    /// no good token is stored (none, used up, or the `stale` one the platform refused): whether this instance
+    /// is now the one to fetch a new token. One statement, so an instance that read "no token" just before
+    /// another wrote one does not fetch a second.
     pub async fn take_token_lease(
         &self,
         app_id: &str,
         now: i64,
         until: i64,
+        stale: &str,
     ) -> Result<bool, sqlx::Error> {
         self.counted(async {
             sqlx::query(
@@ -38,11 +41,13 @@ impl Store {
             .execute(&self.pool)
             .await?;
             let taken = sqlx::query(
-                "UPDATE tmsdk_tokens SET lease_until = $3 WHERE app_id = $1 AND lease_until <= $2",
+                "UPDATE tmsdk_tokens SET lease_until = $3 WHERE app_id = $1 AND lease_until <= $2 \
+                 AND (token = '' OR use_until <= $2 OR token = $4)",
             )
             .bind(app_id)
             .bind(now)
             .bind(until)
+            .bind(stale)
             .execute(&self.pool)
             .await?;
             Ok(taken.rows_affected() == 1)

@@ -94,6 +94,9 @@ pub struct Login<'a> {
     pub app_id: &'a str,
     /// The user's openid.
     pub open_id: &'a str,
+    /// Douyin's anonymous openid of this device beside a real `open_id` ("" otherwise): that player becomes
+    /// this one when `open_id` has none yet.
+    pub anonymous_open_id: &'a str,
     /// The unionid, when WeChat gave one.
     pub union_id: &'a str,
     /// WeChat's session key for this login.
@@ -117,6 +120,40 @@ pub fn shanghai_day(unix_secs: i64) -> i64 {
     (unix_secs + 8 * 3600).div_euclid(86_400)
 }
 
+/// A Douyin player who played anonymously, then logged in to Douyin: their player (figures, share code, play
+/// days, uploads) becomes `open_id`'s when `open_id` has none yet, within the login's transaction. Two logins at
+/// once move it once: the second finds no anonymous player left (PostgreSQL re-reads the locked row; SQLite
+/// has one writer).
+async fn adopt_anonymous(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+    anonymous_open_id: &str,
+    open_id: &str,
+) -> Result<(), sqlx::Error> {
+    let moved = sqlx::query(
+        "UPDATE tmsdk_users SET open_id = $3 WHERE app_id = $1 AND open_id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM tmsdk_users WHERE app_id = $1 AND open_id = $3)",
+    )
+    .bind(app_id)
+    .bind(anonymous_open_id)
+    .bind(open_id)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() == 1 {
+        for table in ["tmsdk_events", "tmsdk_days", "tmsdk_avatars"] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET open_id = $3 WHERE app_id = $1 AND open_id = $2"
+            ))
+            .bind(app_id)
+            .bind(anonymous_open_id)
+            .bind(open_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 pub(super) const SELECT_USER: &str = "SELECT * FROM tmsdk_users WHERE app_id = $1 AND open_id = $2";
 
 impl Store {
@@ -127,6 +164,9 @@ impl Store {
     pub async fn login(&self, login: Login<'_>) -> Result<User, sqlx::Error> {
         self.counted(async {
             let mut tx = self.pool.begin().await?;
+            if !login.anonymous_open_id.is_empty() {
+                adopt_anonymous(&mut tx, login.app_id, login.anonymous_open_id, login.open_id).await?;
+            }
             sqlx::query(
                 "INSERT INTO tmsdk_users (app_id, open_id, union_id, session_key, login_times, online_days, \
                  last_login_time, last_login_day, last_online_day, is_new, from_scene, from_code, \
