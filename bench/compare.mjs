@@ -110,10 +110,11 @@ export function storageHost(appId, profile, cachedAt) {
 
 /**
  * Installs the package over a wx holding a fresh record of `authorised`, then runs [`runFigures`].
- * `install(config, wx)` installs it the runtime's way (a `host` key, or the realm's global `wx`).
+ * `install(config, wx)` installs it the runtime's way (a `host` key, or the realm's global `wx`); `batch` and
+ * `rounds` default to [`compare`]'s.
  */
-export async function runBench({ now, install, parseProfile, appId, envelope, authorised, config = {} }) {
+export async function runBench({ now, install, parseProfile, appId, envelope, authorised, config = {}, batch, rounds }) {
   const wx = storageHost(appId, authorised, Date.now());
   const tm = await install({ server: "https://bench.invalid", appId, autoLogin: false, ...config }, wx);
-  return runFigures({ now, parseProfile, tm, wx, key: `tmsdk.profile.v1.${appId}`, appId, envelope, peers });
+  return runFigures({ now, parseProfile, tm, wx, key: `tmsdk.profile.v1.${appId}`, appId, envelope, peers, batch, rounds });
 }

@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import vm from "node:vm";
-import { brotliCompressSync, constants as zlib } from "node:zlib";
+import { brotliCompressSync, brotliDecompressSync, constants as zlib } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -20,6 +20,7 @@ import { APP, PROFILE_FIXTURES } from "../tests/fixtures/profiles.mjs";
 import { runBench } from "../bench/compare.mjs";
 import { launchChromium } from "../tests/support/chromium.mjs";
 import { createWeChatSandbox } from "../tests/support/wechat-sandbox.mjs";
+import { ascii } from "../tests/jsc/ascii.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const figures = [];
@@ -140,6 +141,28 @@ for (const [runtime, platform] of [
   }
 }
 
+// JavaScriptCore's shell (iOS's engine: WeChat, QQ and Douyin run games in it there), with its JIT and without
+// (WeChat's default iOS mode, wasm interpreted): the drop-in as a game loads it. Without JIT every call is
+// slower: smaller batches, the same rounds.
+{
+  const dir = mkdtempSync(join(tmpdir(), "tmsdk-bench-jsc-"));
+  try {
+    cpSync(join(root, "dist", "minigame", "tmsdk-profile.js"), join(dir, "tmsdk-profile.js"));
+    writeFileSync(join(dir, "tmsdk-profile.wasm"), brotliDecompressSync(readFileSync(join(root, "dist", "minigame", "tmsdk-profile.wasm.br"))));
+    const bundled = await build({ entryPoints: [join(root, "bench", "jsc-entry.mjs")], bundle: true, format: "iife", platform: "neutral", write: false, logLevel: "error" });
+    for (const [runtime, flags, batch] of [["jsc", [], 2000], ["jsc, no JIT", ["--useJIT=false"], 200]]) {
+      const args = { appId: APP, envelope, authorised, batch };
+      const script = join(dir, "bench.js");
+      writeFileSync(script, `var benchDir = ${JSON.stringify(dir)};\n${bundled.outputFiles[0].text}\nrunBench(${ascii(args)});\n`);
+      const out = execFileSync("jsc", [...flags, script], { encoding: "utf8", timeout: 20 * 60_000 }).trim().split("\n").pop();
+      if (!out.startsWith("[")) throw new Error(`jsc ${flags.join(" ")}: ${out}`);
+      byRuntime[runtime] = JSON.parse(out);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 for (const [runtime, rows] of Object.entries(byRuntime)) for (const row of rows) figures.push({ ...row, runtime });
 const nodeFigure = (name) => byRuntime.node.find((f) => f.name.startsWith(name));
 const parse = nodeFigure("parse");
@@ -175,7 +198,8 @@ function performanceDoc() {
     "# Performance",
     "",
     "Written by `npm run bench` (`scripts/bench.mjs`, also `target/bench.json`); not edited by hand. The package is",
-    "measured in Node, in headless Chromium (the web entry, bundled) and in the WeChat and QQ sandboxes (the drop-in) against",
+    "measured in Node, in headless Chromium (the web entry, bundled), in the WeChat and QQ sandboxes and in",
+    "JavaScriptCore's shell `jsc` with and without JIT (iOS's engine; the drop-in, its wasm interpreted without JIT) against",
     "three peers doing its exact work — `bench/peer/handwritten.mjs` (plain JavaScript), `bench/peer/zod.mjs` (zod 4",
     "with `z.preprocess`) and `bench/peer/zod-plain.mjs` (zod 4 written the plain way), each proven equal to the core",
     "on every profile fixture by `tests/js/peers.test.mjs` — and the `JSON.parse` floor. Candidates run interleaved in",

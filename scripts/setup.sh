@@ -62,6 +62,18 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     || die "apt-get install chromium chromium-driver failed."
 fi
 
+# 4b. JavaScriptCore's shell (`jsc`, iOS's engine), from Debian, for the drop-in's tests in it
+#     (tests/js/jsc.test.mjs).
+if ! command -v jsc >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  command -v apt-get >/dev/null || die "jsc missing and apt-get unavailable: install JavaScriptCore's shell (jsc) on PATH."
+  say "installing libjavascriptcoregtk-4.0-bin (jsc) with apt-get"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libjavascriptcoregtk-4.0-bin >/dev/null \
+    || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libjavascriptcoregtk-4.0-bin >/dev/null; } \
+    || die "apt-get install libjavascriptcoregtk-4.0-bin failed."
+fi
+
 # 5. A CJK font, so Chinese text renders in the simulator's screenshots (Debian's Chromium has none).
 if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null | head -n 1)" ] && command -v apt-get >/dev/null; then
   sudo=""

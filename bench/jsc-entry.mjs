@@ -1,0 +1,31 @@
+// The benchmark inside JavaScriptCore's shell (`jsc`, iOS's engine; scripts/bench.mjs runs it with and without
+// JIT): bundled into one script after a line naming `benchDir`, the folder holding the drop-in's
+// tmsdk-profile.js and its wasm decompressed. Loads the drop-in as a mini-game does — a CommonJS file,
+// `WXWebAssembly` taking a package path — runs the figures, and prints them as one line of ASCII JSON.
+/* global benchDir, load, readFile, preciseTime, print */
+import { runBench } from "./compare.mjs";
+import { ascii } from "../tests/jsc/ascii.mjs";
+
+globalThis.WXWebAssembly = {
+  instantiate: (path, imports) =>
+    WebAssembly.instantiate(readFile(`${benchDir}/tmsdk-profile.wasm`, "binary"), imports).then((r) => r.instance),
+};
+globalThis.module = { exports: {} };
+globalThis.exports = globalThis.module.exports;
+load(`${benchDir}/tmsdk-profile.js`);
+const dropIn = globalThis.module.exports;
+
+globalThis.runBench = ({ appId, envelope, authorised, batch, rounds }) =>
+  runBench({
+    now: () => preciseTime() * 1000,
+    install: (config, host) => dropIn.install({ ...config, host }),
+    parseProfile: dropIn.parseProfile,
+    appId,
+    envelope,
+    authorised,
+    batch,
+    rounds,
+  }).then(
+    (figures) => print(ascii(figures)),
+    (e) => print(`ERROR ${e}`),
+  );

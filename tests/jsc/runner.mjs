@@ -1,0 +1,96 @@
+// Runs inside JavaScriptCore's shell (`jsc -m`, iOS's engine; tests/js/jsc.test.mjs starts it with and without
+// JIT): loads the drop-in (dist/minigame/) as a mini-game loads it — a CommonJS file, `WXWebAssembly` taking a
+// package path — and runs the whole scenario list against the backend of the Node process that started it.
+// jsc has no network: every HTTP request goes out as one line on stdout and its answer comes back as one line
+// on stdin (`readline`), which the Node side serves. Results go out as lines too.
+//
+// Arguments (after `--`): the folder holding tmsdk-profile.js and the decompressed tmsdk-profile.wasm, the
+// backend's URL, and optionally one scenario name to run alone.
+/* global print, readline, readFile, load, preciseTime, scriptArgs, arguments */
+
+import { Utf8Encoder } from "../../js-shim/text-codec.js";
+import { ascii } from "./ascii.mjs";
+
+const args = typeof scriptArgs !== "undefined" ? scriptArgs : arguments;
+const [dropInDir, backendUrl, only] = args;
+
+/** One line out (`kind` and a JSON payload): the Node side reads stdout line by line. */
+function say(kind, payload) {
+  print(`\u0001${kind} ${ascii(payload)}`);
+}
+
+/** Bytes as base64 (binary request bodies: the avatar uploads). */
+function base64(bytes) {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** One HTTP exchange through the Node side, synchronous underneath, settled on a later turn as a network is. */
+function exchange(url, { method = "GET", headers = {}, body, timeoutMs, asFetch = false } = {}) {
+  const binary = body instanceof Uint8Array;
+  say("http", { url, method, headers, body: binary ? base64(body) : body ?? "", binary, timeoutMs, asFetch });
+  const answer = JSON.parse(readline());
+  return new Promise((resolve, reject) =>
+    setTimeout(() => {
+      if (answer.error) {
+        const e = new Error(answer.error);
+        e.timeout = answer.timeout;
+        reject(e);
+      } else {
+        resolve(answer);
+      }
+    }, 0),
+  );
+}
+
+// What the scenarios' harness needs and jsc lacks (the SDK itself is given none of it but `console`):
+// `fetch` for the backend's control channel, `TextEncoder` for the test images, a console.
+globalThis.fetch = (url, init = {}) =>
+  exchange(String(url), { method: init.method, headers: init.headers, body: init.body, asFetch: true }).then(
+    ({ status, text, headers }) => ({
+      status,
+      ok: status >= 200 && status < 300,
+      headers: { get: (name) => headers[name.toLowerCase()] ?? null },
+      text: () => Promise.resolve(text),
+      json: () => Promise.resolve(JSON.parse(text)),
+    }),
+  );
+globalThis.TextEncoder = Utf8Encoder;
+const line = (...parts) => say("log", parts.map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join(" "));
+globalThis.console = { log: line, info: line, warn: line, error: line, debug: line };
+
+// WeChat's loader, by package path (the Node side decompressed the .wasm.br: brotli is the host's job there).
+globalThis.WXWebAssembly = {
+  instantiate(path, imports) {
+    if (!/\.wasm(\.br)?$/.test(path)) return Promise.reject(new Error(`not a wasm path: ${path}`));
+    const file = `${dropInDir}/${path.replace(/^tmsdk-profile\//, "").replace(/\.br$/, "")}`;
+    return WebAssembly.instantiate(readFile(file, "binary"), imports).then((r) => r.instance);
+  },
+};
+
+// The drop-in, as a mini-game's `require` evaluates it.
+globalThis.module = { exports: {} };
+globalThis.exports = globalThis.module.exports;
+load(`${dropInDir}/tmsdk-profile.js`);
+const dropIn = globalThis.module.exports;
+
+const { allScenarios } = await import("../scenarios/all.mjs");
+const env = {
+  install: (config) => dropIn.install(config),
+  TmSdkError: dropIn.TmSdkError,
+  transport: exchange,
+  backendUrl,
+};
+for (const scenario of allScenarios) {
+  if (only && scenario.name !== only) continue;
+  const started = preciseTime();
+  try {
+    await scenario.run(env);
+    say("result", { name: scenario.name, ok: true, ms: (preciseTime() - started) * 1000 });
+  } catch (e) {
+    // jsc's `stack` holds the frames only: the message first.
+    say("result", { name: scenario.name, ok: false, error: `${e}${e && e.code ? ` [${e.code}]` : ""}\n${e && e.stack}` });
+  }
+}
+say("done", {});
