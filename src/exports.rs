@@ -3,6 +3,7 @@
 //! `test_exports.rs`, behind the `test-exports` feature.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -11,6 +12,7 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::convert::{self, json_text, to_argument, to_input, to_js, JsTmError};
 use crate::host::{opened_popup, WasmHost};
 use crate::js_host::JsHost;
+use tmsdk_core::CacheRecord;
 use tmsdk_core::Call;
 use tmsdk_core::Input;
 use tmsdk_core::Profile;
@@ -137,6 +139,8 @@ pub struct JsSdk {
     /// The last profile handed to JS, and a private JS object of it: a cache hit hands out a copy of that
     /// object instead of converting again.
     last: RefCell<Option<(Profile, JsValue)>>,
+    /// The record `getCachedProfile()` last answered, and a private JS object of its profile.
+    last_record: RefCell<Option<(Rc<CacheRecord>, JsValue)>>,
 }
 
 #[wasm_bindgen(js_class = Sdk)]
@@ -151,6 +155,7 @@ impl JsSdk {
         Ok(JsSdk {
             sdk,
             last: RefCell::new(None),
+            last_record: RefCell::new(None),
         })
     }
 
@@ -165,10 +170,10 @@ impl JsSdk {
     #[wasm_bindgen(js_name = updateUserProfile)]
     pub fn update_user_profile(&self, options: JsValue, popup: Option<Promise>) -> Promise {
         let options = to_argument(&options);
-        self.to_promise(
-            self.sdk
-                .update_user_profile(options, popup.map(opened_popup)),
-        )
+        match self.sdk.update_or_reuse(options, popup.map(opened_popup)) {
+            Ok(call) => self.to_promise(call),
+            Err(record) => Promise::resolve(&self.record_to_js(&record)),
+        }
     }
 
     /// `wx.tmSDK.updateUserInfo(result)` (SkyRiver's call): what the game's own user-info button (or
@@ -199,14 +204,15 @@ impl JsSdk {
     /// `wx.tmSDK.getCachedProfile()`: `{ profile, cachedAt, expiresAt }` (epoch ms) or `null`.
     #[wasm_bindgen(js_name = getCachedProfile)]
     pub fn get_cached_profile(&self) -> JsValue {
-        let Some(cached) = self.sdk.cached_profile() else {
+        let Some((record, expires_at)) = self.sdk.cached_record() else {
             return JsValue::NULL;
         };
+        let object = self.record_to_js(&record);
         cached_view(
-            &self.profile_to_js(&cached.profile),
-            cached.cached_at as f64,
-            cached.expires_at as f64,
-            cached.placeholder,
+            &object,
+            record.cached_at as f64,
+            expires_at as f64,
+            record.profile.is_placeholder(),
         )
     }
 
@@ -265,6 +271,20 @@ impl JsSdk {
 }
 
 impl JsSdk {
+    /// A fresh JS object for the profile of `record`: a copy of the one built for this very record (the same
+    /// text in storage), so nothing is converted again.
+    fn record_to_js(&self, record: &Rc<CacheRecord>) -> JsValue {
+        if let Some((known, object)) = self.last_record.borrow().as_ref() {
+            if Rc::ptr_eq(known, record) {
+                return fresh(object);
+            }
+        }
+        let object = to_js(&record.profile);
+        let copy = fresh(&object);
+        self.last_record.replace(Some((record.clone(), object)));
+        copy
+    }
+
     /// A fresh JS object for `profile`.
     fn profile_to_js(&self, profile: &Profile) -> JsValue {
         if let Some((known, object)) = self.last.borrow().as_ref() {

@@ -163,6 +163,17 @@ impl<H: Host + 'static> Sdk<H> {
         options: impl Into<Argument<OptionsInput>>,
         popup: Option<OpenedPopup>,
     ) -> Call<Profile> {
+        self.update_or_reuse(options, popup)
+            .unwrap_or_else(|record| Call::Ready(Ok(record.profile.clone())))
+    }
+
+    /// [`Sdk::update_user_profile`], a reused record given as itself (`Err`): the same `Rc` for as long as the
+    /// stored text is unchanged, so a binding can hand out what it already built from it.
+    pub fn update_or_reuse(
+        &self,
+        options: impl Into<Argument<OptionsInput>>,
+        popup: Option<OpenedPopup>,
+    ) -> std::result::Result<Call<Profile>, Rc<CacheRecord>> {
         let inner = &self.inner;
         // 1. Options, then the no-login build.
         let record = inner.read_record();
@@ -170,14 +181,16 @@ impl<H: Host + 'static> Sdk<H> {
         let cached = |record: &Option<Rc<CacheRecord>>| record.as_ref().map(|r| r.profile.clone());
         let options = match UpdateOptions::parse(options) {
             Ok(o) => o,
-            Err(e) => return Call::Ready(Err(inner.fail(e, cached(&record)))),
+            Err(e) => return Ok(Call::Ready(Err(inner.fail(e, cached(&record))))),
         };
         if inner.config.no_login {
-            return Call::Ready(Err(inner.fail(no_login_error(), cached(&record))));
+            return Ok(Call::Ready(Err(
+                inner.fail(no_login_error(), cached(&record))
+            )));
         }
         // Concurrent calls share one operation: one popup, one request, one result.
         if let Some(running) = inner.update.borrow().as_ref() {
-            return Call::InFlight(running.clone());
+            return Ok(Call::InFlight(running.clone()));
         }
         // 2. Reuse a fresh authorised profile without any host call.
         let decision = cache::decide(
@@ -187,7 +200,7 @@ impl<H: Host + 'static> Sdk<H> {
             options.refresh || popup.is_some(),
         );
         if let (Decision::Reuse, Some(record)) = (decision, record.as_ref()) {
-            return Call::Ready(Ok(record.profile.clone()));
+            return Err(record.clone());
         }
         // 3a. getUserProfile, synchronously, still inside the tap.
         let lang = options.lang.unwrap_or(inner.config.lang);
@@ -197,7 +210,7 @@ impl<H: Host + 'static> Sdk<H> {
                 .has_user_profile()
                 .then(|| inner.host.get_user_profile(&options.desc, lang))
         });
-        inner.start_update(popup, lang, record)
+        Ok(inner.start_update(popup, lang, record))
     }
 
     /// `wx.tmSDK.updateUserInfo(result)` (SkyRiver's call): the result the game's own user-info call gave
@@ -294,6 +307,15 @@ impl<H: Host + 'static> Sdk<H> {
             cached_at: record.cached_at,
             expires_at: record.expires_at(self.inner.config.profile_ttl_secs),
         })
+    }
+
+    /// The usable record itself, shared (`getCachedProfile()` without copying the profile): the same `Rc` for
+    /// as long as the stored text is unchanged, so a binding can keep what it built from it. With when it
+    /// stops being reused, epoch ms.
+    pub fn cached_record(&self) -> Option<(Rc<CacheRecord>, u64)> {
+        let record = self.inner.read_record()?;
+        let expires_at = record.expires_at(self.inner.config.profile_ttl_secs);
+        Some((record, expires_at))
     }
 
     /// `wx.tmSDK.clearProfileCache()`: removes the record (and with it the session).

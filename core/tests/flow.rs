@@ -1084,3 +1084,40 @@ fn on_qq_every_message_names_qq_and_the_hosts_own_words_stay() {
     assert!(unsupported.message.contains("wx.getUserProfile"));
     assert!(no_app.message.contains("wx.getAccountInfoSync()"));
 }
+
+#[test]
+fn a_reused_record_is_the_same_record_until_its_stored_text_changes() {
+    let (world, sdk) = setup(Kind::MiniProgram, &[]);
+    authorise(&world, &sdk);
+    // The first read after the write parses the text; later ones only compare it.
+    let first = sdk
+        .update_or_reuse(&no_options(), None)
+        .expect_err("reused");
+    let reads = world.text_reads.get();
+    let second = sdk
+        .update_or_reuse(&no_options(), None)
+        .expect_err("reused");
+    let (peeked, _) = sdk.cached_record().expect("a record");
+    assert!(
+        Rc::ptr_eq(&first, &second) && Rc::ptr_eq(&first, &peeked),
+        "one record, not re-read"
+    );
+    assert_eq!(
+        world.text_reads.get(),
+        reads,
+        "the stored text was not read into Rust again"
+    );
+    // Changed behind the SDK's back: read and checked again, a new record.
+    let changed = world.record().unwrap().replace("小明", "小刚");
+    world
+        .wx
+        .borrow_mut()
+        .storage
+        .insert(KEY.to_string(), changed);
+    let third = sdk
+        .update_or_reuse(&no_options(), None)
+        .expect_err("reused");
+    assert!(!Rc::ptr_eq(&first, &third), "a new record for the new text");
+    assert_eq!(third.profile.nick_name, "小刚");
+    assert_eq!(world.text_reads.get(), reads + 1, "read once");
+}

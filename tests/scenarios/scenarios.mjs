@@ -398,6 +398,26 @@ export const scenarios = [
       eq(cached.profile, p, "the profile");
       eq(cached.expiresAt - cached.cachedAt, 3600 * 1000, "expiresAt = cachedAt + TTL");
       eq(sim.counts.getUserProfile + sim.counts.request, 0, "never prompts");
+      // Each call hands out its own copy of the same record's profile; a caller's change stays its own.
+      const again = tm.getCachedProfile();
+      ok(again.profile !== cached.profile, "a fresh object each time");
+      again.profile.nick_name = "改了副本";
+      eq(tm.getCachedProfile().profile, p, "the record's profile, untouched");
+      // A record changed behind the SDK's back is read, and checked, again.
+      editRecord(sim, (r) => {
+        r.profile.nick_name = "存储里改过";
+      });
+      eq(tm.getCachedProfile().profile.nick_name, "存储里改过", "the changed record, read again");
+      // updateUserProfile() serves the same record the same way: a copy each time, the changed text read again.
+      const reused = await tm.updateUserProfile();
+      eq(reused.nick_name, "存储里改过", "the changed record, reused");
+      reused.nick_name = "改了副本";
+      eq((await tm.updateUserProfile()).nick_name, "存储里改过", "a caller's change stays its own");
+      eq(sim.counts.getUserProfile + sim.counts.request, 0, "reused, never prompts");
+      editRecord(sim, (r) => {
+        r.profile.gender = "x";
+      });
+      eq(tm.getCachedProfile(), null, "a changed record that breaks a rule is no record");
       tm.clearProfileCache();
       eq(tm.getCachedProfile(), null, "cleared");
       ok(!sim.storage.has(KEY), "the record is gone");
