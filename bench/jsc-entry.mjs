@@ -2,18 +2,12 @@
 // JIT): bundled into one script after a line naming `benchDir`, the folder holding the drop-in's
 // tmsdk-profile.js and its wasm decompressed. Loads the drop-in as a mini-game does — a CommonJS file,
 // `WXWebAssembly` taking a package path — runs the figures, and prints them as one line of ASCII JSON.
-/* global benchDir, load, readFile, preciseTime, print */
+/* global benchDir, preciseTime, print */
 import { runBench } from "./compare.mjs";
 import { ascii } from "../tests/jsc/ascii.mjs";
+import { loadDropIn } from "../tests/jsc/load-drop-in.mjs";
 
-globalThis.WXWebAssembly = {
-  instantiate: (path, imports) =>
-    WebAssembly.instantiate(readFile(`${benchDir}/tmsdk-profile.wasm`, "binary"), imports).then((r) => r.instance),
-};
-globalThis.module = { exports: {} };
-globalThis.exports = globalThis.module.exports;
-load(`${benchDir}/tmsdk-profile.js`);
-const dropIn = globalThis.module.exports;
+const dropIn = loadDropIn(benchDir);
 
 globalThis.runBench = ({ appId, envelope, authorised, batch, rounds }) =>
   runBench({

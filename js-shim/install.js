@@ -145,8 +145,10 @@ export function createInstall(loadCore) {
     // Pure questions about a profile the game holds; the core answers once loaded.
     sdk.isPlaceholderProfile = (profile) => synchronous("isPlaceholderProfile", (g) => g.isPlaceholderProfile(profile));
     sdk.inRegion = (profile, regions) => synchronous("inRegion", (g) => g.inRegion(profile, regions));
-    sdk.login = () => (glue ? call((c) => c.login()) : loaded.then(() => call((c) => c.login())));
-    sdk.deleteProfile = () => (glue ? call((c) => c.deleteProfile()) : loaded.then(() => call((c) => c.deleteProfile())));
+    /** A core call now, or once the wasm is ready. */
+    const whenReady = (run) => (glue ? call(run) : loaded.then(() => call(run)));
+    sdk.login = () => whenReady((c) => c.login());
+    sdk.deleteProfile = () => whenReady((c) => c.deleteProfile());
     // Never throws: before the wasm is ready (or after a failure) the object goes out as it was, uncounted.
     sdk.share = (options) => {
       if (!glue) return options;
@@ -157,10 +159,8 @@ export function createInstall(loadCore) {
       }
     };
     // SkyRiver's call, fed by the game's own user-info button: no popup to open early, so it waits for the wasm.
-    sdk.updateUserInfo = (result) =>
-      glue ? call((c) => c.updateUserInfo(result)) : loaded.then(() => call((c) => c.updateUserInfo(result)));
-    sdk.fillUserProfile = (options) =>
-      glue ? call((c) => c.fillUserProfile(options)) : loaded.then(() => call((c) => c.fillUserProfile(options)));
+    sdk.updateUserInfo = (result) => whenReady((c) => c.updateUserInfo(result));
+    sdk.fillUserProfile = (options) => whenReady((c) => c.fillUserProfile(options));
     // Synchronous by contract: null until the core is ready.
     sdk.getCachedProfile = () => {
       if (!glue) return null;

@@ -10,7 +10,7 @@ import { createServer } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import vm from "node:vm";
-import { brotliCompressSync, brotliDecompressSync, constants as zlib } from "node:zlib";
+import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -21,6 +21,7 @@ import { runBench } from "../bench/compare.mjs";
 import { launchChromium } from "../tests/support/chromium.mjs";
 import { createWeChatSandbox } from "../tests/support/wechat-sandbox.mjs";
 import { ascii } from "../tests/jsc/ascii.mjs";
+import { jscDropInDir } from "../tests/support/jsc-drop-in.mjs";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const figures = [];
@@ -145,10 +146,8 @@ for (const [runtime, platform] of [
 // (WeChat's default iOS mode, wasm interpreted): the drop-in as a game loads it. Without JIT every call is
 // slower: smaller batches, the same rounds.
 {
-  const dir = mkdtempSync(join(tmpdir(), "tmsdk-bench-jsc-"));
+  const dir = jscDropInDir();
   try {
-    cpSync(join(root, "dist", "minigame", "tmsdk-profile.js"), join(dir, "tmsdk-profile.js"));
-    writeFileSync(join(dir, "tmsdk-profile.wasm"), brotliDecompressSync(readFileSync(join(root, "dist", "minigame", "tmsdk-profile.wasm.br"))));
     const bundled = await build({ entryPoints: [join(root, "bench", "jsc-entry.mjs")], bundle: true, format: "iife", platform: "neutral", write: false, logLevel: "error" });
     for (const [runtime, flags, batch] of [["jsc", [], 2000], ["jsc, no JIT", ["--useJIT=false"], 200]]) {
       const args = { appId: APP, envelope, authorised, batch };

@@ -136,10 +136,8 @@ pub fn in_region(profile: JsValue, regions: JsValue) -> Result<bool, JsTmError> 
 #[wasm_bindgen(js_name = Sdk)]
 pub struct JsSdk {
     sdk: tmsdk_core::Sdk<WasmHost>,
-    /// The last profile handed to JS, and a private JS object of it: a cache hit hands out a copy of that
-    /// object instead of converting again.
-    last: RefCell<Option<(Profile, JsValue)>>,
-    /// The record `getCachedProfile()` last answered, and a private JS object of its profile.
+    /// The record a cache hit or `getCachedProfile()` last answered, and a private JS object of its profile:
+    /// the next answer for the same record is a copy of that object, nothing converted again.
     last_record: RefCell<Option<(Rc<CacheRecord>, JsValue)>>,
 }
 
@@ -154,7 +152,6 @@ impl JsSdk {
         let sdk = tmsdk_core::Sdk::new(to_argument(&config), app_id.as_deref(), host)?;
         Ok(JsSdk {
             sdk,
-            last: RefCell::new(None),
             last_record: RefCell::new(None),
         })
     }
@@ -171,7 +168,7 @@ impl JsSdk {
     pub fn update_user_profile(&self, options: JsValue, popup: Option<Promise>) -> Promise {
         let options = to_argument(&options);
         match self.sdk.update_or_reuse(options, popup.map(opened_popup)) {
-            Ok(call) => self.to_promise(call),
+            Ok(call) => to_promise(call),
             Err(record) => Promise::resolve(&self.record_to_js(&record)),
         }
     }
@@ -186,19 +183,19 @@ impl JsSdk {
         } else {
             None
         };
-        self.to_promise(self.sdk.update_user_info(to_argument(&result), user_info))
+        to_promise(self.sdk.update_user_info(to_argument(&result), user_info))
     }
 
     /// `wx.tmSDK.fillUserProfile({ avatarPath, nickName })`: what the player filled in (头像昵称填写), uploaded
     /// and checked by the backend; the new profile, cached.
     #[wasm_bindgen(js_name = fillUserProfile)]
     pub fn fill_user_profile(&self, options: JsValue) -> Promise {
-        self.to_promise(self.sdk.fill_user_profile(to_argument(&options)))
+        to_promise(self.sdk.fill_user_profile(to_argument(&options)))
     }
 
     /// `wx.tmSDK.login()`.
     pub fn login(&self) -> Promise {
-        self.to_promise(self.sdk.login())
+        to_promise(self.sdk.login())
     }
 
     /// `wx.tmSDK.getCachedProfile()`: `{ profile, cachedAt, expiresAt }` (epoch ms) or `null`.
@@ -284,28 +281,12 @@ impl JsSdk {
         self.last_record.replace(Some((record.clone(), object)));
         copy
     }
-
-    /// A fresh JS object for `profile`.
-    fn profile_to_js(&self, profile: &Profile) -> JsValue {
-        if let Some((known, object)) = self.last.borrow().as_ref() {
-            if known == profile {
-                return fresh(object);
-            }
-        }
-        let kept = to_js(profile);
-        let value = fresh(&kept);
-        self.last.replace(Some((profile.clone(), kept)));
-        value
-    }
-
-    fn to_promise(&self, call: Call<Profile>) -> Promise {
-        to_promise(call, |p| self.profile_to_js(p))
-    }
 }
 
-fn to_promise(call: Call<Profile>, ready: impl Fn(&Profile) -> JsValue) -> Promise {
+/// A call's outcome as a promise of a fresh profile object for each caller.
+fn to_promise(call: Call<Profile>) -> Promise {
     match call {
-        Call::Ready(Ok(profile)) => Promise::resolve(&ready(&profile)),
+        Call::Ready(Ok(profile)) => Promise::resolve(&to_js(&profile)),
         Call::Ready(Err(e)) => Promise::reject(&JsTmError(e).into()),
         // Each caller gets its own promise and its own object of the one shared result.
         Call::InFlight(flight) => future_to_promise(async move {

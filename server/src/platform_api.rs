@@ -584,8 +584,8 @@ impl PlatformApi {
         Ok(answer.trace_id)
     }
 
-    /// `GET /sns/jscode2session` (the same on WeChat and QQ), retried once when the platform is busy; counted
-    /// by platform and outcome.
+    /// `GET /sns/jscode2session` (the same on WeChat and QQ; Douyin's own, with `anonymous_code` beside the
+    /// code), retried once when the platform is busy; counted by platform and outcome.
     pub async fn code_to_session(
         &self,
         app_id: &str,

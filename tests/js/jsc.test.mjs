@@ -5,16 +5,15 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { brotliDecompressSync } from "node:zlib";
 
 import { allScenarios as scenarios } from "../scenarios/all.mjs";
 import { startBackend } from "../support/backend.mjs";
 import { nodeTransport } from "../../dev/transport-node.mjs";
+import { jscDropInDir } from "../support/jsc-drop-in.mjs";
 import { ascii } from "../jsc/ascii.mjs";
 
 const APP = "wxsimapp0000000001";
@@ -31,11 +30,7 @@ before(async () => {
   const found = spawnSync("jsc", ["-e", "print(typeof WebAssembly)"], { encoding: "utf8" });
   assert.equal(found.stdout?.trim(), "object", "jsc (JavaScriptCore's shell) is on PATH: scripts/setup.sh installs it");
   backend = await startBackend({ appId: APP });
-  // The drop-in as a game package holds it; the wasm decompressed, as WXWebAssembly does with a .wasm.br.
-  dropInDir = mkdtempSync(join(tmpdir(), "tmsdk-jsc-"));
-  copyFileSync(join(repo, "dist", "minigame", "tmsdk-profile.js"), join(dropInDir, "tmsdk-profile.js"));
-  const br = readFileSync(join(repo, "dist", "minigame", "tmsdk-profile.wasm.br"));
-  writeFileSync(join(dropInDir, "tmsdk-profile.wasm"), brotliDecompressSync(br));
+  dropInDir = jscDropInDir();
 });
 
 after(async () => {

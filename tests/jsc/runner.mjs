@@ -6,10 +6,11 @@
 //
 // Arguments (after `--`): the folder holding tmsdk-profile.js and the decompressed tmsdk-profile.wasm, the
 // backend's URL, and optionally one scenario name to run alone.
-/* global print, readline, readFile, load, preciseTime, scriptArgs, arguments */
+/* global print, readline, preciseTime, scriptArgs, arguments */
 
 import { Utf8Encoder } from "../../js-shim/text-codec.js";
 import { ascii } from "./ascii.mjs";
+import { loadDropIn } from "./load-drop-in.mjs";
 
 const args = typeof scriptArgs !== "undefined" ? scriptArgs : arguments;
 const [dropInDir, backendUrl, only] = args;
@@ -44,7 +45,7 @@ function exchange(url, { method = "GET", headers = {}, body, timeoutMs, asFetch 
   );
 }
 
-// What the scenarios' harness needs and jsc lacks (the SDK itself is given none of it but `console`):
+// What the scenarios' harness needs and jsc lacks:
 // `fetch` for the backend's control channel, `TextEncoder` for the test images, a console.
 globalThis.fetch = (url, init = {}) =>
   exchange(String(url), { method: init.method, headers: init.headers, body: init.body, asFetch: true }).then(
@@ -60,20 +61,8 @@ globalThis.TextEncoder = Utf8Encoder;
 const line = (...parts) => say("log", parts.map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join(" "));
 globalThis.console = { log: line, info: line, warn: line, error: line, debug: line };
 
-// WeChat's loader, by package path (the Node side decompressed the .wasm.br: brotli is the host's job there).
-globalThis.WXWebAssembly = {
-  instantiate(path, imports) {
-    if (!/\.wasm(\.br)?$/.test(path)) return Promise.reject(new Error(`not a wasm path: ${path}`));
-    const file = `${dropInDir}/${path.replace(/^tmsdk-profile\//, "").replace(/\.br$/, "")}`;
-    return WebAssembly.instantiate(readFile(file, "binary"), imports).then((r) => r.instance);
-  },
-};
-
-// The drop-in, as a mini-game's `require` evaluates it.
-globalThis.module = { exports: {} };
-globalThis.exports = globalThis.module.exports;
-load(`${dropInDir}/tmsdk-profile.js`);
-const dropIn = globalThis.module.exports;
+// The drop-in as a mini-game loads it (the SDK gets nothing else of the harness but `console`).
+const dropIn = loadDropIn(dropInDir);
 
 const { allScenarios } = await import("../scenarios/all.mjs");
 const env = {
