@@ -20,6 +20,8 @@ import { createWechatSim } from "./wechat-sim.mjs";
 export const SIMULATOR_APP_ID = "wxdevsimulator0001";
 /** The simulator's QQ game (the page's platform switch): a `qq:` app of tmsdk-server beside the WeChat one. */
 export const QQ_SIMULATOR_APP_ID = "1109000001";
+/** The simulator's Douyin game: a `tt:` app of tmsdk-server beside the others. */
+export const DOUYIN_SIMULATOR_APP_ID = "ttdevsimulator0001";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const MIME = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".svg": "image/svg+xml", ".png": "image/png" };
 const AVATAR_COLOURS = ["#07c160", "#fa5151", "#10aeff", "#ffc300", "#6467f0"];
@@ -30,11 +32,11 @@ const RAW_ROUTE = /^\/v1\/(avatar(\/[^/]+)?|wechat\/push)$/;
 const PUSH_TOKEN = "devPushToken";
 
 /**
- * @param {{ port?: number, dataDir: string, appId?: string, platform?: "wechat" | "qq", serverEnv?: Record<string, string>,
+ * @param {{ port?: number, dataDir: string, appId?: string, platform?: "wechat" | "qq" | "douyin", serverEnv?: Record<string, string>,
  *   log?: (line: string) => void,
  *   before?: (req: any, res: any, raw: string, pathname: string, dev: DevControls) => boolean | Promise<boolean> }} options
  *   `platform`: whose game `appId` is for tmsdk-server (`qq`: its logins and checks go to the simulated QQ API
- *   under /qq); `serverEnv`: extra TMSDK_* settings for tmsdk-server; `log` sees its output lines; `before` sees every
+ *   under /qq; `douyin`: its logins to the simulated Douyin API under /tt); `serverEnv`: extra TMSDK_* settings for tmsdk-server; `log` sees its output lines; `before` sees every
  *   request first and returns true when it answered it.
  * @returns {Promise<{ url: string, dev: DevControls, stop(): Promise<void> }>}
  *
@@ -51,7 +53,8 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
   mkdirSync(dataDir, { recursive: true });
   const appSecret = "dev-simulator-app-secret";
   const qqSecret = "dev-simulator-qq-secret";
-  const apps = { [appId]: appSecret, [QQ_SIMULATOR_APP_ID]: qqSecret };
+  const douyinSecret = "dev-simulator-douyin-secret";
+  const apps = { [appId]: appSecret, [QQ_SIMULATOR_APP_ID]: qqSecret, [DOUYIN_SIMULATOR_APP_ID]: douyinSecret };
   const wechat = createWechatSim({ apps, defaultApp: appId, dataDir, pushToken: PUSH_TOKEN });
   const regions = join(dataDir, "dev-regions.xdb");
   writeDevRegions(regions);
@@ -127,7 +130,7 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
     const { pathname } = url;
     // WeChat's servers first: they are another host in reality, so the fault layer never stands before them.
     let body = {};
-    if (req.method === "POST" && /^\/(sim\/wx|cgi-bin|wxa|qq\/api\/json\/security\/MsgSecCheck)\b/.test(pathname)) {
+    if (req.method === "POST" && /^\/(sim\/wx|sim\/tt|cgi-bin|wxa|qq\/api\/json\/security\/MsgSecCheck)\b/.test(pathname)) {
       try {
         body = JSON.parse(raw || "{}");
       } catch {
@@ -177,9 +180,10 @@ export async function startDevServer({ port = 0, dataDir, appId = SIMULATOR_APP_
       log,
       env: {
         TMSDK_DB: `sqlite://${join(dataDir, database ? `tmsdk-${database}.db` : "tmsdk.db")}`,
-        TMSDK_APPS: `${platform === "qq" ? "qq:" : ""}${appId}=${appSecret},qq:${QQ_SIMULATOR_APP_ID}=${qqSecret}`,
+        TMSDK_APPS: `${{ qq: "qq:", douyin: "tt:" }[platform] || ""}${appId}=${appSecret},qq:${QQ_SIMULATOR_APP_ID}=${qqSecret},tt:${DOUYIN_SIMULATOR_APP_ID}=${douyinSecret}`,
         TMSDK_WECHAT_API: url.replace(/\/$/, ""),
         TMSDK_QQ_API: `${url}qq`,
+        TMSDK_DOUYIN_API: `${url}tt`,
         TMSDK_TOKEN_SECRET: readFileSync(secretFile, "utf8"),
         TMSDK_IP2REGION: regions,
         // Avatar URLs point at this server, which forwards them; the simulated WeChat pushes its image

@@ -13,6 +13,10 @@
 // - QQ's server API under /qq (tmsdk-server's TMSDK_QQ_API for a `qq:` app): the same `jscode2session` (QQ's
 //   route and answer are WeChat's), `getToken`, and the synchronous checks `MsgSecCheck` (answering `errCode`)
 //   and `ImgSecCheck` (answering `errcode`; the image verdict above decides), 87014 for risky.
+// - Douyin: the client half the simulated `tt` calls (/sim/tt/login: a `code` only for a player logged in to
+//   Douyin, always an `anonymousCode` naming the device), and its server API under /tt (tmsdk-server's
+//   TMSDK_DOUYIN_API for a `tt:` app): `jscode2session` with `code` and `anonymous_code`, answering
+//   `{error: 0, openid, session_key, anonymous_openid, unionid}` or `{error: 1, errcode, errmsg}` (Douyin's shape).
 // Session keys persist in <dataDir>/wechat.json, so tokens and keys stay consistent across restarts.
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -67,6 +71,45 @@ export function createWechatSim({ apps, defaultApp = Object.keys(apps)[0], dataD
     codes.set(code, { openId, expires: now() + CODE_TTL_MS });
     sessionKey(openId);
     return answer({ code, errMsg: "login:ok" });
+  }
+
+  /** Douyin's `tt.login`: an anonymous code always, a code only for a player logged in to Douyin. */
+  function douyinLogin({ openId, device, loggedIn }) {
+    if (!OPEN_ID.test(openId || "") || !OPEN_ID.test(device || "")) return answer({ errMsg: "login:fail invalid openId or device" }, 400);
+    const anonymousCode = randomBytes(16).toString("hex");
+    codes.set(anonymousCode, { anonymousOpenId: `anon_${device}`, expires: now() + CODE_TTL_MS });
+    if (!loggedIn) return answer({ code: "", anonymousCode, isLogin: false, errMsg: "login:ok" });
+    const code = randomBytes(16).toString("hex");
+    codes.set(code, { openId, expires: now() + CODE_TTL_MS });
+    sessionKey(openId);
+    return answer({ code, anonymousCode, isLogin: true, errMsg: "login:ok" });
+  }
+
+  /** Douyin's `GET /mgplatform/api/apps/jscode2session?appid&secret&code&anonymous_code`. */
+  function douyinSession(query) {
+    const refuse = (errcode, errmsg) => answer({ error: 1, errcode, errmsg, message: errmsg });
+    const appId = query.get("appid");
+    if (!(appId in apps)) return refuse(40015, "bad appid");
+    if (query.get("secret") !== apps[appId]) return refuse(40017, "bad secret");
+    const take = (code) => {
+      const entry = codes.get(code);
+      codes.delete(code); // each code is good once
+      return entry && entry.expires >= now() ? entry : null;
+    };
+    const code = query.get("code") || "";
+    const anonymousCode = query.get("anonymous_code") || "";
+    if (!code && !anonymousCode) return refuse(40014, "code or anonymous_code is required");
+    const signed = code ? take(code) : null;
+    if (code && !(signed && signed.openId)) return refuse(40018, "bad code");
+    const anonymous = anonymousCode ? take(anonymousCode) : null;
+    if (anonymousCode && !(anonymous && anonymous.anonymousOpenId)) return refuse(40019, "bad anonymous_code");
+    return answer({
+      error: 0,
+      session_key: signed ? sessionKey(signed.openId) : "",
+      openid: signed ? signed.openId : "",
+      anonymous_openid: anonymous ? anonymous.anonymousOpenId : "",
+      unionid: "",
+    });
   }
 
   function userInfo({ openId, nickName, avatarUrl, api = "getUserProfile" }, appId) {
@@ -144,7 +187,7 @@ export function createWechatSim({ apps, defaultApp = Object.keys(apps)[0], dataD
     const code = query.get("js_code");
     const entry = codes.get(code);
     codes.delete(code); // a code is good once
-    if (!entry || entry.expires < now()) return answer({ errcode: 40029, errmsg: "invalid code" });
+    if (!entry || !entry.openId || entry.expires < now()) return answer({ errcode: 40029, errmsg: "invalid code" });
     return answer({ openid: entry.openId, session_key: sessionKey(entry.openId) });
   }
 
@@ -161,10 +204,11 @@ export function createWechatSim({ apps, defaultApp = Object.keys(apps)[0], dataD
   }
 
   return {
-    /** Answers a request to the simulated WeChat (or QQ, under /qq), or returns null when `url` is not one of its routes. */
+    /** Answers a request to the simulated WeChat (or QQ, under /qq, or Douyin, under /tt and /sim/tt), or returns null when `url` is not one of its routes. */
     handle(method, url, body) {
       if (method === "GET" && url.pathname === "/sns/jscode2session") return jscode2session(url.searchParams);
       if (method === "GET" && url.pathname === "/qq/sns/jscode2session") return jscode2session(url.searchParams);
+      if (method === "GET" && url.pathname === "/tt/mgplatform/api/apps/jscode2session") return douyinSession(url.searchParams);
       if (method === "GET" && url.pathname === "/qq/api/getToken") return qqToken(url.searchParams);
       if (method === "POST" && url.pathname === "/qq/api/json/security/MsgSecCheck") {
         return qqCheck(url.searchParams, RISKY_WORDS.some((w) => (body.content || "").includes(w)), "C");
@@ -174,6 +218,7 @@ export function createWechatSim({ apps, defaultApp = Object.keys(apps)[0], dataD
       }
       if (method !== "POST") return null;
       if (url.pathname === "/sim/wx/login") return login(body);
+      if (url.pathname === "/sim/tt/login") return douyinLogin(body);
       // The simulated client names its app (a real client is its app); the first known app otherwise.
       if (url.pathname === "/sim/wx/userinfo") return userInfo(body, body.appId || defaultApp);
       if (url.pathname === "/cgi-bin/stable_token") return stableToken(body);

@@ -10,11 +10,12 @@
  * @returns {object} the adapter
  */
 export function adaptHost(wx, platform) {
-  /** Calls `wx[name]({...options, success, fail})` as a promise; a synchronous throw rejects too. */
+  /** Calls `wx[name]({...options, success, fail})` as a promise; a synchronous throw rejects too. (No object
+   * spread: the drop-in's ES2017 build would bring a helper for it.) */
   function call(name, options) {
     return new Promise((resolve, reject) => {
       try {
-        wx[name]({ ...options, success: resolve, fail: reject });
+        wx[name](Object.assign({}, options, { success: resolve, fail: reject }));
       } catch (e) {
         reject(e);
       }
@@ -58,7 +59,8 @@ export function adaptHost(wx, platform) {
         };
         button.onTap(onTap);
       }),
-    login: () => call("login", {}),
+    // Douyin's force (false: never its login dialog), given only there.
+    login: (force) => call("login", force === undefined ? {} : { force }),
     launchOptions: () => (typeof wx.getLaunchOptionsSync === "function" ? wx.getLaunchOptionsSync() : undefined),
     // The core catches what these throw (src/host.rs); nothing here needs its own try/catch.
     appId: () => (typeof wx.getAccountInfoSync === "function" ? wx.getAccountInfoSync().miniProgram.appId || undefined : undefined),

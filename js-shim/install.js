@@ -1,6 +1,6 @@
 /**
  * `install(config)`, shared by every runtime: sets the `tmSDK` members on the host (`config.host`, else the
- * platform's global: `qq`, `wx`; see platform.js) synchronously, loads the core, and
+ * platform's global: `tt`, `qq`, `wx`; see platform.js) synchronously, loads the core, and
  * forwards each member to it. A runtime entry passes `loadCore({ wasmPath, host }) → Promise<{ Sdk, setErrorClass,
  * setPanicHandler }>`. Nothing here validates: the core does, and rejects with a `TmSdkError`; this file only
  * makes sure that no value a caller passes can make it throw synchronously.
@@ -204,7 +204,8 @@ function internalError(detail) {
  * the call with its typed error. The desc is only trimmed here; the core validates it when ready.
  */
 function earlyPopup(wx, host, config, options) {
-  if (!wx || typeof read(wx, "getUserProfile") !== "function" || read(config, "noLogin") === true) return undefined;
+  // Never on Douyin (platform 2): its user info waits for a login Douyin signed.
+  if (!wx || typeof read(wx, "getUserProfile") !== "function" || read(config, "noLogin") === true || host.platform() == 2) return undefined;
   if (options !== undefined && options !== null && typeof options !== "object") return undefined;
   let desc;
   let lang;

@@ -1,6 +1,6 @@
 /**
- * The mini-game / mini-program entry (WeChat, QQ), bundled by the build into one CommonJS file (dist/minigame/):
- * loads the `.wasm.br` with the platform's loader (`WXWebAssembly`, `QQWebAssembly`: platform.js) given a path
+ * The mini-game / mini-program entry (WeChat, QQ, Douyin), bundled by the build into one CommonJS file (dist/minigame/):
+ * loads the `.wasm.br` with the platform's loader (`WXWebAssembly`, `QQWebAssembly`, `TTWebAssembly`: platform.js) given a path
  * inside the game package, never bytes, and accepts either result shape (a bare `Instance`, or
  * `{ instance, module }`).
  */
@@ -12,7 +12,7 @@ import { createInstall } from "./install.js";
 import { retryingLoader } from "./load.js";
 import { createParseProfile, notLoadedYet } from "./parse-profile.js";
 import { TmSdkError } from "./tmsdk-error.js";
-import { findPlatform } from "./platform.js";
+import { PLATFORMS, findPlatform } from "./platform.js";
 
 export { TmSdkError };
 
@@ -31,7 +31,8 @@ let glue = null;
 const loadCore = retryingLoader(
   ({ wasmPath, host }) => {
     const platform = findPlatform(host);
-    const loader = platform[3]();
+    // A host given as config.host that is none of the platforms' globals: the loader this realm has.
+    const loader = platform[3]() || PLATFORMS.map((p) => p[3]()).find(Boolean);
     if (!loader || !loader.instantiate) throw unsupported(platform);
     return initWith((imports) => loader.instantiate(wasmPath || DEFAULT_WASM_PATH, imports)).then(() => {
       glue = { Sdk, parseProfile: parse, isPlaceholderProfile, inRegion, setErrorClass, setPanicHandler };

@@ -77,6 +77,7 @@ export interface TmSdkErrorDetails {
   code: TmSdkErrorCode;
   field?: string;
   errMsg?: string;
+  errNo?: number;
   status?: number;
   serverErr?: number;
   cached?: Profile;
@@ -88,8 +89,10 @@ export declare class TmSdkError extends Error {
   readonly code: TmSdkErrorCode;
   /** The config key, option key or profile field at fault. */
   readonly field?: string;
-  /** WeChat's own errMsg. */
+  /** The host's own errMsg (WeChat's, QQ's, Douyin's). */
   readonly errMsg?: string;
+  /** Douyin's errNo beside its errMsg. */
+  readonly errNo?: number;
   /** HTTP status of the backend's answer. */
   readonly status?: number;
   /** The backend envelope's err. */
@@ -157,7 +160,7 @@ export interface InstallConfig {
   trackPlayTime?: boolean;
   /** WeChat: the .wasm.br path inside the package; browsers: the wasm URL. */
   wasmPath?: string;
-  /** A wx-shaped object; default the global wx. */
+  /** A wx-shaped object; default the platform's global: tt, then qq, then wx. */
   host?: object;
 }
 

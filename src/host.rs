@@ -59,16 +59,17 @@ fn outcome<T: 'static>(
     })
 }
 
-/// A `fail` result (or a thrown value) as a [`HostFailure`]: its text and WeChat's `errno`.
+/// A `fail` result (or a thrown value) as a [`HostFailure`]: its text, WeChat's `errno` and Douyin's `errNo`.
 fn failure(e: &JsValue) -> HostFailure {
     HostFailure {
         err_msg: describe(e),
-        errno: errno_at(e),
+        errno: whole_at(e, "errno"),
+        err_no: whole_at(e, "errNo"),
     }
 }
 
-fn errno_at(target: &JsValue) -> Option<i64> {
-    get(target, "errno")
+fn whole_at(target: &JsValue, key: &str) -> Option<i64> {
+    get(target, key)
         .as_f64()
         .filter(|n| n.fract() == 0.0 && n.abs() < 1e15)
         .map(|n| n as i64)
@@ -204,8 +205,8 @@ impl Host for WasmHost {
         outcome(self.js.user_info_button(&options), user_info_reply)
     }
 
-    fn login(&self) -> HostFuture<HostResult<LoginReply>> {
-        outcome(self.js.login(), |res| to_reply::<LoginReply>(&res))
+    fn login(&self, force: Option<bool>) -> HostFuture<HostResult<LoginReply>> {
+        outcome(self.js.login(force), |res| to_reply::<LoginReply>(&res))
     }
 
     fn launch_values(&self) -> LaunchValues {

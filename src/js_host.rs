@@ -28,8 +28,9 @@ extern "C" {
     pub(crate) fn get_user_info(this: &JsHost, options: &JsValue) -> Caught<Promise>;
     #[wasm_bindgen(method, structural, catch, js_name = userInfoButton)]
     pub(crate) fn user_info_button(this: &JsHost, options: &JsValue) -> Caught<Promise>;
+    /// `force`: Douyin's `tt.login({ force })`; `None` elsewhere (`wx.login({})`).
     #[wasm_bindgen(method, structural, catch, js_name = login)]
-    pub(crate) fn login(this: &JsHost) -> Caught<Promise>;
+    pub(crate) fn login(this: &JsHost, force: Option<bool>) -> Caught<Promise>;
     #[wasm_bindgen(method, structural, catch, js_name = launchOptions)]
     pub(crate) fn launch_options(this: &JsHost) -> Caught<JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = appId)]

@@ -131,6 +131,9 @@ pub struct TmError {
     /// WeChat's own `errMsg`, kept verbatim.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub err_msg: Option<String>,
+    /// Douyin's `errNo` beside its `errMsg`, kept as it came.
+    #[serde(rename = "errNo", skip_serializing_if = "Option::is_none")]
+    pub err_no: Option<i64>,
     /// The HTTP status of the backend's answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -147,6 +150,7 @@ impl TmError {
             message: message.into(),
             field: None,
             err_msg: None,
+            err_no: None,
             status: None,
             server_err: None,
         }

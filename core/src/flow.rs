@@ -37,7 +37,7 @@ use crate::wire::{
 };
 use crate::wx_failure::{
     host_failure, is_scope_unauthorized, login_failed, login_request_failed, read_login,
-    read_user_info, request_failure,
+    read_login_dialog, read_user_info, request_failure,
 };
 
 /// A user-info popup the caller already opened (the shim opens `getUserProfile` inside the tap while the
@@ -98,6 +98,10 @@ struct Inner<H: Host> {
     key: String,
     /// Set after a 401: the cached `jwt` is not used again until a login succeeds.
     session_dropped: Cell<bool>,
+    /// Whether this run's last login gave a `code` (`None` before any): on Douyin, a player logged in to Douyin,
+    /// whose session key (the one their user info is signed with) the backend then holds; an anonymous login
+    /// gives none.
+    signed: Cell<Option<bool>>,
     storage_warned: Cell<bool>,
     /// The last record this SDK validated, by its exact stored text: a cache hit compares the text and
     /// rechecks only the clock. Forgotten on every write and removal.
@@ -128,6 +132,7 @@ impl<H: Host + 'static> Sdk<H> {
                 config,
                 host,
                 session_dropped: Cell::new(false),
+                signed: Cell::new(None),
                 storage_warned: Cell::new(false),
                 memo: RefCell::new(None),
                 update: RefCell::new(None),
@@ -202,12 +207,11 @@ impl<H: Host + 'static> Sdk<H> {
         if let (Decision::Reuse, Some(record)) = (decision, record.as_ref()) {
             return Err(record.clone());
         }
-        // 3a. getUserProfile, synchronously, still inside the tap.
+        // 3a. getUserProfile, synchronously, still inside the tap (never on Douyin: its user info needs a
+        // login Douyin signed first).
         let lang = options.lang.unwrap_or(inner.config.lang);
         let popup = popup.or_else(|| {
-            inner
-                .host
-                .has_user_profile()
+            (inner.platform != Platform::Douyin && inner.host.has_user_profile())
                 .then(|| inner.host.get_user_profile(&options.desc, lang))
         });
         Ok(inner.start_update(popup, lang, record))
@@ -256,6 +260,12 @@ impl<H: Host + 'static> Sdk<H> {
         if inner.config.no_login {
             return refuse(no_login_error());
         }
+        if inner.platform == Platform::Douyin {
+            return refuse(TmError::new(
+                ErrorCode::Unsupported,
+                "Douyin has no avatar and nickname pickers for mini-games: on Douyin, call updateUserProfile.",
+            ));
+        }
         if options.avatar_path.is_some() && !inner.host.has_upload_file() {
             return refuse(TmError::new(
                 ErrorCode::Unsupported,
@@ -294,7 +304,7 @@ impl<H: Host + 'static> Sdk<H> {
         }
         match self.inner.cached_session() {
             Some(profile) => Call::Ready(Ok(profile)),
-            None => Call::InFlight(self.inner.shared_login()),
+            None => Call::InFlight(self.inner.shared_login(false)),
         }
     }
 
@@ -361,10 +371,16 @@ impl<H: Host + 'static> Inner<H> {
         popup: Option<OpenedPopup>,
         lang: Lang,
     ) -> Result<Profile> {
-        // 3. User info from the host.
-        let info = self.user_info(popup, lang).await?;
-        // 4. A session, after the popup, never before.
-        let jwt = self.session().await?;
+        let (info, jwt) = if self.platform == Platform::Douyin && popup.is_none() {
+            // Douyin: a session Douyin signed first (its login dialog for an anonymous player), then the
+            // user info, which Douyin signs with that login's session key.
+            let jwt = self.signed_session().await?;
+            (self.user_info(None, lang).await?, jwt)
+        } else {
+            // 3. User info from the host; 4. a session, after the popup, never before.
+            let info = self.user_info(popup, lang).await?;
+            (info, self.session().await?)
+        };
         // 5. POST /v1/profile; a 401 drops the session, logs in once and retries once.
         let body = ProfileRequest::new(&self.config.app_id, &info).to_json();
         let (answer, jwt) = self
@@ -425,7 +441,26 @@ impl<H: Host + 'static> Inner<H> {
     /// After a 401: the session is dropped and one new login made (or joined); its token.
     async fn relogin(self: &Rc<Self>) -> Result<String> {
         self.session_dropped.set(true);
-        Ok(self.shared_login().wait().await.map_err(|f| f.error)?.jwt)
+        self.login_now(false).await
+    }
+
+    /// A login made now (or joined; a `signed` one is always its own): its token.
+    async fn login_now(self: &Rc<Self>, signed: bool) -> Result<String> {
+        Ok(self
+            .shared_login(signed)
+            .wait()
+            .await
+            .map_err(|f| f.error)?
+            .jwt)
+    }
+
+    /// Douyin: the session of a login this run made with a `code`, else a new one (Douyin's login dialog for a
+    /// player not logged in to Douyin).
+    async fn signed_session(self: &Rc<Self>) -> Result<String> {
+        if self.signed.get() == Some(true) {
+            return self.session().await;
+        }
+        self.login_now(true).await
     }
 
     /// The fill-in after its synchronous checks: a session, the avatar's upload, then
@@ -478,7 +513,7 @@ impl<H: Host + 'static> Inner<H> {
                 timeout_ms: self.config.timeout_ms,
             })
             .await
-            .map_err(|f| request_failure(&f.err_msg))?;
+            .map_err(|f| request_failure(&f))?;
         Ok(read_upload(response.status, &response.body, endpoint))
     }
 
@@ -489,10 +524,12 @@ impl<H: Host + 'static> Inner<H> {
         }
         let host = &self.host;
         if host.has_user_info() {
-            let authorised = host
-                .user_info_authorised()
-                .await
-                .map_err(|f| host_failure(&f))?;
+            // Douyin asks the player itself the first time: no getSetting there.
+            let authorised = self.platform == Platform::Douyin
+                || host
+                    .user_info_authorised()
+                    .await
+                    .map_err(|f| host_failure(&f))?;
             if authorised {
                 match read_user_info(host.get_user_info(lang).await) {
                     Err(e) if e.err_msg.as_deref().is_some_and(is_scope_unauthorized) => {}
@@ -514,7 +551,7 @@ impl<H: Host + 'static> Inner<H> {
     async fn session(self: &Rc<Self>) -> Result<String> {
         match self.cached_session() {
             Some(profile) => Ok(profile.jwt),
-            None => Ok(self.shared_login().wait().await.map_err(|f| f.error)?.jwt),
+            None => self.login_now(false).await,
         }
     }
 
@@ -527,8 +564,10 @@ impl<H: Host + 'static> Inner<H> {
             .map(|r| r.profile.clone())
     }
 
-    fn shared_login(self: &Rc<Self>) -> Flight<Outcome<Profile>> {
-        if let Some(running) = self.login.borrow().as_ref() {
+    /// The login in flight, else a new one; a `signed` one (Douyin's dialog when the player is anonymous) is
+    /// always a new one.
+    fn shared_login(self: &Rc<Self>, signed: bool) -> Flight<Outcome<Profile>> {
+        if let Some(running) = self.login.borrow().as_ref().filter(|_| !signed) {
             return running.clone();
         }
         let flight = Flight::new();
@@ -536,7 +575,7 @@ impl<H: Host + 'static> Inner<H> {
         let this = self.clone();
         let done = flight.clone();
         self.host.spawn(Box::pin(async move {
-            let result = this.run_login().await.map_err(|e| this.fail(e, None));
+            let result = this.run_login(signed).await.map_err(|e| this.fail(e, None));
             this.login.replace(None);
             let logged_in = result.is_ok();
             done.complete(result);
@@ -548,14 +587,20 @@ impl<H: Host + 'static> Inner<H> {
         flight
     }
 
-    /// `wx.login` → `POST /v1/login` → the record (keeping its age when it is the same user).
-    async fn run_login(&self) -> Result<Profile> {
-        let code = read_login(self.host.login().await)?;
-        let launch = Launch::read(&self.host.launch_values());
+    /// `wx.login` → `POST /v1/login` → the record (keeping its age when it is the same user). On Douyin the
+    /// login is `tt.login({ force: false })`, never Douyin's login dialog unless `signed` asks for a login
+    /// with a `code`: then, for a player it gave only an anonymous code, `tt.login({ force: true })`.
+    async fn run_login(&self, signed: bool) -> Result<Profile> {
+        let force = (self.platform == Platform::Douyin).then_some(false);
+        let mut codes = read_login(self.host.login(force).await, false)?;
+        if signed && codes.code.is_empty() {
+            codes = read_login_dialog(self.host.login(Some(true)).await)?;
+        }
+        let launch = Launch::read(&self.host.launch_values(), self.platform);
         let body = LoginRequest {
             app_id: (&self.config.app_id).into(),
-            code: (&code).into(),
-            anonymous_code: "".into(),
+            code: (&codes.code).into(),
+            anonymous_code: (&codes.anonymous_code).into(),
             scene: launch.scene,
             channel: (&launch.channel).into(),
             sharer: (&launch.sharer).into(),
@@ -577,6 +622,7 @@ impl<H: Host + 'static> Inner<H> {
         let record = CacheRecord::new(&self.config.app_id, cached_at, profile);
         self.write_record(&record);
         self.session_dropped.set(false);
+        self.signed.set(Some(!codes.code.is_empty()));
         Ok(record.profile)
     }
 
@@ -601,7 +647,7 @@ impl<H: Host + 'static> Inner<H> {
                 timeout_ms: self.config.timeout_ms,
             })
             .await
-            .map_err(|f| request_failure(&f.err_msg))?;
+            .map_err(|f| request_failure(&f))?;
         let (status, body) = (response.status, &response.body);
         Ok(if erase {
             read_done(status, body, endpoint)

@@ -18,21 +18,25 @@ use crate::platform::Platform;
 /// A future a host hands back: single-threaded, like JS promises.
 pub type HostFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-/// A host call that failed: the platform's `errMsg` (or an exception's `message`) and WeChat's `errno`.
+/// A host call that failed: the platform's `errMsg` (or an exception's `message`), WeChat's `errno` and
+/// Douyin's `errNo`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HostFailure {
     /// `errMsg`, `message`, or the thrown value as text.
     pub err_msg: String,
     /// WeChat's `errno`, when the failure carried a whole number.
     pub errno: Option<i64>,
+    /// Douyin's `errNo`, when the failure carried a whole number: kept on the error the caller gets. Its
+    /// numbers are Douyin's own (21101 …), never read as WeChat's privacy `errno`.
+    pub err_no: Option<i64>,
 }
 
 impl HostFailure {
-    /// A failure with a message and no `errno`.
+    /// A failure with a message and no number.
     pub fn new(err_msg: impl Into<String>) -> Self {
         HostFailure {
             err_msg: err_msg.into(),
-            errno: None,
+            ..HostFailure::default()
         }
     }
 }
@@ -74,9 +78,12 @@ pub struct UserInfoReply {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LoginReply {
-    /// `code`, when it was a string.
-    #[serde(deserialize_with = "text")]
-    pub code: Option<String>,
+    /// `code` ("" when it was not a string; on Douyin, for a player not logged in to Douyin).
+    #[serde(deserialize_with = "text_or_empty")]
+    pub code: String,
+    /// Douyin's `anonymousCode` (the device, logged in or not; "" elsewhere).
+    #[serde(deserialize_with = "text_or_empty")]
+    pub anonymous_code: String,
     /// `errMsg`, kept for the error when there is no code.
     #[serde(deserialize_with = "text")]
     pub err_msg: Option<String>,
@@ -202,8 +209,9 @@ pub trait Host {
     /// A `wx.createUserInfoButton` with the configured style: the first tap's result; the button is
     /// destroyed whatever the tap gave.
     fn user_info_button(&self, lang: Lang) -> HostFuture<HostResult<UserInfoReply>>;
-    /// `wx.login()`.
-    fn login(&self) -> HostFuture<HostResult<LoginReply>>;
+    /// `wx.login()`; with `force`, Douyin's `tt.login({ force })` (`false`: silent, never Douyin's login
+    /// dialog; `true`: the dialog for a player not logged in to Douyin).
+    fn login(&self, force: Option<bool>) -> HostFuture<HostResult<LoginReply>>;
     /// `wx.getLaunchOptionsSync()`; absent values when the host has none or it throws.
     fn launch_values(&self) -> LaunchValues;
     /// `wx.request`: `Ok` for any HTTP answer, `Err(errMsg)` when none came (`request:fail …`).

@@ -68,7 +68,7 @@ pub use region::{in_region, REGION_PREFIX_CHARS};
 pub use share::{tag_path, tag_query, tag_share, ShareTag, SHARE_PARAM};
 pub use tap::read_tap;
 pub use wire::{
-    AvatarAnswer, Envelope, Event, EventsRequest, FillRequest, LoginRequest, ProfileRequest,
+    AvatarAnswer, Envelope, Event, EventsRequest, FillRequest, LoginRequest, ProfileRequest, Scene,
     AVATAR_PATH, ERR_AVATAR_NOT_IMAGE, ERR_AVATAR_NOT_OWNED, ERR_AVATAR_TOO_LARGE,
     ERR_CONTENT_RISKY, EVENTS_PATH, FILL_PATH, LOGIN_PATH, MAX_AVATAR_BYTES, MAX_AVATAR_PIXELS,
     MAX_EVENTS, MAX_EVENT_ID_CHARS, MAX_PLAY_SECONDS, MAX_SHARES_A_DAY, PROFILE_PATH, UNAUTHORIZED,

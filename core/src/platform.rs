@@ -12,6 +12,9 @@ pub enum Platform {
     WeChat = 0,
     /// QQ mini-games (`qq`).
     Qq = 1,
+    /// Douyin (抖音) mini-games (`tt`): a silent login may give only an anonymous code, user info comes from
+    /// `tt.getUserInfo` after a login Douyin signed, and there is no user-info button.
+    Douyin = 2,
 }
 
 impl Platform {
@@ -19,6 +22,7 @@ impl Platform {
     pub fn from_code(code: u32) -> Platform {
         match code {
             1 => Platform::Qq,
+            2 => Platform::Douyin,
             _ => Platform::WeChat,
         }
     }
@@ -33,14 +37,16 @@ impl Platform {
         match self {
             Platform::WeChat => "WeChat",
             Platform::Qq => "QQ",
+            Platform::Douyin => "Douyin",
         }
     }
 
-    /// The name of the platform's API object (`wx`, `qq`).
+    /// The name of the platform's API object (`wx`, `qq`, `tt`).
     pub fn api(self) -> &'static str {
         match self {
             Platform::WeChat => "wx",
             Platform::Qq => "qq",
+            Platform::Douyin => "tt",
         }
     }
 
@@ -95,11 +101,15 @@ mod tests {
 
     #[test]
     fn a_host_names_its_platform_by_its_code() {
-        for platform in [Platform::WeChat, Platform::Qq] {
+        for platform in [Platform::WeChat, Platform::Qq, Platform::Douyin] {
             assert_eq!(Platform::from_code(platform.code()), platform);
         }
         assert_eq!(Platform::from_code(7), Platform::WeChat);
         assert_eq!((Platform::Qq.label(), Platform::Qq.api()), ("QQ", "qq"));
+        assert_eq!(
+            (Platform::Douyin.label(), Platform::Douyin.api()),
+            ("Douyin", "tt")
+        );
     }
 
     #[test]
@@ -115,7 +125,7 @@ mod tests {
                 Some((name, code))
             })
             .collect();
-        assert_eq!(rows, [("QQ", 1), ("WeChat", 0)], "{shim}");
+        assert_eq!(rows, [("Douyin", 2), ("QQ", 1), ("WeChat", 0)], "{shim}");
         for (name, code) in rows {
             assert_eq!(Platform::from_code(code).label(), name);
         }

@@ -77,9 +77,9 @@ pub struct LoginRequest<'a> {
     /// Douyin's `anonymousCode` from `tt.login` ("" elsewhere; not written then).
     #[serde(default, skip_serializing_if = "str::is_empty")]
     pub anonymous_code: Cow<'a, str>,
-    /// `wx.getLaunchOptionsSync().scene` (0 when unknown).
+    /// `wx.getLaunchOptionsSync().scene`: a number (0 when unknown), or Douyin's string as given.
     #[serde(default)]
-    pub scene: u64,
+    pub scene: Scene<'a>,
     /// `wx.getLaunchOptionsSync().query.channelCode` ("" when absent).
     #[serde(default)]
     pub channel: Cow<'a, str>,
@@ -87,6 +87,32 @@ pub struct LoginRequest<'a> {
     /// absent; not written then).
     #[serde(default, skip_serializing_if = "str::is_empty")]
     pub sharer: Cow<'a, str>,
+}
+
+/// A launch scene as the login body carries it: WeChat's and QQ's number, or Douyin's string (`"023001"`:
+/// its leading zeros are part of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scene<'a> {
+    /// A scene number (0 when unknown).
+    Number(u64),
+    /// Douyin's scene, as given.
+    Text(Cow<'a, str>),
+}
+
+impl Default for Scene<'_> {
+    fn default() -> Self {
+        Scene::Number(0)
+    }
+}
+
+impl std::fmt::Display for Scene<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scene::Number(n) => write!(f, "{n}"),
+            Scene::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 /// Path of the events endpoint: shares and play time the SDK counted (docs/contract.md, the player's figures).
@@ -344,7 +370,7 @@ mod tests {
         let login = LoginRequest {
             app_id: APP.into(),
             code: "c0de".into(),
-            scene: 1044,
+            scene: Scene::Number(1044),
             channel: "ch-1".into(),
             ..LoginRequest::default()
         };
@@ -367,6 +393,18 @@ mod tests {
             (read.code.as_ref(), read.anonymous_code.as_ref()),
             ("", "a")
         );
+        assert_eq!(read.scene, Scene::Number(0));
+        // Douyin's scene is a string, kept with its zeros; both shapes read back.
+        let douyin = LoginRequest {
+            scene: Scene::Text("023001".into()),
+            ..douyin
+        };
+        let text = douyin.to_json();
+        assert!(text.contains(r#""scene":"023001""#), "{text}");
+        let read: LoginRequest = crate::from_json(&text).unwrap();
+        assert_eq!((read.scene.to_string(), read), ("023001".into(), douyin));
+        let read: LoginRequest = crate::from_json(&login.to_json()).unwrap();
+        assert_eq!(read.scene.to_string(), "1044");
         let info = UserInfoReply {
             err_msg: Some("getUserProfile:ok".into()),
             errno: None,

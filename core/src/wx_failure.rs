@@ -13,8 +13,15 @@ fn mentions(text: &str, needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
+/// `e` keeping what the failed host call reported: its `errMsg` and Douyin's `errNo`.
+fn keep_words(mut e: TmError, failure: &HostFailure) -> TmError {
+    e.err_no = failure.err_no;
+    e.with_err_msg(failure.err_msg.as_str())
+}
+
 /// Reads a `wx.request` failure (`request:fail …`): `TIMEOUT` when it says timeout, else `NETWORK`.
-pub(crate) fn request_failure(err_msg: &str) -> TmError {
+pub(crate) fn request_failure(failure: &HostFailure) -> TmError {
+    let err_msg = failure.err_msg.as_str();
     let lower = err_msg.to_ascii_lowercase();
     let e = if mentions(&lower, "timeout") || mentions(&lower, "timed out") {
         TmError::new(
@@ -28,7 +35,7 @@ pub(crate) fn request_failure(err_msg: &str) -> TmError {
              WeChat's request domain list (request合法域名).",
         )
     };
-    e.with_err_msg(err_msg)
+    keep_words(e, failure)
 }
 
 /// WeChat's `errno` when the player declined the game's privacy guide.
@@ -59,10 +66,7 @@ pub(crate) fn host_failure(failure: &HostFailure) -> TmError {
              ask again later from a tap (WeChat shows its privacy popup again).",
         )
     } else if mentions(&lower, "auth deny") || mentions(&lower, "auth denied") {
-        TmError::new(
-            ErrorCode::AuthDenied,
-            "The user refused to share their profile. Let them play on, and ask again later from a tap.",
-        )
+        auth_denied()
     } else if mentions(&lower, "tap gesture") || mentions(&lower, "user tap") {
         TmError::new(
             ErrorCode::TapRequired,
@@ -82,7 +86,7 @@ pub(crate) fn host_failure(failure: &HostFailure) -> TmError {
              privacy settings.",
         )
     };
-    e.with_err_msg(err_msg)
+    keep_words(e, failure)
 }
 
 /// A failed `/v1/login` request: a transport failure (`NETWORK`, `TIMEOUT`) keeps its code, saying it happened
@@ -108,6 +112,14 @@ pub(crate) fn is_ok_message(err_msg: Option<&str>) -> bool {
     err_msg.is_none_or(|m| m.ends_with(":ok"))
 }
 
+/// `AUTH_DENIED`: the player refused the popup, the prompt, or (Douyin) its login dialog.
+fn auth_denied() -> TmError {
+    TmError::new(
+        ErrorCode::AuthDenied,
+        "The user refused to share their profile. Let them play on, and ask again later from a tap.",
+    )
+}
+
 /// Reads a user-info outcome (`getUserProfile`, `getUserInfo`, a button tap): a failure, or a success
 /// object whose `errMsg` is not `…:ok`, becomes the typed error of [`host_failure`].
 pub(crate) fn read_user_info(outcome: HostResult<UserInfoReply>) -> Result<UserInfoReply> {
@@ -116,21 +128,39 @@ pub(crate) fn read_user_info(outcome: HostResult<UserInfoReply>) -> Result<UserI
         return Err(host_failure(&HostFailure {
             err_msg: reply.err_msg.unwrap_or_default(),
             errno: reply.errno,
+            err_no: None,
         }));
     }
     Ok(reply)
 }
 
-/// Reads a `wx.login` outcome: its non-empty `code`, else `LOGIN_FAILED`.
-pub(crate) fn read_login(outcome: HostResult<LoginReply>) -> Result<String> {
+/// Reads a `wx.login` outcome: its codes, `code` non-empty — or, unless `code` is required, only Douyin's
+/// anonymous code (a player not logged in to Douyin) — else `LOGIN_FAILED`.
+pub(crate) fn read_login(outcome: HostResult<LoginReply>, code: bool) -> Result<LoginReply> {
     let reply = outcome.map_err(|f| login_failed(&host_failure(&f)))?;
-    match reply.code {
-        Some(code) if !code.is_empty() => Ok(code),
-        _ => Err(login_failed(
+    if reply.code.is_empty() && (code || reply.anonymous_code.is_empty()) {
+        return Err(login_failed(
             &TmError::new(ErrorCode::HostError, "wx.login gave no code.")
                 .with_err_msg(reply.err_msg.unwrap_or_default()),
-        )),
+        ));
     }
+    Ok(reply)
+}
+
+/// Douyin's errNo when the player cancels its login dialog ("login:fail host login fail").
+pub(crate) const ERR_NO_LOGIN_CANCELLED: i64 = 113_001;
+
+/// Reads Douyin's login dialog (`tt.login({ force: true })`): the player cancelling it is `AUTH_DENIED` with
+/// Douyin's words; any other failure, or a login still without a `code`, is `LOGIN_FAILED`.
+pub(crate) fn read_login_dialog(outcome: HostResult<LoginReply>) -> Result<LoginReply> {
+    if let Err(f) = &outcome {
+        if f.err_no == Some(ERR_NO_LOGIN_CANCELLED)
+            || mentions(&f.err_msg.to_ascii_lowercase(), "host login fail")
+        {
+            return Err(keep_words(auth_denied(), f));
+        }
+    }
+    read_login(outcome, true)
 }
 
 /// `LOGIN_FAILED` for a failed `wx.login` or `/v1/login`, keeping the cause's details; the backend briefly
@@ -150,6 +180,7 @@ pub(crate) fn login_failed(cause: &TmError) -> TmError {
         ),
     );
     e.err_msg = cause.err_msg.clone();
+    e.err_no = cause.err_no;
     e.status = cause.status;
     e.server_err = cause.server_err;
     e.field = cause.field.clone();
@@ -199,39 +230,113 @@ mod tests {
                 .code,
             ErrorCode::AuthDenied
         );
+        let codes = |code: &str, anonymous_code: &str| LoginReply {
+            code: code.into(),
+            anonymous_code: anonymous_code.into(),
+            ..LoginReply::default()
+        };
         assert_eq!(
-            read_login(Ok(LoginReply {
-                code: Some("c".into()),
-                err_msg: None
-            })),
-            Ok("c".to_string())
+            read_login(
+                Ok(LoginReply {
+                    code: "c".into(),
+                    ..LoginReply::default()
+                }),
+                true
+            ),
+            Ok(codes("c", ""))
+        );
+        // Douyin: a player not logged in to Douyin has only an anonymous code.
+        assert_eq!(
+            read_login(
+                Ok(LoginReply {
+                    anonymous_code: "a".into(),
+                    ..LoginReply::default()
+                }),
+                false
+            ),
+            Ok(codes("", "a"))
         );
         for reply in [
             Ok(LoginReply {
-                code: Some(String::new()),
-                err_msg: None,
+                code: String::new(),
+                ..LoginReply::default()
             }),
             Ok(LoginReply {
-                code: None,
                 err_msg: Some("login:ok".into()),
+                ..LoginReply::default()
             }),
             Err(HostFailure::new("login:fail network")),
         ] {
-            assert_eq!(read_login(reply).unwrap_err().code, ErrorCode::LoginFailed);
+            assert_eq!(
+                read_login(reply, false).unwrap_err().code,
+                ErrorCode::LoginFailed
+            );
         }
+    }
+
+    #[test]
+    fn douyins_login_dialog_cancelled_is_a_refusal_and_any_other_failure_a_failed_login() {
+        let cancelled = HostFailure {
+            err_msg: "login:fail host login fail".into(),
+            err_no: Some(ERR_NO_LOGIN_CANCELLED),
+            ..HostFailure::default()
+        };
+        let e = read_login_dialog(Err(cancelled)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::AuthDenied);
+        assert_eq!(
+            (e.err_msg.as_deref(), e.err_no),
+            (Some("login:fail host login fail"), Some(113_001))
+        );
+        // By its words alone, or by its number alone.
+        assert_eq!(
+            read_login_dialog(Err(HostFailure::new("login:fail host login fail")))
+                .unwrap_err()
+                .code,
+            ErrorCode::AuthDenied
+        );
+        let by_number = HostFailure {
+            err_no: Some(ERR_NO_LOGIN_CANCELLED),
+            ..HostFailure::new("login:fail")
+        };
+        assert_eq!(
+            read_login_dialog(Err(by_number)).unwrap_err().code,
+            ErrorCode::AuthDenied
+        );
+        let other = HostFailure {
+            err_no: Some(113_094),
+            ..HostFailure::new("login:fail app in background")
+        };
+        let e = read_login_dialog(Err(other)).unwrap_err();
+        assert_eq!((e.code, e.err_no), (ErrorCode::LoginFailed, Some(113_094)));
+        // A silent login never shows the dialog: its failure is a failed login, whatever it says.
+        assert_eq!(
+            read_login(Err(HostFailure::new("login:fail host login fail")), false)
+                .unwrap_err()
+                .code,
+            ErrorCode::LoginFailed
+        );
+        // A dialog that still gives only the anonymous code gave no login.
+        let anonymous = LoginReply {
+            anonymous_code: "a".into(),
+            ..LoginReply::default()
+        };
+        assert_eq!(
+            read_login_dialog(Ok(anonymous)).unwrap_err().code,
+            ErrorCode::LoginFailed
+        );
     }
 
     #[test]
     fn request_failures_tell_timeout_from_network() {
         assert_eq!(
-            request_failure("request:fail timeout").code,
+            request_failure(&HostFailure::new("request:fail timeout")).code,
             ErrorCode::Timeout
         );
         assert_eq!(
-            request_failure("request:fail socket time out timed out").code,
+            request_failure(&HostFailure::new("request:fail socket time out timed out")).code,
             ErrorCode::Timeout
         );
-        let e = request_failure("request:fail url not in domain list");
+        let e = request_failure(&HostFailure::new("request:fail url not in domain list"));
         assert_eq!(e.code, ErrorCode::Network);
         assert_eq!(
             e.err_msg.as_deref(),
@@ -279,6 +384,7 @@ mod tests {
             host_failure(&HostFailure {
                 err_msg: "getUserInfo:fail".into(),
                 errno: Some(errno),
+                err_no: None,
             })
         };
         assert_eq!(by_errno(104).code, ErrorCode::PrivacyDenied);
@@ -301,12 +407,12 @@ mod tests {
 
     #[test]
     fn a_transport_failure_while_logging_in_keeps_its_code() {
-        let e = login_request_failed(request_failure("request:fail timeout"));
+        let e = login_request_failed(request_failure(&HostFailure::new("request:fail timeout")));
         assert_eq!(e.code, ErrorCode::Timeout);
         assert!(e.message.starts_with("While logging in"), "{}", e.message);
-        let e = login_request_failed(request_failure(
+        let e = login_request_failed(request_failure(&HostFailure::new(
             "request:fail net::ERR_INTERNET_DISCONNECTED",
-        ));
+        )));
         assert_eq!(e.code, ErrorCode::Network);
         let refused = TmError::new(ErrorCode::Server, "refused").with_server_err(40029);
         let e = login_request_failed(refused);
@@ -325,7 +431,7 @@ mod tests {
 
     #[test]
     fn login_failures_keep_the_cause() {
-        let cause = request_failure("request:fail timeout");
+        let cause = request_failure(&HostFailure::new("request:fail timeout"));
         let e = login_failed(&cause);
         assert_eq!(e.code, ErrorCode::LoginFailed);
         assert_eq!(e.err_msg.as_deref(), Some("request:fail timeout"));

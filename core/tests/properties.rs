@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use tmsdk_core::{
     decide, from_json, parse_body, to_json, CacheRecord, Config, Decision, Envelope, Input,
-    LoginRequest, Platform, Profile, PromptReason, UpdateOptions,
+    LoginRequest, Platform, Profile, PromptReason, Scene, UpdateOptions,
 };
 
 const APP: &str = "wxprop";
@@ -322,6 +322,8 @@ proptest! {
         // The sharer and Douyin's anonymous code are written only when there is one: against serde_json.
         let sharer = if scene % 2 == 0 { String::new() } else { code.clone() };
         let anonymous = if scene % 3 == 0 { String::new() } else { code.clone() };
+        // A scene is a number, or Douyin's string.
+        let scene = if scene % 5 == 0 { Scene::Text(code.clone().into()) } else { Scene::Number(scene) };
         let login = LoginRequest { app_id: APP.into(), code: code.into(), anonymous_code: anonymous.into(), scene, channel: "c".into(), sharer: sharer.into() };
         prop_assert_eq!(login.to_json(), serde_json::to_string(&login).unwrap());
     }

@@ -5,26 +5,32 @@
 // background and back (play time), and "delete my data" (wx.tmSDK.deleteProfile). It only displays what the SDK
 // returns; every rule is the SDK's. A platform switch (saved in localStorage) makes it a QQ mini-game: the host is
 // `qq`, the app a `qq:` app of tmsdk-server (its logins go to the simulated QQ API), and the player authorises
-// through the user-info button, whose tap the sheet stands for.
+// through the user-info button, whose tap the sheet stands for; or a Douyin mini-game: the host is `tt`, the app a
+// `tt:` app (its logins go to the simulated Douyin API), a player not logged in to Douyin plays anonymously, and
+// the sheet stands for Douyin's login dialog and then its tt.getUserInfo prompt.
 import { install } from "../../pkg/shim/web.js";
 import { webTransport } from "./transport-web.js";
 import { createSimWx } from "./wx-sim.js";
 
 const $ = (id) => document.getElementById(id);
-// WeChat (a mini-program's popup) or QQ (a mini-game's user-info button); dev/server.mjs serves both apps.
-const PLATFORM = localStorage.getItem("sim-platform") === "qq" ? "qq" : "wechat";
+// WeChat (a mini-program's popup), QQ (a mini-game's user-info button) or Douyin (its login dialog and prompt);
+// dev/server.mjs serves the three apps.
+const PLATFORM = { qq: "qq", douyin: "douyin" }[localStorage.getItem("sim-platform")] || "wechat";
 const QQ = PLATFORM === "qq";
-const APP_ID = QQ ? "1109000001" : "wxdevsimulator0001";
+const DOUYIN = PLATFORM === "douyin";
+const APP_ID = { qq: "1109000001", douyin: "ttdevsimulator0001" }[PLATFORM] || "wxdevsimulator0001";
 $("platform").value = PLATFORM;
 $("platform").addEventListener("change", (e) => {
   localStorage.setItem("sim-platform", e.target.value);
   location.reload();
 });
-$("api-name").textContent = QQ ? "qq.tmSDK" : "wx.tmSDK";
-$("game-title").textContent = QQ ? "模拟 QQ 小游戏" : "模拟小游戏";
-$("user-platform").textContent = QQ ? "QQ" : "WeChat";
-// QQ has no privacy-agreement API: its privacy answers never arise.
-if (QQ) document.querySelector(".sheet-privacy").style.display = "none";
+$("api-name").textContent = { qq: "qq.tmSDK", douyin: "tt.tmSDK" }[PLATFORM] || "wx.tmSDK";
+$("game-title").textContent = { qq: "模拟 QQ 小游戏", douyin: "模拟抖音小游戏" }[PLATFORM] || "模拟小游戏";
+$("user-platform").textContent = { qq: "QQ", douyin: "Douyin" }[PLATFORM] || "WeChat";
+// QQ and Douyin have no privacy-agreement API: WeChat's privacy answers never arise there.
+if (QQ || DOUYIN) document.querySelector(".sheet-privacy").style.display = "none";
+// Douyin: whether the player is logged in to the Douyin app (else they play anonymously until its login dialog).
+$("douyin-login").hidden = !DOUYIN;
 const player = { openId: "oDevPlayer_0001", nickName: "小明", avatar: 0 };
 const avatarUrl = (n) => `${location.origin}/sim/avatar/${n}.svg`;
 
@@ -84,9 +90,17 @@ function askUser(desc) {
   });
 }
 
-const { wx, sim } = createSimWx({ transport: webTransport, appId: APP_ID, askUser, storage: localStorageMap, kind: QQ ? "minigame" : undefined });
-// On QQ the host is the global `qq`.
+/** Douyin's login dialog, on the same sheet: 允许 logs the player in to Douyin. */
+const askLogin = () => askUser("（抖音登录：登录后继续）").then((allowed) => allowed === true);
+const { wx, sim } = createSimWx({ transport: webTransport, appId: APP_ID, askUser, askLogin, storage: localStorageMap, kind: QQ ? "minigame" : DOUYIN ? "douyin" : undefined });
+// On QQ the host is the global `qq`, on Douyin `tt`.
 if (QQ) globalThis.qq = wx;
+if (DOUYIN) globalThis.tt = wx;
+sim.douyinLoggedIn = $("douyin-logged-in").checked = localStorage.getItem("sim-douyin-logged-in") === "true";
+$("douyin-logged-in").addEventListener("change", (e) => {
+  sim.douyinLoggedIn = e.target.checked;
+  localStorage.setItem("sim-douyin-logged-in", String(e.target.checked));
+});
 
 /** QQ: the SDK puts up the user-info button; the sheet stands for the player's tap on it (Allow or Deny). */
 function answerButtons(settled) {
@@ -105,8 +119,8 @@ function answerButtons(settled) {
 }
 sim.openId = player.openId;
 syncUser();
-// The page's launch: the simulator's own scene and channel.
-wx.getLaunchOptionsSync = () => ({ scene: 1001, query: { channelCode: "simulator" } });
+// The page's launch: the simulator's own scene (Douyin's is a string) and channel.
+wx.getLaunchOptionsSync = () => ({ scene: DOUYIN ? "011004" : 1001, query: { channelCode: "simulator" } });
 
 function showProfile(profile, source) {
   $("profile-card").hidden = false;
@@ -163,6 +177,7 @@ $("tap").addEventListener("click", () => {
   const options = { refresh: $("refresh").checked, desc: $("desc").value };
   $("status").textContent = `updateUserProfile(${JSON.stringify(options)}) …`;
   const buttons = sim.counts.buttons;
+  const prompts = sim.counts.getUserInfo;
   // Called synchronously inside the tap, as WeChat requires.
   const settled = sim.tap(() => wx.tmSDK.updateUserProfile(options));
   answerButtons(settled);
@@ -170,7 +185,8 @@ $("tap").addEventListener("click", () => {
     .then((profile) => {
       const popup = sim.counts.getUserProfile > before;
       const button = sim.counts.buttons > buttons;
-      const source = popup ? "WeChat popup + /v1/profile" : button ? "QQ user-info button + /v1/profile" : "cache (no popup, no request)";
+      const prompt = DOUYIN && sim.counts.getUserInfo > prompts;
+      const source = popup ? "WeChat popup + /v1/profile" : button ? "QQ user-info button + /v1/profile" : prompt ? "Douyin tt.getUserInfo + /v1/profile" : "cache (no popup, no request)";
       showProfile(profile, source);
       $("status").textContent = "resolved";
     })
@@ -258,7 +274,7 @@ $("delete").addEventListener("click", () => {
     .then(showCache);
 });
 
-install({ server: location.origin, host: wx, appId: QQ ? APP_ID : undefined }).then(
+install({ server: location.origin, host: wx, appId: QQ || DOUYIN ? APP_ID : undefined }).then(
   () => {
     $("status").textContent = "installed — tap the green button";
     document.body.dataset.ready = "true";

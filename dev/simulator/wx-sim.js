@@ -7,6 +7,9 @@
 // - callbacks fire asynchronously, with the errMsg strings WeChat uses;
 // - getStorageSync returns "" for a missing key, and storage can be told to throw;
 // - wx.request goes over real HTTP through `transport` and lands any HTTP status in `success`.
+// With `kind: "douyin"` it is Douyin's `tt` instead: `login({ force })` (a player not logged in to Douyin gets only
+// an `anonymousCode` from a silent login, and Douyin's login dialog from any other: `sim.loginDialog`), a
+// string launch scene, `getUserInfo` asking the player itself, no user-info button, no `getAccountInfoSync`.
 
 const TAP_MESSAGE = "getUserProfile:fail can only be invoked by user TAP gesture";
 
@@ -21,13 +24,15 @@ function memoryStorage() {
  *   wx.request and for the simulated WeChat servers
  * @param {string} [o.wechat] base URL of the simulated WeChat servers (the dev backend); "" = same origin
  * @param {string} [o.appId]
- * @param {"minigame"|"miniprogram"|"bare"} [o.kind] which user-info APIs exist
+ * @param {"minigame"|"miniprogram"|"bare"|"douyin"} [o.kind] which user-info APIs exist (`douyin`: Douyin's `tt`)
  * @param {(desc: string) => Promise<boolean | { privacy: 104 | 112 }>} [o.askUser] the authorisation sheet: allow,
  *   deny, or WeChat's privacy answer instead; default: `sim.decision`
+ * @param {() => Promise<boolean>} [o.askLogin] Douyin's login dialog: true when the player logs in; default:
+ *   `sim.loginDialog`
  * @param {{ get(k: string): any, set(k: string, v: any): any, has(k: string): boolean, delete(k: string): any }} [o.storage]
  * @returns {{ wx: object, sim: object }}
  */
-export function createSimWx({ transport, wechat = "", appId = "wxsimapp0000000001", kind = "miniprogram", askUser, storage = memoryStorage() }) {
+export function createSimWx({ transport, wechat = "", appId = "wxsimapp0000000001", kind = "miniprogram", askUser, askLogin, storage = memoryStorage() }) {
   const sim = {
     openId: "oSimUser_001",
     user: { nickName: "小明", avatarUrl: "https://thirdwx.qlogo.cn/mmopen/sim/132" },
@@ -39,6 +44,12 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     loginResult: null, // (result) => result: a test's hand on wx.login's success result (odd types, getters)
     counts: { getUserProfile: 0, getSetting: 0, getUserInfo: 0, buttons: 0, buttonsDestroyed: 0, login: 0, request: 0, uploadFile: 0, statSync: 0 },
     statSyncThrows: false, // an older base library whose FileSystemManager cannot stat a temporary file
+    // Douyin: whether the player is logged in to the Douyin app, what they do in Douyin's login dialog
+    // ("accept" or "cancel"), the device (which names the anonymous player), and each tt.login's `force`.
+    douyinLoggedIn: true,
+    loginDialog: "accept",
+    device: "simDevice01",
+    logins: [],
     /** The player's temporary files, by path (what `chooseAvatar` gives): bytes. */
     files: new Map(),
     /** The player picks an image with `<button open-type="chooseAvatar">`: its temporary path, as WeChat gives it. */
@@ -68,7 +79,8 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     /** The player taps 转发 in the menu: the game's newest onShareAppMessage callback gives the share object. */
     menuShare() {
       const callback = shareListeners[shareListeners.length - 1];
-      const object = callback ? callback({ from: "menu" }) : {};
+      // Douyin's callback gets the share's channel; WeChat's where it came from.
+      const object = callback ? callback(kind === "douyin" ? { channel: "" } : { from: "menu" }) : {};
       sim.shared.push(object);
       return object;
     },
@@ -101,6 +113,7 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     },
   };
   const ask = askUser || (() => Promise.resolve(sim.decision === "allow"));
+  const dialog = askLogin || (() => Promise.resolve(sim.loginDialog === "accept"));
   const touchListeners = [];
   const shareListeners = [];
   const showListeners = [];
@@ -139,6 +152,21 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
       },
       (e) => ({ errMsg: `${api}:fail ${e.message}` }),
     );
+  }
+
+  /** Douyin's tt.login: the dialog (unless `force` is false) for a player not logged in, then the codes. */
+  function douyinLogin({ force = true, success, fail }) {
+    sim.counts.login += 1;
+    sim.logins.push(force);
+    const asked = force !== false && !sim.douyinLoggedIn ? dialog() : Promise.resolve(null);
+    asked.then((loggedIn) => {
+      if (loggedIn === false) return fail({ errMsg: "login:fail host login fail", errNo: 113001 });
+      if (loggedIn) sim.douyinLoggedIn = true;
+      wechatServer("/sim/tt/login", { openId: sim.openId, device: sim.device, loggedIn: sim.douyinLoggedIn }).then(
+        (r) => (r.anonymousCode ? success(r) : fail({ errMsg: r.errMsg || "login:fail" })),
+        (e) => fail({ errMsg: `login:fail ${e.message}` }),
+      );
+    });
   }
 
   const wx = {
@@ -228,7 +256,28 @@ export function createSimWx({ transport, wechat = "", appId = "wxsimapp000000000
     };
   }
 
-  if (kind === "minigame") {
+  if (kind === "douyin") {
+    wx.login = douyinLogin;
+    // Douyin's scenes are strings; it has no getAccountInfoSync (a Douyin game passes config.appId).
+    wx.getLaunchOptionsSync = () => ({ scene: "023001", query: { ...sim.launchQuery }, extra: {} });
+    delete wx.getAccountInfoSync;
+    wx.getSetting = function getSetting({ success }) {
+      sim.counts.getSetting += 1;
+      later(() => success({ authSetting: { "scope.userInfo": sim.authorised }, errMsg: "getSetting:ok" }));
+    };
+    // Douyin asks the player until they allow (a test changes `sim.decision` between calls).
+    wx.getUserInfo = function getUserInfo({ success, fail }) {
+      sim.counts.getUserInfo += 1;
+      const asked = sim.authorised ? Promise.resolve(true) : ask("");
+      asked.then((allowed) => {
+        if (allowed !== true) return fail({ errMsg: "getUserInfo:fail auth deny" });
+        sim.authorised = true;
+        userInfo("getUserInfo").then((res) => (res.errMsg.endsWith(":ok") ? success(res) : fail(res)));
+      });
+    };
+  }
+
+  if (kind === "minigame" || kind === "douyin") {
     // A mini-game's share APIs and its show and hide events.
     wx.shareAppMessage = function shareAppMessage(object) {
       sim.shared.push(object);

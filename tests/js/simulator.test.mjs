@@ -82,6 +82,53 @@ test("the simulator's platform switch: QQ — the user-info button's tap (the sh
   }
 });
 
+test("the simulator's platform switch: Douyin — an anonymous player, Douyin's login dialog refused then accepted, tt.getUserInfo's prompt, the verified profile through Douyin's API, then the cache", async () => {
+  const douyinData = mkdtempSync(join(tmpdir(), "tmsdk-dev-douyin-"));
+  const douyinServer = await startDevServer({ port: 0, dataDir: douyinData });
+  const browser = await launchChromium();
+  const settle = (page) =>
+    page.waitForFunction(() => ["resolved", "rejected"].includes(document.getElementById("status").textContent), null, { timeout: 15_000 });
+  try {
+    const { page, errors } = await openSimulator(browser, douyinServer.url);
+    await page.selectOption("#platform", "douyin");
+    await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+    assert.equal(await page.textContent("#api-name"), "tt.tmSDK");
+    assert.equal(await page.evaluate(() => typeof globalThis.tt.tmSDK.updateUserProfile), "function", "tt.tmSDK installed");
+    assert.equal(await page.isChecked("#douyin-logged-in"), false, "the player is not logged in to Douyin");
+    // The login dialog refused: AUTH_DENIED.
+    await page.click("#tap");
+    await page.waitForSelector("#sheet:not([hidden])", { timeout: 15_000 });
+    assert.match(await page.textContent("#sheet-desc"), /抖音登录/);
+    await page.click("#deny");
+    await settle(page);
+    assert.equal(await page.textContent("#status"), "rejected");
+    assert.equal(await page.textContent("#error-code"), "AUTH_DENIED");
+    // Accepted, then tt.getUserInfo's prompt allowed.
+    await page.click("#tap");
+    await page.waitForSelector("#sheet:not([hidden])", { timeout: 15_000 });
+    await page.click("#allow");
+    await page.waitForFunction(() => !document.getElementById("sheet").hidden && !/抖音登录/.test(document.getElementById("sheet-desc").textContent), null, { timeout: 15_000 });
+    assert.equal(await page.isVisible(".sheet-privacy"), false, "no privacy answers on Douyin");
+    await page.click("#allow");
+    await settle(page);
+    assert.equal(await page.textContent("#status"), "resolved", await page.textContent("#error"));
+    assert.equal(await page.textContent("#nick"), "小明");
+    assert.match(await page.textContent("#source"), /Douyin tt\.getUserInfo/);
+    const metrics = await (await fetch(new URL("/metrics", douyinServer.url))).text();
+    assert.match(metrics, /tmsdk_login_calls_total\{outcome="ok",platform="douyin"\} [1-9]/, "logins through Douyin's API");
+    await page.click("#tap");
+    await page.waitForFunction(() => document.getElementById("source").textContent.startsWith("cache"));
+    assert.equal(await page.isVisible("#sheet"), false, "the cache, no prompt");
+    await page.selectOption("#platform", "wechat");
+    await page.waitForSelector("body[data-ready=true]", { timeout: 15_000 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await douyinServer.stop();
+    rmSync(douyinData, { recursive: true, force: true });
+  }
+});
+
 test("the simulator page: Allow, cache, refresh, Deny", async () => {
   const browser = await launchChromium();
   try {

@@ -18,8 +18,8 @@ const fresh = () => ({
 });
 
 /**
- * @param {{ appId: string, staticRoot?: string, platform?: "wechat" | "qq" }} options `platform`: whose game
- *   `appId` is for tmsdk-server (QQ's: its logins and checks go to the simulated QQ API)
+ * @param {{ appId: string, staticRoot?: string, platform?: "wechat" | "qq" | "douyin" }} options `platform`: whose
+ *   game `appId` is for tmsdk-server (QQ's, Douyin's: its logins go to the simulated QQ or Douyin API)
  * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
  */
 export async function startBackend({ appId, staticRoot, platform }) {

@@ -51,6 +51,8 @@ pub enum Kind {
     MiniGame,
     /// None at all.
     Bare,
+    /// Douyin: `getSetting` + `getUserInfo` (which asks the player itself the first time), no button.
+    Douyin,
 }
 
 /// How many times each host API was called.
@@ -112,6 +114,14 @@ pub struct Wx {
     /// Whether `wx.getFileSystemManager().statSync` tells a file's size.
     pub has_file_system: bool,
     pub clock_ms: u64,
+    /// Douyin: whether the player is logged in to the Douyin app (else a silent login is anonymous).
+    pub douyin_logged_in: bool,
+    /// Douyin: whether the player logs in when Douyin's login dialog asks.
+    pub accept_login_dialog: bool,
+    /// Douyin: the device, which names the anonymous player.
+    pub device: String,
+    /// Every login's `force`, in order.
+    pub logins: Vec<Option<bool>>,
     login_count: u32,
     buttons: Vec<Rc<Gate<HostResult<UserInfoReply>>>>,
 }
@@ -168,6 +178,10 @@ impl World {
                 has_upload_file: true,
                 has_file_system: true,
                 clock_ms: T0,
+                douyin_logged_in: true,
+                accept_login_dialog: true,
+                device: "dev1".into(),
+                logins: Vec::new(),
                 login_count: 0,
                 buttons: Vec::new(),
             }),
@@ -359,6 +373,7 @@ fn settled(reply: UserInfoReply) -> HostResult<UserInfoReply> {
         Err(HostFailure {
             err_msg: reply.err_msg.unwrap_or_default(),
             errno: reply.errno,
+            err_no: None,
         })
     }
 }
@@ -435,7 +450,7 @@ impl Host for FakeHost {
     }
 
     fn has_user_info(&self) -> bool {
-        self.0.wx.borrow().kind == Kind::MiniGame
+        matches!(self.0.wx.borrow().kind, Kind::MiniGame | Kind::Douyin)
     }
 
     fn has_user_info_button(&self) -> bool {
@@ -461,6 +476,12 @@ impl Host for FakeHost {
     fn get_user_info(&self, _lang: Lang) -> HostFuture<HostResult<UserInfoReply>> {
         let mut wx = self.0.wx.borrow_mut();
         wx.counts.get_user_info += 1;
+        if wx.kind == Kind::Douyin {
+            // Douyin asks the player; the answer is remembered.
+            let allowed = wx.allow || wx.authorised;
+            wx.authorised = allowed;
+            return ready(settled(user_info_reply(&wx, "getUserInfo", allowed)));
+        }
         if !wx.authorised {
             return ready(Err(HostFailure::new("getUserInfo:fail scope unauthorized")));
         }
@@ -476,14 +497,44 @@ impl Host for FakeHost {
         Box::pin(GateWait(gate))
     }
 
-    fn login(&self) -> HostFuture<HostResult<LoginReply>> {
+    fn login(&self, force: Option<bool>) -> HostFuture<HostResult<LoginReply>> {
         let mut wx = self.0.wx.borrow_mut();
         wx.counts.login += 1;
+        wx.logins.push(force);
         wx.login_count += 1;
-        let code = format!("code-{}-{}", wx.open_id, wx.login_count);
-        self.0.backend.borrow_mut().codes.push(code.clone());
+        let n = wx.login_count;
+        if wx.platform != Platform::Douyin {
+            let code = format!("code-{}-{n}", wx.open_id);
+            self.0.backend.borrow_mut().codes.push(code.clone());
+            return ready(Ok(LoginReply {
+                code,
+                err_msg: Some("login:ok".into()),
+                ..LoginReply::default()
+            }));
+        }
+        // Douyin: `force` defaults to true (the dialog); a player not logged in to Douyin gets only an
+        // anonymous code from a silent login, and logs in (or not) in the dialog.
+        if force != Some(false) && !wx.douyin_logged_in {
+            if !wx.accept_login_dialog {
+                return ready(Err(HostFailure {
+                    err_msg: "login:fail host login fail".into(),
+                    err_no: Some(113_001),
+                    ..HostFailure::default()
+                }));
+            }
+            wx.douyin_logged_in = true;
+        }
+        let anonymous = format!("anon-{}-{n}", wx.device);
+        let code = format!("code-{}-{n}", wx.open_id);
+        let mut backend = self.0.backend.borrow_mut();
+        backend.codes.push(anonymous.clone());
+        let code = wx.douyin_logged_in.then(|| {
+            backend.codes.push(code.clone());
+            code
+        });
         ready(Ok(LoginReply {
-            code: Some(code),
+            code: code.unwrap_or_default(),
+            anonymous_code: anonymous,
             err_msg: Some("login:ok".into()),
         }))
     }
@@ -633,6 +684,8 @@ pub struct Stats {
 pub struct Backend {
     users: BTreeMap<String, Map<String, Value>>,
     sessions: BTreeMap<String, String>,
+    /// Sessions of anonymous Douyin players: no session key, so no signed user info.
+    anonymous_sessions: Vec<String>,
     /// Codes `wx.login` handed out and not yet used.
     codes: Vec<String>,
     next_token: u64,
@@ -830,24 +883,54 @@ impl Backend {
         })
     }
 
+    /// Takes the one-time code `code` ("<prefix>-<name>-<n>"): the name it was handed out for.
+    fn take_code(&mut self, code: &str, prefix: &str) -> Option<String> {
+        let index = self.codes.iter().position(|c| c == code)?;
+        self.codes.remove(index);
+        code.strip_prefix(prefix)
+            .and_then(|c| c.rsplit_once('-'))
+            .map(|(o, _)| o.to_string())
+    }
+
     fn login(&mut self, body: &Value, now_ms: u64) -> (u16, Value) {
         let code = body["code"].as_str().unwrap_or_default().to_string();
-        // One-time codes "code-<openid>-<n>".
-        let Some(index) = self.codes.iter().position(|c| *c == code) else {
-            return (200, json!({"err": 40029, "msg": "invalid code"}));
+        let anonymous_code = body["anonymous_code"].as_str().unwrap_or_default();
+        // Douyin's anonymous codes "anon-<device>-<n>" name the device's anonymous player.
+        let anonymous = if anonymous_code.is_empty() {
+            None
+        } else {
+            match self.take_code(anonymous_code, "anon-") {
+                Some(device) => Some(format!("anon_{device}")),
+                None => return (200, json!({"err": 40029, "msg": "invalid anonymous code"})),
+            }
         };
-        self.codes.remove(index);
+        // One-time codes "code-<openid>-<n>".
+        let open_id = match (code.is_empty(), &anonymous) {
+            (true, Some(anonymous)) => anonymous.clone(),
+            _ => match self.take_code(&code, "code-") {
+                Some(open_id) => open_id,
+                None => return (200, json!({"err": 40029, "msg": "invalid code"})),
+            },
+        };
         if body["app_id"] != APP {
             return (200, json!({"err": 40013, "msg": "invalid appid"}));
         }
-        let open_id = code
-            .strip_prefix("code-")
-            .and_then(|c| c.rsplit_once('-'))
-            .map(|(o, _)| o.to_string())
-            .unwrap_or_default();
+        match anonymous {
+            // The anonymous player becomes the openid's when the openid has none yet.
+            Some(anonymous) if anonymous != open_id && !self.users.contains_key(&open_id) => {
+                if let Some(mut user) = self.users.remove(&anonymous) {
+                    user.insert("open_id".into(), json!(open_id));
+                    self.users.insert(open_id.clone(), user);
+                }
+            }
+            _ => {}
+        }
         self.next_token += 1;
         let token = format!("token-{}", self.next_token);
         self.sessions.insert(token.clone(), open_id.clone());
+        if code.is_empty() {
+            self.anonymous_sessions.push(token.clone());
+        }
         let (scene, channel) = (body["scene"].clone(), body["channel"].clone());
         let created = !self.users.contains_key(&open_id);
         let sharer = body["sharer"].as_str().unwrap_or_default();
@@ -864,7 +947,11 @@ impl Backend {
         user.insert("login_times".into(), json!(times + 1));
         user.insert("last_login_time".into(), json!(now_ms / 1000));
         if user["from_scene"] == "" {
-            user.insert("from_scene".into(), json!(scene.to_string()));
+            // A number, or Douyin's string as it came.
+            let scene = scene
+                .as_str()
+                .map_or_else(|| scene.to_string(), str::to_string);
+            user.insert("from_scene".into(), json!(scene));
         }
         if user["from_code"] == "" {
             user.insert("from_code".into(), channel);
@@ -928,6 +1015,16 @@ impl Backend {
         let Some(open_id) = bearer.and_then(|t| self.sessions.get(t)).cloned() else {
             return (401, json!({"err": 401, "msg": "session expired"}));
         };
+        if self
+            .anonymous_sessions
+            .iter()
+            .any(|t| Some(t.as_str()) == bearer)
+        {
+            return (
+                403,
+                json!({"err": 41007, "msg": "an anonymous Douyin session has no signed user info"}),
+            );
+        }
         if body["app_id"] != APP {
             return (200, json!({"err": 1002, "msg": "app mismatch"}));
         }
