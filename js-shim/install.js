@@ -85,7 +85,8 @@ export function createInstall(loadCore) {
       return core;
     }
 
-    /** Runs a core call; its promise is rejected with INTERNAL if a panic aborts the work behind it. */
+    /** Runs a core call; its promise is rejected with INTERNAL if a panic aborts the work behind it. A call
+     * settled at once (a cache hit gives its profile, not a promise) has nothing to track. */
     function call(run) {
       let promise;
       try {
@@ -93,6 +94,7 @@ export function createInstall(loadCore) {
       } catch (e) {
         return Promise.reject(asTmSdkError(e));
       }
+      if (!(promise instanceof Promise)) return Promise.resolve(promise);
       return new Promise((resolve, reject) => {
         pending.add(reject);
         busy.add(state);

@@ -149,6 +149,23 @@ const dropInWasm = await buildWasm({
   cargoConfig: ['profile.release.package.tmsdk-core.opt-level="z"'],
 });
 rmSync(minigame, { recursive: true, force: true });
+/**
+ * The glue's inline JS (src/exports.rs) copies a profile with object spread, which keeps V8's fast property
+ * layout in Node and browsers. ES2017 has no object spread: esbuild would copy key by key in JS, which in
+ * JavaScriptCore without JIT (WeChat's default on iOS) cost a third of a cache hit; `Object.assign` copies in
+ * the engine. Only the drop-in's bundle is rewritten, and the rewrite must find both copies.
+ */
+const copyWithoutSpread = {
+  name: "copy-without-spread",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]snippets[\\/].*inline0\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const rewritten = source.replaceAll("{ ...o }", "Object.assign({}, o)");
+      if (source.split("{ ...o }").length !== 3) throw new Error(`${args.path}: expected two "{ ...o }" copies to rewrite`);
+      return { contents: rewritten, loader: "js" };
+    });
+  },
+};
 await esbuild({
   entryPoints: [join(root, "target", "pkg-minigame", "shim", "wechat.js")],
   outfile: join(minigame, "tmsdk-profile.js"),
@@ -157,6 +174,7 @@ await esbuild({
   // The glue's URL-based loader is dropped by tree shaking; this only keeps esbuild from warning about it.
   define: { "import.meta.url": "undefined" },
   legalComments: "none",
+  plugins: [copyWithoutSpread],
 });
 const wasmBytes = readFileSync(dropInWasm.wasmFile);
 const brotli = brotliCompressSync(wasmBytes, {

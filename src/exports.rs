@@ -163,13 +163,14 @@ impl JsSdk {
     }
 
     /// `wx.tmSDK.updateUserProfile(options)`; `popup` is a `getUserProfile` call the shim already opened
-    /// while the wasm loaded.
+    /// while the wasm loaded. A reused record comes back as the profile object itself, not a promise: nothing
+    /// is left to settle, so the shim resolves it without tracking a call in flight.
     #[wasm_bindgen(js_name = updateUserProfile)]
-    pub fn update_user_profile(&self, options: JsValue, popup: Option<Promise>) -> Promise {
+    pub fn update_user_profile(&self, options: JsValue, popup: Option<Promise>) -> JsValue {
         let options = to_argument(&options);
         match self.sdk.update_or_reuse(options, popup.map(opened_popup)) {
-            Ok(call) => to_promise(call),
-            Err(record) => Promise::resolve(&self.record_to_js(&record)),
+            Ok(call) => to_promise(call).into(),
+            Err(record) => self.record_to_js(&record),
         }
     }
 

@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::convert::{describe, get, json_text, non_negative, to_reply};
 use crate::js_host::{Caught, JsHost};
-use crate::storage::{JsText, Storage};
+use crate::storage::{JsText, Storage, StorageKey};
 use tmsdk_core::Lang;
 use tmsdk_core::Platform;
 use tmsdk_core::{
@@ -157,6 +157,11 @@ fn to_options(options: &impl Serialize) -> JsValue {
 
 impl Host for WasmHost {
     type Text = JsText;
+    type Key = StorageKey;
+
+    fn storage_key(&self, name: String) -> StorageKey {
+        StorageKey::new(name)
+    }
 
     fn platform(&self) -> Platform {
         Platform::from_code(self.js.platform().unwrap_or(0))
@@ -256,15 +261,15 @@ impl Host for WasmHost {
             .map(|n| n as u64)
     }
 
-    fn storage_get(&self, key: &str) -> Stored<JsText> {
+    fn storage_get(&self, key: &StorageKey) -> Stored<JsText> {
         self.storage.get(key)
     }
 
-    fn storage_set(&self, key: &str, value: &str) -> HostResult<()> {
+    fn storage_set(&self, key: &StorageKey, value: &str) -> HostResult<()> {
         self.storage.set(key, value)
     }
 
-    fn storage_remove(&self, key: &str) {
+    fn storage_remove(&self, key: &StorageKey) {
         self.storage.remove(key)
     }
 

@@ -42,11 +42,11 @@ extern "C" {
     #[wasm_bindgen(method, structural, catch, js_name = fileSize)]
     pub(crate) fn file_size(this: &JsHost, path: &str) -> Caught<Option<f64>>;
     #[wasm_bindgen(method, structural, catch, js_name = storageGet)]
-    pub(crate) fn storage_get(this: &JsHost, key: &str) -> Caught<JsValue>;
+    pub(crate) fn storage_get(this: &JsHost, key: &JsValue) -> Caught<JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = storageSet)]
-    pub(crate) fn storage_set(this: &JsHost, key: &str, value: &str) -> Caught<()>;
+    pub(crate) fn storage_set(this: &JsHost, key: &JsValue, value: &str) -> Caught<()>;
     #[wasm_bindgen(method, structural, catch, js_name = storageRemove)]
-    pub(crate) fn storage_remove(this: &JsHost, key: &str) -> Caught<()>;
+    pub(crate) fn storage_remove(this: &JsHost, key: &JsValue) -> Caught<()>;
     #[wasm_bindgen(method, structural, catch, js_name = warn)]
     pub(crate) fn warn(this: &JsHost, message: &str) -> Caught<()>;
 }

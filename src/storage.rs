@@ -16,7 +16,22 @@ extern "C" {
     type WebStorage;
     /// `localStorage.getItem(key)`, kept a JS string (no copy into wasm).
     #[wasm_bindgen(method, catch, js_name = getItem)]
-    fn get_item_js(this: &WebStorage, key: &str) -> Result<JsValue, JsValue>;
+    fn get_item_js(this: &WebStorage, key: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// A storage key, in Rust and as the JS string made from it once: a read passes the JS string, so no text is
+/// decoded on the way (JavaScriptCore without JIT spent a third of a cache hit decoding the key).
+pub struct StorageKey {
+    name: String,
+    js: JsValue,
+}
+
+impl StorageKey {
+    /// The key `name`.
+    pub fn new(name: String) -> StorageKey {
+        let js = JsValue::from_str(&name);
+        StorageKey { name, js }
+    }
 }
 
 /// A stored string, left in JS: compared with `===`, copied into Rust only when the flow reads it.
@@ -78,26 +93,28 @@ impl Storage {
     }
 
     /// Reads `key`; a read that throws reads as absent (the record is then rewritten, not lost twice).
-    pub fn get(&self, key: &str) -> Stored<JsText> {
+    pub fn get(&self, key: &StorageKey) -> Stored<JsText> {
         match self {
-            Storage::Wx(host) => host.storage_get(key).map_or(Stored::Absent, stored),
+            Storage::Wx(host) => host.storage_get(&key.js).map_or(Stored::Absent, stored),
             Storage::Local => LocalStorage::raw()
                 .unchecked_ref::<WebStorage>()
-                .get_item_js(key)
+                .get_item_js(&key.js)
                 .map_or(Stored::Absent, stored),
             Storage::Memory(pairs) => pairs
                 .borrow()
                 .iter()
-                .find(|(k, _)| k == key)
+                .find(|(k, _)| *k == key.name)
                 .map_or(Stored::Absent, |(_, v)| stored(v.clone())),
         }
     }
 
     /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
-    pub fn set(&self, key: &str, value: &str) -> HostResult<()> {
+    pub fn set(&self, key: &StorageKey, value: &str) -> HostResult<()> {
+        let key_js = &key.js;
+        let key = key.name.as_str();
         match self {
             Storage::Wx(host) => host
-                .storage_set(key, value)
+                .storage_set(key_js, value)
                 .map_err(|e| HostFailure::new(describe(&e))),
             Storage::Local => LocalStorage::raw()
                 .set_item(key, value)
@@ -112,10 +129,12 @@ impl Storage {
     }
 
     /// Removes `key`; failures are ignored (the record is checked again on every read).
-    pub fn remove(&self, key: &str) {
+    pub fn remove(&self, key: &StorageKey) {
+        let key_js = &key.js;
+        let key = key.name.as_str();
         match self {
             Storage::Wx(host) => {
-                let _ = host.storage_remove(key);
+                let _ = host.storage_remove(key_js);
             }
             Storage::Local => {
                 let _ = LocalStorage::raw().remove_item(key);

@@ -53,7 +53,7 @@ pub fn parse_options(options: JsValue) -> Result<JsValue, JsTmError> {
     let parsed = UpdateOptions::parse(to_argument(&options))?;
     let out = Object::new();
     set(&out, "refresh", &parsed.refresh.into());
-    set(&out, "desc", &parsed.desc.into());
+    set(&out, "desc", &JsValue::from_str(&parsed.desc));
     set(&out, "lang", &parsed.lang.map(|l| l.as_str()).into());
     Ok(out.into())
 }

@@ -95,7 +95,9 @@ struct Inner<H: Host> {
     /// What the messages name (the host's platform).
     platform: Platform,
     host: H,
-    key: String,
+    /// The record's storage key, and the pending figures' (`cache::storage_key`, `pending::events_key`).
+    key: H::Key,
+    events_key: H::Key,
     /// Set after a 401: the cached `jwt` is not used again until a login succeeds.
     session_dropped: Cell<bool>,
     /// Whether this run's last login gave a `code` (`None` before any): on Douyin, a player logged in to Douyin,
@@ -127,7 +129,8 @@ impl<H: Host + 'static> Sdk<H> {
         let figures = figures::Figures::new(&config.app_id);
         let sdk = Sdk {
             inner: Rc::new(Inner {
-                key: cache::storage_key(&config.app_id),
+                key: host.storage_key(cache::storage_key(&config.app_id)),
+                events_key: host.storage_key(crate::pending::events_key(&config.app_id)),
                 platform,
                 config,
                 host,
@@ -698,7 +701,7 @@ impl<H: Host + 'static> Inner<H> {
 
     /// Writes `text` under `key`; a failed write (a full storage) warns once for the record and the pending
     /// figures alike, and loses nothing else: both stay in memory while the game runs.
-    fn save(&self, key: &str, text: &str) {
+    fn save(&self, key: &H::Key, text: &str) {
         if let Err(HostFailure {
             err_msg: message, ..
         }) = self.host.storage_set(key, text)

@@ -189,6 +189,11 @@ pub enum Stored<T = String> {
 pub trait Host {
     /// How the host hands over a stored string.
     type Text: StoredText;
+    /// A storage key as the host keeps it, made once per key by [`Host::storage_key`] (in wasm a JS string, so
+    /// a cache hit passes no text across).
+    type Key: 'static;
+    /// The host's form of the storage key `name`.
+    fn storage_key(&self, name: String) -> Self::Key;
     /// The platform the host belongs to: what the messages name. WeChat unless the host says otherwise.
     fn platform(&self) -> Platform {
         Platform::WeChat
@@ -225,11 +230,11 @@ pub trait Host {
     /// (`uploadFile:fail …`).
     fn upload_file(&self, upload: Upload) -> HostFuture<HostResult<Response>>;
     /// Reads `key` from the host's storage; a read that throws reads as [`Stored::Absent`].
-    fn storage_get(&self, key: &str) -> Stored<Self::Text>;
+    fn storage_get(&self, key: &Self::Key) -> Stored<Self::Text>;
     /// Writes `key`; `Err` carries the host's message (quota, 1 MB per key …).
-    fn storage_set(&self, key: &str, value: &str) -> HostResult<()>;
+    fn storage_set(&self, key: &Self::Key, value: &str) -> HostResult<()>;
     /// Removes `key`; failures are ignored (the record is checked again on every read).
-    fn storage_remove(&self, key: &str);
+    fn storage_remove(&self, key: &Self::Key);
     /// `console.warn(message)`; a failing console is ignored.
     fn warn(&self, message: &str);
     /// The clock, epoch milliseconds.

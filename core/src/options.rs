@@ -1,5 +1,7 @@
 //! `updateUserProfile(options)`: the option rules (docs/contract.md, Options) (`refresh`, its `fresh` alias, `desc`, `lang`).
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use crate::error::{ErrorCode, Result, TmError};
@@ -32,8 +34,9 @@ pub const MAX_DESC_CHARS: usize = 30;
 pub struct UpdateOptions {
     /// Always ask the user, even when a fresh authorised profile is cached.
     pub refresh: bool,
-    /// The purpose shown in WeChat's popup: trimmed, 1–30 characters.
-    pub desc: String,
+    /// The purpose shown in WeChat's popup: trimmed, 1–30 characters (the default borrowed: a cache hit
+    /// allocates nothing for it).
+    pub desc: Cow<'static, str>,
     /// The language for WeChat; `None` means the config's `lang`.
     pub lang: Option<Lang>,
 }
@@ -42,7 +45,7 @@ impl Default for UpdateOptions {
     fn default() -> Self {
         UpdateOptions {
             refresh: false,
-            desc: DEFAULT_DESC.to_string(),
+            desc: Cow::Borrowed(DEFAULT_DESC),
             lang: None,
         }
     }
@@ -88,10 +91,10 @@ impl UpdateOptions {
     }
 }
 
-fn parse_desc(value: &Input) -> Result<String> {
+fn parse_desc(value: &Input) -> Result<Cow<'static, str>> {
     let Some(raw) = optional_string(value).map_err(|p| TmError::invalid_options("desc", &p))?
     else {
-        return Ok(DEFAULT_DESC.to_string());
+        return Ok(Cow::Borrowed(DEFAULT_DESC));
     };
     let desc = raw.trim();
     let chars = desc.chars().count();
@@ -107,7 +110,7 @@ fn parse_desc(value: &Input) -> Result<String> {
             &format!("has {chars} characters; WeChat allows at most {MAX_DESC_CHARS}"),
         ));
     }
-    Ok(desc.to_string())
+    Ok(Cow::Owned(desc.to_string()))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 // The drop-in in JavaScriptCore, the engine WeChat, QQ and Douyin run mini-games in on iOS — with its JIT and
-// without (WeChat's default iOS mode: wasm interpreted): the whole scenario list, each mode in one `jsc` process
-// (tests/jsc/runner.mjs) against the same backend as every runtime. jsc has no network: the runner writes each
+// without (WeChat's default iOS mode: wasm interpreted), on each host with its own globals (`wx` and
+// `WXWebAssembly`, `qq` and `QQWebAssembly`, `tt` and `TTWebAssembly`): the whole scenario list, plus Douyin's
+// scenarios on Douyin, each mode and host in one `jsc` process (tests/jsc/runner.mjs) against the same backends as
+// every runtime. jsc has no network: the runner writes each
 // HTTP request as a line on its stdout, and this file answers it on the runner's stdin.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +12,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-import { allScenarios as scenarios } from "../scenarios/all.mjs";
+import { allScenarios as scenarios, douyinScenarios } from "../scenarios/all.mjs";
 import { startBackend } from "../support/backend.mjs";
 import { nodeTransport } from "../../dev/transport-node.mjs";
 import { jscDropInDir } from "../support/jsc-drop-in.mjs";
@@ -23,18 +25,24 @@ const MODES = [
   ["with JIT", []],
   ["without JIT (wasm interpreted)", ["--useJIT=false"]],
 ];
+const HOSTS = [
+  ["wx", "WeChat"],
+  ["qq", "QQ"],
+  ["tt", "Douyin"],
+];
 let backend;
+let douyinBackend;
 let dropInDir;
 
 before(async () => {
   const found = spawnSync("jsc", ["-e", "print(typeof WebAssembly)"], { encoding: "utf8" });
   assert.equal(found.stdout?.trim(), "object", "jsc (JavaScriptCore's shell) is on PATH: scripts/setup.sh installs it");
-  backend = await startBackend({ appId: APP });
+  [backend, douyinBackend] = await Promise.all([startBackend({ appId: APP }), startBackend({ appId: APP, platform: "douyin" })]);
   dropInDir = jscDropInDir();
 });
 
 after(async () => {
-  await backend?.stop();
+  await Promise.all([backend?.stop(), douyinBackend?.stop()]);
   if (dropInDir) rmSync(dropInDir, { recursive: true, force: true });
 });
 
@@ -60,10 +68,11 @@ async function answer({ url, method, headers, body, binary, timeoutMs, asFetch }
   }
 }
 
-/** Runs the scenario list in one jsc process; resolves with each scenario's result by name. */
-function runInJsc(flags) {
+/** Runs the scenario list on `host` in one jsc process; resolves with each scenario's result by name. */
+function runInJsc(flags, host) {
   return new Promise((resolve, reject) => {
-    const child = spawn("jsc", [...flags, "-m", runner, "--", dropInDir, backend.url], { stdio: ["pipe", "pipe", "pipe"] });
+    const args = [...flags, "-m", runner, "--", dropInDir, backend.url, douyinBackend.url, host];
+    const child = spawn("jsc", args, { stdio: ["pipe", "pipe", "pipe"] });
     const results = new Map();
     const logs = [];
     let stderr = "";
@@ -93,14 +102,14 @@ function runInJsc(flags) {
   });
 }
 
-for (const [mode, flags] of MODES) {
-  describe(`JavaScriptCore ${mode}`, () => {
+for (const [mode, flags] of MODES) for (const [host, platform] of HOSTS) {
+  describe(`JavaScriptCore ${mode}, ${platform} (${host})`, () => {
     let run;
     before(() => {
-      run = runInJsc(flags);
+      run = runInJsc(flags, host);
     });
 
-    for (const scenario of scenarios) {
+    for (const scenario of host === "tt" ? [...scenarios, ...douyinScenarios] : scenarios) {
       test(scenario.name, async () => {
         const { results, stderr } = await run;
         const result = results.get(scenario.name);

@@ -110,5 +110,8 @@ test("the injected UTF-8 codecs agree with Node's on random input", () => {
     assert.deepEqual(new Utf8Encoder().encode(text), new TextEncoder().encode(text), `encode ${JSON.stringify(text)}`);
   }
   assert.equal(new Utf8Decoder().decode(Uint8Array.of(0xef, 0xbb, 0xbf, 0x41)), "A", "a BOM is dropped unless ignoreBOM");
+  // Long ASCII runs (decoded a run at a time, in chunks) around multi-byte characters.
+  const long = new TextEncoder().encode(`${"a".repeat(40_000)}中${"b".repeat(0x4000)}😀c`);
+  assert.equal(ours.decode(long), native.decode(long), "long ASCII runs");
   assert.equal(ours.decode(), "");
 });

@@ -1,11 +1,15 @@
 // Runs inside JavaScriptCore's shell (`jsc -m`, iOS's engine; tests/js/jsc.test.mjs starts it with and without
-// JIT): loads the drop-in (dist/minigame/) as a mini-game loads it — a CommonJS file, `WXWebAssembly` taking a
-// package path — and runs the whole scenario list against the backend of the Node process that started it.
+// JIT, once per host): loads the drop-in (dist/minigame/) as a mini-game of that host loads it — a CommonJS file,
+// the host's loader (`WXWebAssembly`, `QQWebAssembly`, `TTWebAssembly`) taking a package path — and runs the whole
+// scenario list against the backend of the Node process that started it: on QQ with the test host as the global
+// `qq`; on Douyin with it as `config.host`, then Douyin's scenarios with the simulated `tt` as the global `tt`
+// against a second backend, whose app is a `tt:` app.
 // jsc has no network: every HTTP request goes out as one line on stdout and its answer comes back as one line
 // on stdin (`readline`), which the Node side serves. Results go out as lines too.
 //
 // Arguments (after `--`): the folder holding tmsdk-profile.js and the decompressed tmsdk-profile.wasm, the
-// backend's URL, and optionally one scenario name to run alone.
+// backend's URL, the Douyin backend's URL, the host (`wx`, `qq` or `tt`), and optionally one scenario name to run
+// alone.
 /* global print, readline, preciseTime, scriptArgs, arguments */
 
 import { Utf8Encoder } from "../../js-shim/text-codec.js";
@@ -13,7 +17,8 @@ import { ascii } from "./ascii.mjs";
 import { loadDropIn } from "./load-drop-in.mjs";
 
 const args = typeof scriptArgs !== "undefined" ? scriptArgs : arguments;
-const [dropInDir, backendUrl, only] = args;
+const [dropInDir, backendUrl, douyinBackendUrl, host, only] = args;
+const LOADERS = { wx: "WXWebAssembly", qq: "QQWebAssembly", tt: "TTWebAssembly" };
 
 /** One line out (`kind` and a JSON payload): the Node side reads stdout line by line. */
 function say(kind, payload) {
@@ -61,17 +66,24 @@ globalThis.TextEncoder = Utf8Encoder;
 const line = (...parts) => say("log", parts.map((p) => (typeof p === "string" ? p : JSON.stringify(p))).join(" "));
 globalThis.console = { log: line, info: line, warn: line, error: line, debug: line };
 
-// The drop-in as a mini-game loads it (the SDK gets nothing else of the harness but `console`).
-const dropIn = loadDropIn(dropInDir);
+// The drop-in as a mini-game of `host` loads it (the SDK gets nothing else of the harness but `console`).
+const dropIn = loadDropIn(dropInDir, LOADERS[host]);
 
-const { allScenarios } = await import("../scenarios/all.mjs");
+/** An install with `config.host` as the realm's global `name` (as a mini-game's host is), not a config key. */
+const onGlobal = (name) => ({ host: given, ...config }) => {
+  globalThis[name] = given;
+  return dropIn.install(config);
+};
+
+const { allScenarios, douyinScenarios } = await import("../scenarios/all.mjs");
 const env = {
-  install: (config) => dropIn.install(config),
+  install: host === "qq" ? onGlobal("qq") : (config) => dropIn.install(config),
   TmSdkError: dropIn.TmSdkError,
   transport: exchange,
   backendUrl,
+  douyin: { backendUrl: douyinBackendUrl, install: onGlobal("tt") },
 };
-for (const scenario of allScenarios) {
+for (const scenario of host === "tt" ? [...allScenarios, ...douyinScenarios] : allScenarios) {
   if (only && scenario.name !== only) continue;
   const started = preciseTime();
   try {

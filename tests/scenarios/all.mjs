@@ -7,6 +7,7 @@ import { faults } from "./faults.mjs";
 import { fills } from "./fill.mjs";
 import { figures } from "./figures.mjs";
 import { userInfos } from "./user-info.mjs";
+import { douyins } from "./douyin.mjs";
 import { backend, simsInUse } from "./helpers.mjs";
 
 const METHODS = ["log", "info", "warn", "error", "debug"];
@@ -57,4 +58,13 @@ export async function checked(scenario, env) {
 export const allScenarios = [...scenarios, ...faults, ...fills, ...figures, ...userInfos].map((scenario) => ({
   name: scenario.name,
   run: (env) => checked(scenario, env),
+}));
+
+/**
+ * Douyin's scenarios (douyin.mjs), for a runtime that serves Douyin: `env.douyin` is `{ backendUrl, install }` — a
+ * backend whose app is a `tt:` app, and an install that puts `config.host` on the realm's global `tt`.
+ */
+export const douyinScenarios = douyins.map((scenario) => ({
+  name: scenario.name,
+  run: (env) => checked(scenario, { ...env, ...env.douyin }),
 }));

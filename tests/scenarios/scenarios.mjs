@@ -409,7 +409,9 @@ export const scenarios = [
       });
       eq(tm.getCachedProfile().profile.nick_name, "存储里改过", "the changed record, read again");
       // updateUserProfile() serves the same record the same way: a copy each time, the changed text read again.
-      const reused = await tm.updateUserProfile();
+      const served = tm.updateUserProfile();
+      ok(served && typeof served.then === "function", "a cache hit is still a promise");
+      const reused = await served;
       eq(reused.nick_name, "存储里改过", "the changed record, reused");
       reused.nick_name = "改了副本";
       eq((await tm.updateUserProfile()).nick_name, "存储里改过", "a caller's change stays its own");

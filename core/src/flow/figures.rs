@@ -10,7 +10,7 @@ use std::rc::Rc;
 use super::{Inner, Sdk};
 use crate::answer::{Answer, Endpoint};
 use crate::host::{Host, Stored, StoredText};
-use crate::pending::{events_key, Pending};
+use crate::pending::Pending;
 use crate::profile::Profile;
 use crate::share::{tag_share, ShareTag};
 use crate::wire::{Event, EventsRequest, EVENTS_PATH};
@@ -22,7 +22,6 @@ pub const TRACKS_PLAY_TIME: u8 = 2;
 
 /// The figures' state of one SDK.
 pub(super) struct Figures {
-    key: String,
     /// The pending record: the truth while the game runs (a full storage loses nothing until the game ends).
     pending: RefCell<Pending>,
     /// A send is in flight; `again`: another was asked for meanwhile.
@@ -35,7 +34,6 @@ pub(super) struct Figures {
 impl Figures {
     pub(super) fn new(app_id: &str) -> Figures {
         Figures {
-            key: events_key(app_id),
             pending: RefCell::new(Pending::new(app_id)),
             sending: Cell::new(false),
             again: Cell::new(false),
@@ -110,7 +108,7 @@ impl<H: Host + 'static> Inner<H> {
         if !config.track_shares && !config.track_play_time {
             return;
         }
-        let stored = match self.host.storage_get(&self.figures.key) {
+        let stored = match self.host.storage_get(&self.events_key) {
             Stored::Text(text) => Some(Pending::parse(&text.to_text(), &config.app_id)),
             Stored::Absent | Stored::Other => None,
         };
@@ -136,7 +134,7 @@ impl<H: Host + 'static> Inner<H> {
     /// Writes the pending record through (an empty one is removed); a failed write keeps the events in
     /// memory, sent while the game runs.
     fn write_pending(&self) {
-        let key = &self.figures.key;
+        let key = &self.events_key;
         let text = {
             let pending = self.figures.pending.borrow();
             (!pending.events.is_empty() || pending.open.is_some()).then(|| pending.to_text())
@@ -159,7 +157,7 @@ impl<H: Host + 'static> Inner<H> {
             fresh.show(self.host.now_ms());
         }
         figures.pending.replace(fresh);
-        self.host.storage_remove(&figures.key);
+        self.host.storage_remove(&self.events_key);
     }
 
     /// Sends what is pending, when there is a session; one send at a time (a send asked for meanwhile

@@ -440,6 +440,11 @@ pub fn sign(raw_data: &str, session_key: &str) -> String {
 
 impl Host for FakeHost {
     type Text = FakeText;
+    type Key = String;
+
+    fn storage_key(&self, name: String) -> String {
+        name
+    }
 
     fn platform(&self) -> Platform {
         self.0.wx.borrow().platform
@@ -578,7 +583,7 @@ impl Host for FakeHost {
         ready(self.0.backend.borrow_mut().upload(&upload, &file))
     }
 
-    fn storage_get(&self, key: &str) -> Stored<FakeText> {
+    fn storage_get(&self, key: &String) -> Stored<FakeText> {
         let wx = self.0.wx.borrow();
         if wx.storage_throws.get {
             return Stored::Absent;
@@ -595,7 +600,7 @@ impl Host for FakeHost {
         }
     }
 
-    fn storage_set(&self, key: &str, value: &str) -> HostResult<()> {
+    fn storage_set(&self, key: &String, value: &str) -> HostResult<()> {
         let mut wx = self.0.wx.borrow_mut();
         if wx.storage_throws.set {
             return Err(HostFailure::new(
@@ -607,7 +612,7 @@ impl Host for FakeHost {
         Ok(())
     }
 
-    fn storage_remove(&self, key: &str) {
+    fn storage_remove(&self, key: &String) {
         let mut wx = self.0.wx.borrow_mut();
         if wx.storage_throws.remove {
             return;
