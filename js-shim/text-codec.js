@@ -96,11 +96,6 @@ export class Utf8Decoder {
           text += String.fromCharCode.apply(null, bytes.subarray(i, end));
           i = end;
         }
-        if (units.length >= 0x4000) {
-          text += String.fromCharCode.apply(null, units);
-          units.length = 0;
-        }
-        continue;
       } else {
         if (b >= 0xc2 && b <= 0xdf) {
           need = 1;

@@ -313,12 +313,12 @@ impl<H: Host + 'static> Sdk<H> {
 
     /// `wx.tmSDK.getCachedProfile()`: the usable record, if any (a corrupt one is removed).
     pub fn cached_profile(&self) -> Option<CachedProfile> {
-        let record = self.inner.read_record()?;
+        let (record, expires_at) = self.cached_record()?;
         Some(CachedProfile {
             placeholder: record.profile.is_placeholder(),
             profile: record.profile.clone(),
             cached_at: record.cached_at,
-            expires_at: record.expires_at(self.inner.config.profile_ttl_secs),
+            expires_at,
         })
     }
 
